@@ -1,0 +1,77 @@
+using Matrix.Runtime.Activation;
+using Matrix.Runtime.Reminders;
+using Matrix.Runtime.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Matrix.Runtime.Notifications;
+
+/// <summary>
+/// The only way nodes hear of each other: one LISTEN connection per node. State writes of other nodes mark
+/// our copies stale; reminder registrations due soon wake our poller. Anything published while the connection
+/// was down is unknown, so a reconnect distrusts every cached activation.
+/// </summary>
+internal sealed class NotificationListener(
+    NpgsqlDataSource db,
+    GrainCatalog catalog,
+    ReminderWakeSignal wake,
+    IOptions<GrainRuntimeOptions> options,
+    ILogger<NotificationListener> logger) : BackgroundService
+{
+    private readonly string _nodeId = options.Value.NodeId;
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the first LISTEN is in place (start-up waits on it, so no early write is missed).</summary>
+    public Task Listening => _listening.Task;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken);
+        await Listening.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var first = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                connection.Notification += OnNotification;
+                await using (var listen = new NpgsqlCommand($"listen {GrainStateStore.Channel}; listen {ReminderTable.Channel}", connection))
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                if (!first) catalog.InvalidateAll();
+                first = false;
+                _listening.TrySetResult();
+                wake.Wake();
+                while (true) await connection.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.ListenerReconnecting(logger, ex);
+                catalog.InvalidateAll();
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        if (e.Channel == ReminderTable.Channel)
+        {
+            wake.Wake();
+            return;
+        }
+        // Payload: node \n type \n version \n key (the key last, so it may hold any character).
+        var parts = e.Payload.Split('\n', 4);
+        if (parts.Length == 4 && parts[0] != _nodeId && long.TryParse(parts[2], out var version))
+            catalog.AnnounceVersion(new GrainId(parts[1], parts[3]), version);
+    }
+}
