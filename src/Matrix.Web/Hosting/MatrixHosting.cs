@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Matrix.Runtime;
+using Matrix.Web.Components;
+using Microsoft.AspNetCore.Localization;
+
+namespace Matrix.Web.Hosting;
+
+/// <summary>Everything Matrix registers and maps, so Program.cs stays a few lines.</summary>
+public static class MatrixHosting
+{
+    public static readonly CultureInfo[] Cultures = [new("zh-CN"), new("en")];
+
+    public static WebApplicationBuilder AddMatrix(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(DatabaseHosting.ConnectionName)
+            ?? throw new InvalidOperationException("ConnectionStrings:Matrix is not set and the embedded database did not start.");
+        builder.Services.AddGrainRuntime(connectionString,
+            o => builder.Configuration.GetSection("Matrix:Runtime").Bind(o),
+            o => builder.Configuration.GetSection("Matrix:Reminders").Bind(o));
+
+        builder.Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        // Chinese text goes out as text, not as numeric character references.
+        builder.Services.AddWebEncoders(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+        builder.Services.AddRazorComponents();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+
+    public static WebApplication MapMatrix(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRequestLocalization(new RequestLocalizationOptions
+        {
+            DefaultRequestCulture = new RequestCulture("zh-CN"),
+            SupportedCultures = Cultures,
+            SupportedUICultures = Cultures,
+            // Chinese unless the user picked English: the browser's language is not asked (the team works in Chinese).
+            RequestCultureProviders = [new QueryStringRequestCultureProvider(), new CookieRequestCultureProvider()],
+        });
+        app.UseStaticFiles();
+        app.UseAntiforgery();
+
+        app.MapHealthChecks("/health");
+        app.MapOpenApi();
+        app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
+        {
+            if (Cultures.Any(c => c.Name == culture))
+                http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+                    CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+                    new CookieOptions { MaxAge = TimeSpan.FromDays(365), IsEssential = true, SameSite = SameSiteMode.Lax });
+            return Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/");
+        }).ExcludeFromDescription();
+        app.MapRazorComponents<App>();
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in app.Urls) Console.WriteLine($"Matrix console: {url}  (health: {url.TrimEnd('/')}/health)");
+        });
+        return app;
+    }
+}

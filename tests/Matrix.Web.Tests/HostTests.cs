@@ -1,0 +1,55 @@
+using System.Net;
+using System.Xml.Linq;
+
+namespace Matrix.Web.Tests;
+
+public sealed class HostTests
+{
+    [Fact]
+    public async Task Health_checks_the_database()
+    {
+        await using var app = await MatrixApp.StartAsync();
+        var response = await app.CreateClient().GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_home_page_speaks_Chinese_by_default_and_English_on_request()
+    {
+        await using var app = await MatrixApp.StartAsync();
+        var client = app.CreateClient();
+        var chinese = await client.GetStringAsync("/");
+        Assert.Contains("lang=\"zh-CN\"", chinese);
+        Assert.Contains("你的微信个人号矩阵", chinese);
+
+        var english = await client.GetStringAsync("/?culture=en");
+        Assert.Contains("Your WeChat account matrix", english);
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_is_served()
+    {
+        await using var app = await MatrixApp.StartAsync();
+        var json = await app.CreateClient().GetStringAsync("/openapi/v1.json");
+        Assert.Contains("\"openapi\"", json);
+    }
+
+    [Fact]
+    public void Every_resource_key_exists_in_both_languages()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Matrix.Web", "Resources");
+        foreach (var neutral in Directory.GetFiles(dir, "*.resx").Where(f => !f.Contains(".zh-CN.")))
+        {
+            var chinese = neutral.Replace(".resx", ".zh-CN.resx");
+            var en = Keys(neutral);
+            var zh = Keys(chinese);
+            Assert.NotEmpty(en);
+            Assert.Empty(en.Except(zh));
+            Assert.Empty(zh.Except(en));
+        }
+
+        static HashSet<string> Keys(string file) =>
+            XDocument.Load(file).Root!.Elements("data").Select(e => (string)e.Attribute("name")!).ToHashSet();
+    }
+}
