@@ -28,29 +28,25 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
         return timer;
     }
 
-    /// <summary>Moves the clock forward, firing every timer that falls due on the way at its own due time.</summary>
+    /// <summary>
+    /// Jumps the clock forward, then fires every timer that fell due, once, in due order: as a machine that was
+    /// paused and resumes. Callbacks see the new time, and a periodic timer that missed several periods fires once.
+    /// </summary>
     public void Advance(TimeSpan by)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
-        DateTimeOffset target;
-        lock (_gate) target = _now + by;
-        while (true)
+        List<ManualTimer> due;
+        lock (_gate)
         {
-            ManualTimer? next;
-            lock (_gate)
+            _now += by;
+            due = _timers.Where(t => t.DueAt <= _now).OrderBy(t => t.DueAt).ToList();
+            foreach (var timer in due)
             {
-                next = _timers.Where(t => t.DueAt <= target).MinBy(t => t.DueAt);
-                if (next is null)
-                {
-                    _now = target;
-                    return;
-                }
-                if (next.DueAt!.Value > _now) _now = next.DueAt.Value;
-                next.Reschedule(_now);
-                if (next.DueAt is null) _timers.Remove(next);
+                timer.Reschedule(_now);
+                if (timer.DueAt is null) _timers.Remove(timer);
             }
-            next.Fire();
         }
+        foreach (var timer in due) timer.Fire();
     }
 
     public void SetUtcNow(DateTimeOffset to) => Advance(to - GetUtcNow());

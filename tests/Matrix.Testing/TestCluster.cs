@@ -35,6 +35,9 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IReadOnlyList<TestNode> Nodes => _nodes;
 
+    /// <summary>Waits until every node's reminder poller is parked, so a manual clock can be moved without a race.</summary>
+    public Task RemindersIdleAsync() => Task.WhenAll(_nodes.Select(n => n.RemindersIdleAsync()));
+
     /// <summary>Starts <paramref name="nodes"/> nodes at once (so their migrations race, as in production) on a fresh database.</summary>
     public static async Task<TestCluster> StartAsync(int nodes, Action<IServiceCollection> configureServices, TimeProvider? time = null,
         Action<GrainRuntimeOptions>? configureRuntime = null, Action<ReminderOptions>? configureReminders = null, string? connectionString = null)
@@ -89,6 +92,10 @@ public sealed class TestNode(string nodeId, IHost host) : IAsyncDisposable
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
     internal GrainCatalog Catalog => host.Services.GetRequiredService<GrainCatalog>();
+
+    /// <summary>Completes once this node's reminder poller is parked with its timer set: move a manual clock only then.</summary>
+    public Task RemindersIdleAsync(TimeSpan? timeout = null) =>
+        host.Services.GetRequiredService<ReminderWakeSignal>().WhenIdle.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
 
     /// <summary>Runs one claim-and-deliver round of this node's reminder poller now; returns how many it claimed.</summary>
     public Task<int> PollRemindersOnceAsync() => host.Services.GetRequiredService<ReminderService>().RunOnceAsync(CancellationToken.None);

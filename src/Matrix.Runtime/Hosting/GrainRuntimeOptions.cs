@@ -18,7 +18,8 @@ public sealed class GrainRuntimeOptions
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Publish every state write with NOTIFY so other nodes drop their stale copy. Default true.
+    /// Announce state writes to other nodes (batched NOTIFYs, sent just after the write commits) so they drop
+    /// their stale copy. Default true.
     /// Turning it off is only safe with a single node (the version check still prevents lost updates,
     /// but other nodes would answer reads from old state until their next write conflicts).
     /// </summary>
@@ -43,7 +44,10 @@ public sealed class ReminderOptions
     /// <summary>Reminders claimed in one statement. Default 500.</summary>
     public int BatchSize { get; set; } = 500;
 
-    /// <summary>Deliveries running at once on one node. Default 64.</summary>
+    /// <summary>Claim-and-deliver loops one node runs at once while reminders are due. Default 3 (see docs/benchmarks.md).</summary>
+    public int ConcurrentBatches { get; set; } = 3;
+
+    /// <summary>Deliveries running at once in one batch. Default 64.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 64;
 
     /// <summary>A one-shot reminder whose delivery failed is tried again after this. Default 30 seconds.</summary>
@@ -77,6 +81,7 @@ internal sealed class ReminderOptionsValidator(IOptions<GrainRuntimeOptions> run
             errors.Add($"LeaseDuration ({o.LeaseDuration}) must exceed CallTimeout ({runtime.Value.CallTimeout}), or a slow delivery would be claimed twice.");
         if (o.BatchSize is < 1 or > 10_000) errors.Add("BatchSize must be between 1 and 10000.");
         if (o.MaxConcurrentDeliveries < 1) errors.Add("MaxConcurrentDeliveries must be at least 1.");
+        if (o.ConcurrentBatches is < 1 or > 64) errors.Add("ConcurrentBatches must be between 1 and 64.");
         if (o.RetryDelay <= TimeSpan.Zero) errors.Add("RetryDelay must be positive.");
         if (o.MaxDeliveryAttempts < 1) errors.Add("MaxDeliveryAttempts must be at least 1.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -37,11 +37,13 @@ public static class GrainRuntimeServiceCollectionExtensions
         services.AddSingleton<GrainCatalog>();
         services.AddSingleton<IGrainFactory, GrainFactory>();
         services.AddSingleton<NotificationListener>();
+        services.AddSingleton<StatePublisher>();
         services.AddSingleton<ReminderService>();
 
         // Hosted services start in this order; the migrator must finish before anything touches the tables.
         services.AddHostedService<SchemaMigrator>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());
+        services.AddHostedService(sp => sp.GetRequiredService<StatePublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<ReminderService>());
         services.AddHostedService<IdleCollector>();
         return services;

@@ -1,6 +1,5 @@
 using Matrix.Runtime.Activation;
 using Matrix.Runtime.Reminders;
-using Matrix.Runtime.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -41,7 +40,7 @@ internal sealed class NotificationListener(
             {
                 await using var connection = await db.OpenConnectionAsync(stoppingToken);
                 connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand($"listen {GrainStateStore.Channel}; listen {ReminderTable.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"listen {StatePublisher.ChannelName}; listen {ReminderTable.Channel}", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 if (!first) catalog.InvalidateAll();
                 first = false;
@@ -69,9 +68,7 @@ internal sealed class NotificationListener(
             wake.Wake();
             return;
         }
-        // Payload: node \n type \n version \n key (the key last, so it may hold any character).
-        var parts = e.Payload.Split('\n', 4);
-        if (parts.Length == 4 && parts[0] != _nodeId && long.TryParse(parts[2], out var version))
-            catalog.AnnounceVersion(new GrainId(parts[1], parts[3]), version);
+        if (StatePublisher.Parse(e.Payload) is not ({ } node, { } writes) || node == _nodeId) return;
+        foreach (var w in writes) catalog.AnnounceVersion(new GrainId(w.Type, w.Key), w.Version);
     }
 }

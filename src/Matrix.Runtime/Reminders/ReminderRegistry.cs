@@ -25,13 +25,28 @@ internal sealed class ReminderRegistry(ReminderTable table, ReminderWakeSignal w
     public Task<IReadOnlyList<ReminderEntry>> ListAsync(GrainId grain) => table.ListAsync(grain);
 }
 
-/// <summary>Lets the poller sleep until the next due reminder yet wake at once when a sooner one arrives.</summary>
+/// <summary>
+/// Lets the poller sleep until the next due reminder yet wake at once when a sooner one arrives, without losing a
+/// wake-up that comes while it is busy. Each sleep belongs to a round; a wake-up ends the current round.
+/// </summary>
 internal sealed class ReminderWakeSignal
 {
-    private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Round _current = new();
 
-    /// <summary>Take this before looking at the table: any wake after that moment completes it, so none is lost.</summary>
-    public Task Current => Volatile.Read(ref _signal).Task;
+    /// <summary>Take this before looking at the table: any wake-up after that moment ends it, so none is lost.</summary>
+    public Round Current => Volatile.Read(ref _current);
 
-    public void Wake() => Interlocked.Exchange(ref _signal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    public void Wake() => Interlocked.Exchange(ref _current, new Round()).WakeUp.TrySetResult();
+
+    /// <summary>The poller woke by its own timer: the round it slept in is over.</summary>
+    public void EndRound(Round round) => Interlocked.CompareExchange(ref _current, new Round(), round);
+
+    /// <summary>Completes once the poller is parked in the current round, with its timer set (tests move a fake clock only then).</summary>
+    public Task WhenIdle => Current.Idle.Task;
+
+    internal sealed class Round
+    {
+        public TaskCompletionSource WakeUp { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Idle { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

@@ -32,14 +32,14 @@ internal sealed class ReminderService(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wakeUp = wake.Current;
+            var round = wake.Current;
             try
             {
-                if (await RunOnceAsync(stoppingToken) == _options.BatchSize) continue;
-                var next = await table.NextDueAsync();
+                await DrainAsync(stoppingToken);
                 var now = time.GetUtcNow();
+                var next = await table.NextDueAsync(now);
                 var sleep = next is { } due ? Min(due - now, _options.PollInterval) : _options.PollInterval;
-                if (sleep > TimeSpan.Zero) await SleepAsync(sleep, wakeUp, stoppingToken);
+                if (sleep > TimeSpan.Zero) await SleepAsync(sleep, round, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -48,10 +48,20 @@ internal sealed class ReminderService(
             catch (Exception ex)
             {
                 Log.ReminderPollFailed(logger, ex);
-                await SleepAsync(TimeSpan.FromSeconds(1), wakeUp, stoppingToken);
+                await SleepAsync(TimeSpan.FromSeconds(1), round, stoppingToken);
             }
         }
     }
+
+    /// <summary>
+    /// Claims and delivers until nothing is due. Several loops run at once so that one batch's database round trips
+    /// overlap another's deliveries; SKIP LOCKED keeps them from claiming the same rows.
+    /// </summary>
+    private Task DrainAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(Enumerable.Range(0, _options.ConcurrentBatches).Select(async _ =>
+        {
+            while (await RunOnceAsync(cancellationToken) == _options.BatchSize) { }
+        }));
 
     /// <summary>Claims and delivers one batch; returns how many reminders it claimed.</summary>
     internal async Task<int> RunOnceAsync(CancellationToken cancellationToken)
@@ -102,12 +112,14 @@ internal sealed class ReminderService(
         return ReminderSchedule.NextTick(r.Start, period, now > r.TickDueAt ? now : r.TickDueAt);
     }
 
-    private async Task SleepAsync(TimeSpan delay, Task wakeUp, CancellationToken stoppingToken)
+    private async Task SleepAsync(TimeSpan delay, ReminderWakeSignal.Round round, CancellationToken stoppingToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var timer = Task.Delay(delay, time, cts.Token);
-        await Task.WhenAny(timer, wakeUp);
+        if (ReferenceEquals(wake.Current, round)) round.Idle.TrySetResult();
+        await Task.WhenAny(timer, round.WakeUp.Task);
         await cts.CancelAsync();
+        wake.EndRound(round);
         stoppingToken.ThrowIfCancellationRequested();
     }
 

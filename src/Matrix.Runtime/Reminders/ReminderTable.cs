@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace Matrix.Runtime.Reminders;
 
 /// <summary>A reminder tick claimed by this node: deliver it, then complete it with the same claim token.</summary>
-internal sealed record ClaimedReminder(GrainId Grain, string Name, DateTimeOffset Start, TimeSpan? Period, DateTimeOffset TickDueAt, int Attempts);
+internal sealed record ClaimedReminder(GrainId Grain, string Name, DateTimeOffset Start, TimeSpan? Period, DateTimeOffset TickDueAt, int Attempts, string RowId);
 
 /// <summary>What to do with a delivered reminder: delete it, or set its next due time.</summary>
 internal readonly record struct ReminderOutcome(ClaimedReminder Reminder, DateTimeOffset? NextDueAt, int Attempts);
@@ -22,7 +22,7 @@ internal sealed class ReminderTable(NpgsqlDataSource db)
             values ($1, $2, $3, $4, $5, $4)
             on conflict (grain_type, grain_key, name) do update
                set start_at = excluded.start_at, period_ms = excluded.period_ms, next_due_at = excluded.next_due_at,
-                   claim_token = null, claimed_by = null, tick_due_at = null, attempts = 0
+                   claim_token = null, claimed_by = null, lease_until = null, attempts = 0
             """;
         await using var batch = db.CreateBatch();
         var cmd = new NpgsqlBatchCommand(upsert);
@@ -47,7 +47,7 @@ internal sealed class ReminderTable(NpgsqlDataSource db)
 
     public async Task<IReadOnlyList<ReminderEntry>> ListAsync(GrainId grain)
     {
-        await using var cmd = db.CreateCommand("select name, start_at, period_ms, coalesce(tick_due_at, next_due_at) from grain_reminders where grain_type = $1 and grain_key = $2 order by name");
+        await using var cmd = db.CreateCommand("select name, start_at, period_ms, next_due_at from grain_reminders where grain_type = $1 and grain_key = $2 order by name");
         cmd.Parameters.Add(new() { Value = grain.Type });
         cmd.Parameters.Add(new() { Value = grain.Key });
         await using var reader = await cmd.ExecuteReaderAsync();
@@ -59,24 +59,22 @@ internal sealed class ReminderTable(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Claims up to <paramref name="limit"/> due reminders for <paramref name="nodeId"/>. A claim moves next_due_at to the
-    /// end of the lease, so if this node dies the row simply becomes due again for everyone else.
+    /// Claims up to <paramref name="limit"/> due reminders for <paramref name="nodeId"/> until <c>now + lease</c>.
+    /// Rows leased to a node that died are claimable again once the lease has ended.
     /// </summary>
     public async Task<(Guid Token, List<ClaimedReminder> Claimed)> ClaimAsync(string nodeId, DateTimeOffset now, TimeSpan lease, int limit)
     {
         const string sql = """
             with due as (
-                select grain_type, grain_key, name from grain_reminders
-                 where next_due_at <= $1
+                select ctid from grain_reminders
+                 where next_due_at <= $1 and (lease_until is null or lease_until <= $1)
                  order by next_due_at
                  limit $2
                  for update skip locked)
-            update grain_reminders r
-               set tick_due_at = case when r.claim_token is null then r.next_due_at else r.tick_due_at end,
-                   next_due_at = $3, claim_token = $4, claimed_by = $5
-              from due
-             where r.grain_type = due.grain_type and r.grain_key = due.grain_key and r.name = due.name
-            returning r.grain_type, r.grain_key, r.name, r.start_at, r.period_ms, r.tick_due_at, r.attempts
+            update grain_reminders
+               set lease_until = $3, claim_token = $4, claimed_by = $5
+             where ctid = any(array(select ctid from due))
+            returning grain_type, grain_key, name, start_at, period_ms, next_due_at, attempts, ctid::text
             """;
         var token = Guid.NewGuid();
         await using var cmd = db.CreateCommand(sql);
@@ -90,54 +88,55 @@ internal sealed class ReminderTable(NpgsqlDataSource db)
         while (await reader.ReadAsync())
             claimed.Add(new(new GrainId(reader.GetString(0), reader.GetString(1)), reader.GetString(2),
                 reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(4)),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6)));
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7)));
         return (token, claimed);
     }
 
-    /// <summary>Deletes finished reminders and re-arms the others, but only rows still holding this claim token.</summary>
+    /// <summary>
+    /// Deletes finished reminders and re-arms the others, but only rows still holding this claim token. Rows are
+    /// found by the tuple id the claim returned (a TID scan, no index search); the token check makes that safe even
+    /// if the tuple moved or its slot was reused since.
+    /// </summary>
     public async Task CompleteAsync(Guid token, IReadOnlyList<ReminderOutcome> outcomes)
     {
-        var done = outcomes.Where(o => o.NextDueAt is null).ToList();
+        var done = outcomes.Where(o => o.NextDueAt is null).Select(o => o.Reminder.RowId).ToArray();
         var rearm = outcomes.Where(o => o.NextDueAt is not null).ToList();
         await using var batch = db.CreateBatch();
-        if (done.Count > 0)
+        if (done.Length > 0)
         {
-            var delete = new NpgsqlBatchCommand("""
-                delete from grain_reminders r using unnest($1::text[], $2::text[], $3::text[]) d(t, k, n)
-                 where r.grain_type = d.t and r.grain_key = d.k and r.name = d.n and r.claim_token = $4
-                """);
-            AddKeys(delete, done);
+            var delete = new NpgsqlBatchCommand("delete from grain_reminders where ctid = any($1::text[]::tid[]) and claim_token = $2");
+            delete.Parameters.Add(new() { Value = done });
             delete.Parameters.Add(new() { Value = token });
             batch.BatchCommands.Add(delete);
         }
-        if (rearm.Count > 0)
+        foreach (var o in rearm)
         {
             var update = new NpgsqlBatchCommand("""
-                update grain_reminders r
-                   set next_due_at = d.due, attempts = d.attempts, claim_token = null, claimed_by = null, tick_due_at = null
-                  from unnest($1::text[], $2::text[], $3::text[], $5::timestamptz[], $6::int[]) d(t, k, n, due, attempts)
-                 where r.grain_type = d.t and r.grain_key = d.k and r.name = d.n and r.claim_token = $4
+                update grain_reminders set next_due_at = $2, attempts = $3, claim_token = null, claimed_by = null, lease_until = null
+                 where ctid = $1::tid and claim_token = $4
                 """);
-            AddKeys(update, rearm);
+            update.Parameters.Add(new() { Value = o.Reminder.RowId });
+            update.Parameters.Add(new() { Value = o.NextDueAt!.Value });
+            update.Parameters.Add(new() { Value = o.Attempts });
             update.Parameters.Add(new() { Value = token });
-            update.Parameters.Add(new() { Value = rearm.Select(o => o.NextDueAt!.Value).ToArray() });
-            update.Parameters.Add(new() { Value = rearm.Select(o => o.Attempts).ToArray() });
             batch.BatchCommands.Add(update);
         }
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync();
     }
 
-    /// <summary>The earliest next_due_at in the table (claimed rows included: their lease end is when they come back).</summary>
-    public async Task<DateTimeOffset?> NextDueAsync()
+    /// <summary>
+    /// When the poller must look again: the earliest due time among unclaimed rows, or the earliest end of a lease
+    /// (a node that dies leaves its claimed rows to whoever wakes when the lease ends). Claimed rows are always due
+    /// rows, so their lease ends are found in the short "next_due_at &lt;= now" range of the index.
+    /// </summary>
+    public async Task<DateTimeOffset?> NextDueAsync(DateTimeOffset now)
     {
-        await using var cmd = db.CreateCommand("select min(next_due_at) from grain_reminders");
+        await using var cmd = db.CreateCommand("""
+            select least(
+                (select min(next_due_at) from grain_reminders where lease_until is null),
+                (select min(lease_until) from grain_reminders where next_due_at <= $1 and lease_until is not null))
+            """);
+        cmd.Parameters.Add(new() { Value = now });
         return await cmd.ExecuteScalarAsync() is DateTime dt ? new DateTimeOffset(dt, TimeSpan.Zero) : null;
-    }
-
-    private static void AddKeys(NpgsqlBatchCommand cmd, List<ReminderOutcome> rows)
-    {
-        cmd.Parameters.Add(new() { Value = rows.Select(o => o.Reminder.Grain.Type).ToArray() });
-        cmd.Parameters.Add(new() { Value = rows.Select(o => o.Reminder.Grain.Key).ToArray() });
-        cmd.Parameters.Add(new() { Value = rows.Select(o => o.Reminder.Name).ToArray() });
     }
 }

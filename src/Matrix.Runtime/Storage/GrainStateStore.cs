@@ -1,3 +1,4 @@
+using Matrix.Runtime.Notifications;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -7,13 +8,8 @@ namespace Matrix.Runtime.Storage;
 /// Reads and writes grain state rows. Every write is a compare-and-swap on the version, so two activations
 /// of one grain (on two nodes, or an old and a new one) can never overwrite each other silently.
 /// </summary>
-internal sealed class GrainStateStore(NpgsqlDataSource db, TimeProvider time, Microsoft.Extensions.Options.IOptions<GrainRuntimeOptions> options)
+internal sealed class GrainStateStore(NpgsqlDataSource db, TimeProvider time, StatePublisher publisher)
 {
-    public const string Channel = "matrix_state";
-
-    private readonly string _nodeId = options.Value.NodeId;
-    private readonly bool _publish = options.Value.PublishStateChanges;
-
     public async Task<(string? Json, long Version)> ReadAsync(GrainId id)
     {
         await using var cmd = db.CreateCommand("select state::text, version from grain_state where grain_type = $1 and grain_key = $2");
@@ -27,21 +23,17 @@ internal sealed class GrainStateStore(NpgsqlDataSource db, TimeProvider time, Mi
     public async Task<long> WriteAsync(GrainId id, string json, long expectedVersion)
     {
         // The first write inserts; "on conflict do nothing" turns a racing first write into a conflict, not an overwrite.
-        var write = expectedVersion == 0
+        var sql = expectedVersion == 0
             ? "insert into grain_state (grain_type, grain_key, state, version, updated_at) values ($1, $2, $3, 1, $5) on conflict do nothing returning version"
             : "update grain_state set state = $3, version = version + 1, updated_at = $5 where grain_type = $1 and grain_key = $2 and version = $4 returning version";
-        // The notification rides in the same statement: sent only if the row was written, and only at commit.
-        var sql = _publish
-            ? $"with w as ({write}) select version, pg_notify('{Channel}', $6 || version::text || E'\\n' || $2) from w"
-            : write;
         await using var cmd = db.CreateCommand(sql);
         cmd.Parameters.Add(new() { Value = id.Type });
         cmd.Parameters.Add(new() { Value = id.Key });
         cmd.Parameters.Add(new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
         cmd.Parameters.Add(new() { Value = expectedVersion });
         cmd.Parameters.Add(new() { Value = time.GetUtcNow() });
-        if (_publish) cmd.Parameters.Add(new() { Value = $"{_nodeId}\n{id.Type}\n" });
-        var result = await cmd.ExecuteScalarAsync();
-        return result is long version ? version : throw new GrainStateConflictException(id.Type, id.Key, expectedVersion);
+        if (await cmd.ExecuteScalarAsync() is not long version) throw new GrainStateConflictException(id.Type, id.Key, expectedVersion);
+        publisher.Publish(new StateAnnouncement(id.Type, id.Key, version));
+        return version;
     }
 }
