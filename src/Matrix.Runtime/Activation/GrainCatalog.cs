@@ -21,7 +21,7 @@ internal sealed class GrainCatalog(
     IOptions<GrainRuntimeOptions> options,
     ILogger<GrainCatalog> logger)
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    internal static JsonSerializerOptions Json => GrainStateJson.Options;
 
     private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
     private readonly GrainRuntimeOptions _options = options.Value;

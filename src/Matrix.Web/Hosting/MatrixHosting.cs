@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
+using Matrix.Grains;
 using Matrix.Runtime;
+using Matrix.Web.Api;
 using Matrix.Web.Components;
 using Microsoft.AspNetCore.Localization;
 
@@ -20,6 +22,16 @@ public static class MatrixHosting
             o => builder.Configuration.GetSection("Matrix:Runtime").Bind(o),
             o => builder.Configuration.GetSection("Matrix:Reminders").Bind(o));
 
+        builder.Services.AddMatrixGrains(o => builder.Configuration.GetSection("Matrix").Bind(o));
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // A missing or null value where the contract has no '?' is a 400 naming the field, not a null downstream.
+            o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.RespectRequiredConstructorParameters = true;
+        });
         builder.Services.AddLocalization(o => o.ResourcesPath = "Resources");
         // Chinese text goes out as text, not as numeric character references.
         builder.Services.AddWebEncoders(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
@@ -46,6 +58,11 @@ public static class MatrixHosting
         app.UseAntiforgery();
 
         app.MapHealthChecks("/health");
+        app.MapPersonaApi();
+        app.MapAccountApi();
+        app.MapChannelApi();
+        app.MapEventApi();
+        app.MapLiveCode();
         app.MapOpenApi();
         app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
         {

@@ -1,0 +1,58 @@
+namespace Matrix.Domain.Accounts;
+
+/// <summary>
+/// How many friends an account may hold and gain. Every number is a setting: the platform publishes only the
+/// 5,000 hard cap of a personal account; the 3,000 soft cap (Moments reach drops beyond it) and all pacing are
+/// the operators' experience, not a platform fact.
+/// </summary>
+public sealed record CapacitySettings
+{
+    public const int PersonalHardCapLimit = 5_000;
+    public const int WeComHardCapLimit = 20_000;
+
+    /// <summary>Friends the account may hold, never passed. Default 5,000 (personal WeChat's limit; WeCom starts there too).</summary>
+    public int HardCap { get; init; } = 5_000;
+
+    /// <summary>Above this, siblings below it are preferred. Default 3,000.</summary>
+    public int SoftCap { get; init; } = 3_000;
+
+    /// <summary>Slots kept free below the hard cap (for referrals, re-homing). Default 50.</summary>
+    public int Reserve { get; init; } = 50;
+
+    /// <summary>New friends a day once warmed up; null means no daily limit. Default 150.</summary>
+    public int? DailyBudget { get; init; } = 150;
+
+    /// <summary>Days over which the daily budget ramps up from <see cref="WarmupStartBudget"/>. Default 21.</summary>
+    public int WarmupDays { get; init; } = 21;
+
+    /// <summary>The daily budget on an account's first day. Default 20.</summary>
+    public int WarmupStartBudget { get; init; } = 20;
+
+    public static CapacitySettings DefaultFor(AccountKind kind) => new();
+
+    public IEnumerable<FieldError> Validate(AccountKind kind, string prefix = "capacity")
+    {
+        var max = kind == AccountKind.WeCom ? WeComHardCapLimit : PersonalHardCapLimit;
+        if (HardCap < 1 || HardCap > max)
+            yield return new($"{prefix}.hardCap", $"must be between 1 and {max:N0} for a {(kind == AccountKind.WeCom ? "WeCom member" : "personal WeChat account")}");
+        if (SoftCap < 1) yield return new($"{prefix}.softCap", "must be at least 1");
+        else if (SoftCap > HardCap) yield return new($"{prefix}.softCap", $"must not be above the hard cap ({HardCap:N0})");
+        if (Reserve < 0) yield return new($"{prefix}.reserve", "must not be negative");
+        else if (Reserve >= HardCap) yield return new($"{prefix}.reserve", $"must be below the hard cap ({HardCap:N0})");
+        if (DailyBudget is < 0) yield return new($"{prefix}.dailyBudget", "must not be negative (leave it empty for no daily limit)");
+        if (WarmupDays < 0) yield return new($"{prefix}.warmupDays", "must not be negative");
+        if (WarmupStartBudget < 0) yield return new($"{prefix}.warmupStartBudget", "must not be negative");
+    }
+
+    /// <summary>
+    /// The daily budget on a given day of the account's life: a straight ramp from the start budget to the full
+    /// budget over the warm-up days (day 0 is the first day), then the full budget.
+    /// </summary>
+    public int? BudgetOn(int accountAgeDays)
+    {
+        if (DailyBudget is not { } full) return null;
+        if (WarmupDays == 0 || accountAgeDays >= WarmupDays || WarmupStartBudget >= full) return full;
+        var day = Math.Max(0, accountAgeDays);
+        return WarmupStartBudget + (full - WarmupStartBudget) * day / WarmupDays;
+    }
+}

@@ -1,0 +1,31 @@
+namespace Matrix.Domain.Accounts;
+
+/// <summary>The person customers believe they add (人设): the "three-piece set" plus a profile for writing in their voice.</summary>
+public sealed record PersonaProfile(int? Age, string? Personality, string? JobIdentity, string? Background, string? Interests, string? Tone);
+
+public sealed record PersonaDetails(string Nickname, string? AvatarUrl, string? Signature, PersonaProfile Profile)
+{
+    public const int NicknameMax = 32;
+    public const int SignatureMax = 60;
+
+    public void Validate()
+    {
+        var errors = new List<FieldError>();
+        Check.Text(errors, "nickname", Nickname, NicknameMax);
+        Check.Text(errors, "signature", Signature, SignatureMax, required: false);
+        Check.Text(errors, "avatarUrl", AvatarUrl, 500, required: false);
+        if (AvatarUrl is { Length: > 0 } url && !IsWebOrDataImage(url)) errors.Add(new("avatarUrl", "must be an http(s) URL or a data:image URL"));
+        if (Profile.Age is < 0 or > 120) errors.Add(new("profile.age", "must be between 0 and 120"));
+        Check.Text(errors, "profile.personality", Profile.Personality, 200, required: false);
+        Check.Text(errors, "profile.jobIdentity", Profile.JobIdentity, 100, required: false);
+        Check.Text(errors, "profile.background", Profile.Background, 1000, required: false);
+        Check.Text(errors, "profile.interests", Profile.Interests, 500, required: false);
+        Check.Text(errors, "profile.tone", Profile.Tone, 200, required: false);
+        DomainValidationException.ThrowIfAny(errors);
+    }
+
+    internal static bool IsWebOrDataImage(string url) =>
+        url.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase)
+        || (Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp))
+        || (url.StartsWith('/') && !url.StartsWith("//"));
+}

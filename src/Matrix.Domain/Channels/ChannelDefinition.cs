@@ -1,0 +1,38 @@
+using Matrix.Domain.Accounts;
+
+namespace Matrix.Domain.Channels;
+
+/// <summary>
+/// A live code (活码): one printed QR per touch point, pointing at Matrix, which picks the account. It targets a
+/// pool (the siblings of one persona, or every account of one role) and tags whoever arrives through it.
+/// </summary>
+public sealed record ChannelDefinition(
+    string Name,
+    string? PersonaId,
+    AccountRole? Role,
+    string State,
+    IReadOnlyList<string> Tags,
+    string? WelcomeScript,
+    IReadOnlyList<string> BackupAccountIds)
+{
+    /// <summary>WeCom's limit for the "state" of a contact way; kept for personal accounts too, for one attribution scheme.</summary>
+    public const int StateMax = 30;
+
+    public static readonly System.Text.RegularExpressions.Regex IdPattern = new("^[a-z0-9][a-z0-9-]{0,47}$");
+
+    public void Validate(string id)
+    {
+        var errors = new List<FieldError>();
+        if (!IdPattern.IsMatch(id)) errors.Add(new("id", "must be 1-48 lower-case letters, digits or dashes (it is printed in the QR link)"));
+        Check.Text(errors, "name", Name, 64);
+        if ((PersonaId is null) == (Role is null)) errors.Add(new("pool", "give exactly one of personaId (the persona's siblings) or role (all accounts of that role)"));
+        if (string.IsNullOrEmpty(State)) errors.Add(new("state", "is required (it attributes every friend to this channel)"));
+        else if (State.Length > StateMax) errors.Add(new("state", $"must be at most {StateMax} characters (got {State.Length}); WeCom refuses longer ones"));
+        else if (State.Any(char.IsControl)) errors.Add(new("state", "must not contain control characters"));
+        if (Tags.Count > 20) errors.Add(new("tags", "at most 20 tags"));
+        foreach (var (tag, i) in Tags.Select((t, i) => (t, i))) Check.Text(errors, $"tags[{i}]", tag, 32);
+        Check.Text(errors, "welcomeScript", WelcomeScript, 1000, required: false);
+        if (BackupAccountIds.Count > 10) errors.Add(new("backupAccountIds", "at most 10 backup accounts"));
+        DomainValidationException.ThrowIfAny(errors);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Matrix.Domain;
+using Matrix.Domain.Accounts;
+using Matrix.Grains.Capacity;
+using Matrix.Runtime;
+
+namespace Matrix.Grains.Accounts;
+
+/// <summary>The settings an operator edits on an account (everything but role, persona and status, which keep a history).</summary>
+public sealed record AccountSettings(string WeChatId, AccountKind Kind, int Level, string? Operator, string? QrCodeUrl, CapacitySettings Capacity, Roster Roster);
+
+public interface IAccountGrain : IGrain
+{
+    Task<AccountProfile?> Get();
+    Task Create(AccountSettings settings, string personaId, AccountRole role, AccountStatus status, string by);
+    Task Update(AccountSettings settings, string by);
+    Task ChangeRole(AccountRole role, string by);
+    Task ChangePersona(string personaId, string by);
+    Task ChangeStatus(AccountStatus status, string by);
+}
+
+public sealed class AccountState
+{
+    public AccountProfile? Profile { get; set; }
+}
+
+/// <summary>An account's profile and history. Its friend counters live in the capacity ledger, created with it.</summary>
+public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityLedger ledger, TimeProvider time) : Grain, IAccountGrain
+{
+    // Callers in this process must not hold the grain's own objects: hand out copies, as a remote call would.
+    Task<AccountProfile?> IAccountGrain.Get() =>
+        Task.FromResult(state.State.Profile is { } p ? JsonSerializer.Deserialize<AccountProfile>(JsonSerializer.Serialize(p)) : null);
+
+    async Task IAccountGrain.Create(AccountSettings settings, string personaId, AccountRole role, AccountStatus status, string by)
+    {
+        if (state.State.Profile is not null) throw new DomainValidationException("id", $"account {GrainKey} exists already");
+        Validate(settings, personaId);
+        var now = time.GetUtcNow();
+        var profile = new AccountProfile { PersonaId = personaId, Role = role, Status = status, StartedAt = now };
+        Apply(profile, settings);
+        profile.History.Add(new AccountChange(now, by, "created", null, $"{role}/{status}"));
+        await ledger.CreateAsync(GrainKey, settings.Capacity.HardCap);
+        state.State.Profile = profile;
+        await state.WriteStateAsync();
+    }
+
+    async Task IAccountGrain.Update(AccountSettings settings, string by)
+    {
+        var profile = Existing();
+        Validate(settings, profile.PersonaId);
+        if (settings.Capacity.HardCap != profile.Capacity.HardCap && !await ledger.SetHardCapAsync(GrainKey, settings.Capacity.HardCap))
+            throw new DomainValidationException("capacity.hardCap", "is below the friends and held slots the account already has");
+        Apply(profile, settings);
+        await state.WriteStateAsync();
+    }
+
+    Task IAccountGrain.ChangeRole(AccountRole role, string by) => Change(p => p.ChangeRole(role, by, time.GetUtcNow()));
+
+    Task IAccountGrain.ChangePersona(string personaId, string by) => Change(p => p.ChangePersona(personaId, by, time.GetUtcNow()));
+
+    Task IAccountGrain.ChangeStatus(AccountStatus status, string by) => Change(p => p.ChangeStatus(status, by, time.GetUtcNow()));
+
+    private Task Change(Action<AccountProfile> change)
+    {
+        change(Existing());
+        return state.WriteStateAsync();
+    }
+
+    private AccountProfile Existing() => state.State.Profile ?? throw new KeyNotFoundException($"account {GrainKey}");
+
+    private static void Validate(AccountSettings s, string personaId) =>
+        DomainValidationException.ThrowIfAny([.. AccountProfile.ValidateFields(s.WeChatId, personaId, s.Level, s.Operator, s.QrCodeUrl, s.Capacity, s.Kind, s.Roster)]);
+
+    private static void Apply(AccountProfile p, AccountSettings s)
+    {
+        (p.WeChatId, p.Kind, p.Level, p.Operator, p.QrCodeUrl, p.Capacity, p.Roster) =
+            (s.WeChatId, s.Kind, s.Level, s.Operator, s.QrCodeUrl, s.Capacity, s.Roster);
+    }
+}

@@ -1,0 +1,142 @@
+using Npgsql;
+
+namespace Matrix.Grains.Capacity;
+
+/// <summary>An account's live counters, as the selector and the API show them.</summary>
+public sealed record LedgerRow(string AccountId, int HardCap, int Friends, int Reserved, int AddedToday);
+
+public enum FriendAddOutcome { Added, Duplicate, AlreadyFriend, Full, UnknownAccount }
+
+public enum FriendRemoveOutcome { Removed, Duplicate, NotAFriend, UnknownAccount }
+
+/// <summary>
+/// The SQL of the capacity ledger (Migrations/0001_accounts.sql says why it is not grain state). Every change is one
+/// conditional statement or one function call, so no count is ever read, decided on and written back.
+/// </summary>
+public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
+{
+    public async Task CreateAsync(string accountId, int hardCap)
+    {
+        await using var cmd = db.CreateCommand("insert into account_ledger (account_id, hard_cap) values ($1, $2) on conflict (account_id) do nothing");
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = hardCap });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Sets a new hard cap unless the account already holds more than it; false when refused.</summary>
+    public async Task<bool> SetHardCapAsync(string accountId, int hardCap)
+    {
+        await using var cmd = db.CreateCommand("update account_ledger set hard_cap = $2 where account_id = $1 and friends + reserved <= $2");
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = hardCap });
+        return await cmd.ExecuteNonQueryAsync() == 1;
+    }
+
+    public async Task<IReadOnlyDictionary<string, LedgerRow>> ReadAsync(IReadOnlyCollection<string> accountIds)
+    {
+        await using var cmd = db.CreateCommand("""
+            select account_id, hard_cap, friends, reserved, case when added_day = $2 then added_today else 0 end
+              from account_ledger where account_id = any($1)
+            """);
+        cmd.Parameters.Add(new() { Value = accountIds.ToArray() });
+        cmd.Parameters.Add(new() { Value = clock.Today });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var rows = new Dictionary<string, LedgerRow>();
+        while (await reader.ReadAsync())
+            rows[reader.GetString(0)] = new(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
+        return rows;
+    }
+
+    /// <summary>
+    /// Holds one slot on the account if, after the increment, its load stays within <paramref name="loadLimit"/> and
+    /// today's adds plus holds stay within <paramref name="budget"/>. Returns the reservation, or null when there is no room.
+    /// </summary>
+    public async Task<Guid?> TryReserveAsync(string accountId, int loadLimit, int? budget, string channelId, TimeSpan hold)
+    {
+        await using var cmd = db.CreateCommand("""
+            with u as (
+                update account_ledger set reserved = reserved + 1
+                 where account_id = $1 and friends + reserved + 1 <= $2
+                   and ($3::int is null or (case when added_day = $4 then added_today else 0 end) + reserved + 1 <= $3)
+                returning account_id)
+            insert into account_reservations (token, account_id, channel_id, expires_at)
+            select $5, account_id, $6, $7 from u
+            returning token
+            """);
+        var token = Guid.NewGuid();
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = loadLimit });
+        cmd.Parameters.Add(new() { Value = budget.HasValue ? budget.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = clock.Today });
+        cmd.Parameters.Add(new() { Value = token });
+        cmd.Parameters.Add(new() { Value = channelId });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow + hold });
+        return await cmd.ExecuteScalarAsync() is Guid reserved ? reserved : null;
+    }
+
+    /// <summary>Gives back the slots of reservations that lapsed; returns how many.</summary>
+    public async Task<int> LapseExpiredAsync()
+    {
+        await using var cmd = db.CreateCommand("""
+            with d as (delete from account_reservations where expires_at <= $1 returning account_id),
+                 c as (select account_id, count(*)::int as n from d group by account_id)
+            update account_ledger l set reserved = l.reserved - c.n from c where l.account_id = c.account_id
+            returning c.n
+            """);
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        var total = 0;
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) total += reader.GetInt32(0);
+        return total;
+    }
+
+    public async Task<FriendAddOutcome> ConfirmFriendAsync(string key, string accountId, string externalId, string? channelId, DateTimeOffset at, string? welcome)
+    {
+        await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+        cmd.Parameters.Add(new() { Value = key });
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = externalId });
+        cmd.Parameters.Add(new() { Value = (object?)channelId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = at });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = clock.Today });
+        cmd.Parameters.Add(new() { Value = (object?)welcome ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = Guid.NewGuid() });
+        return (string)(await cmd.ExecuteScalarAsync())! switch
+        {
+            "added" => FriendAddOutcome.Added,
+            "duplicate" => FriendAddOutcome.Duplicate,
+            "already-friend" => FriendAddOutcome.AlreadyFriend,
+            "full" => FriendAddOutcome.Full,
+            _ => FriendAddOutcome.UnknownAccount,
+        };
+    }
+
+    public async Task<FriendRemoveOutcome> RemoveFriendAsync(string key, string accountId, string externalId, bool byCustomer, DateTimeOffset at)
+    {
+        await using var cmd = db.CreateCommand("select matrix_remove_friend($1, $2, $3, $4, $5)");
+        cmd.Parameters.Add(new() { Value = key });
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = externalId });
+        cmd.Parameters.Add(new() { Value = byCustomer });
+        cmd.Parameters.Add(new() { Value = at });
+        return (string)(await cmd.ExecuteScalarAsync())! switch
+        {
+            "removed" => FriendRemoveOutcome.Removed,
+            "duplicate" => FriendRemoveOutcome.Duplicate,
+            "not-a-friend" => FriendRemoveOutcome.NotAFriend,
+            _ => FriendRemoveOutcome.UnknownAccount,
+        };
+    }
+
+    /// <summary>Raises an alert unless the same one is already open.</summary>
+    public async Task RaiseAlertAsync(string kind, string subjectId, string message)
+    {
+        await using var cmd = db.CreateCommand("insert into alerts (kind, subject_id, message, raised_at) values ($1, $2, $3, $4) on conflict (kind, subject_id) where resolved_at is null do nothing");
+        cmd.Parameters.Add(new() { Value = kind });
+        cmd.Parameters.Add(new() { Value = subjectId });
+        cmd.Parameters.Add(new() { Value = message });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        await cmd.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,76 @@
+using Matrix.Domain;
+using Matrix.Grains.Accounts;
+using Matrix.Grains.Channels;
+using Matrix.Grains.Customers;
+using Matrix.Runtime;
+
+namespace Matrix.Grains.Capacity;
+
+/// <param name="Channel">The channel the friend came through, when known (attribution, tags, welcome script).</param>
+public sealed record FriendAddedEvent(string AccountId, string ExternalId, string? Channel, DateTimeOffset At, string IdempotencyKey);
+
+/// <param name="ByCustomer">True when the customer deleted us (the churn signal); false when we removed them.</param>
+public sealed record FriendDeletedEvent(string AccountId, string ExternalId, bool ByCustomer, DateTimeOffset At, string IdempotencyKey);
+
+/// <summary>
+/// The two friend events that move an account's counters. The ledger decides, once per idempotency key, whether an
+/// event counts; the customer grain then remembers it (idempotently, so a retried event completes what a crash cut short).
+/// </summary>
+public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledger)
+{
+    public const int KeyMax = 128;
+    public const int ExternalIdMax = 128;
+
+    public async Task<FriendAddOutcome> AddedAsync(FriendAddedEvent e)
+    {
+        Validate(e.AccountId, e.ExternalId, e.IdempotencyKey, e.At);
+        if (await grains.Get<IAccountGrain>(e.AccountId).Get() is null) return FriendAddOutcome.UnknownAccount;
+        var channel = e.Channel is null ? null
+            : await grains.Get<IChannelGrain>(e.Channel).Get() ?? throw new DomainValidationException("channel", $"no channel '{e.Channel}'");
+
+        var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript);
+        if (outcome is FriendAddOutcome.Added or FriendAddOutcome.Duplicate or FriendAddOutcome.AlreadyFriend)
+            await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(e.ExternalId).RecordFriendAdded(e.AccountId, e.Channel, channel?.State, channel?.Tags ?? [], e.At));
+        return outcome;
+    }
+
+    public async Task<FriendRemoveOutcome> DeletedAsync(FriendDeletedEvent e)
+    {
+        Validate(e.AccountId, e.ExternalId, e.IdempotencyKey, e.At);
+        var outcome = await ledger.RemoveFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.ByCustomer, e.At);
+        if (outcome is FriendRemoveOutcome.Removed or FriendRemoveOutcome.Duplicate)
+            await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(e.ExternalId).RecordFriendRemoved(e.AccountId, e.ByCustomer, e.At));
+        return outcome;
+    }
+
+    private static void Validate(string accountId, string externalId, string key, DateTimeOffset at)
+    {
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(accountId)) errors.Add(new("accountId", "is required"));
+        if (string.IsNullOrWhiteSpace(externalId)) errors.Add(new("externalId", "is required"));
+        else if (externalId.Length > ExternalIdMax) errors.Add(new("externalId", $"must be at most {ExternalIdMax} characters"));
+        if (string.IsNullOrWhiteSpace(key)) errors.Add(new("idempotencyKey", "is required (a replayed event must be recognisable)"));
+        else if (key.Length > KeyMax) errors.Add(new("idempotencyKey", $"must be at most {KeyMax} characters"));
+        if (at == default) errors.Add(new("at", "is required"));
+        DomainValidationException.ThrowIfAny(errors);
+    }
+}
+
+/// <summary>Grain calls that lost a version race are safe to repeat when the call itself is idempotent.</summary>
+public static class Conflicts
+{
+    public static async Task RetryAsync(Func<Task> call, int attempts = 5)
+    {
+        for (var i = 1; ; i++)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (GrainStateConflictException) when (i < attempts)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Matrix.Runtime;
+
+namespace Matrix.Grains.Customers;
+
+/// <summary>One account a customer is (or was) a friend of.</summary>
+public sealed record CustomerAccountLink(string AccountId, DateTimeOffset AddedAt, DateTimeOffset? RemovedAt, bool? RemovedByCustomer);
+
+public sealed class CustomerState
+{
+    public DateTimeOffset? FirstAddedAt { get; set; }
+    public string? SourceChannel { get; set; }
+    public string? SourceState { get; set; }
+    public SortedSet<string> Tags { get; set; } = new(StringComparer.Ordinal);
+    public List<CustomerAccountLink> Accounts { get; set; } = [];
+}
+
+public interface ICustomerGrain : IGrain
+{
+    Task<CustomerState?> Get();
+    Task RecordFriendAdded(string accountId, string? channelId, string? state, IReadOnlyList<string> tags, DateTimeOffset at);
+    Task RecordFriendRemoved(string accountId, bool byCustomer, DateTimeOffset at);
+}
+
+/// <summary>
+/// A customer, keyed by their external ID (the WeChat ID an operator records, or WeCom's external_userid). Every
+/// record is idempotent: the capacity ledger decides whether an event counts, this grain only remembers it.
+/// </summary>
+public sealed class CustomerGrain(IPersistentState<CustomerState> state) : Grain, ICustomerGrain
+{
+    Task<CustomerState?> ICustomerGrain.Get() => Task.FromResult(state.RecordExists ? state.State : null);
+
+    Task ICustomerGrain.RecordFriendAdded(string accountId, string? channelId, string? source, IReadOnlyList<string> tags, DateTimeOffset at)
+    {
+        var s = state.State;
+        var current = s.Accounts.FindIndex(a => a.AccountId == accountId && a.RemovedAt is null);
+        if (current >= 0 && tags.All(s.Tags.Contains)) return Task.CompletedTask;
+        if (current < 0) s.Accounts.Add(new CustomerAccountLink(accountId, at, null, null));
+        if (s.FirstAddedAt is null || at < s.FirstAddedAt)
+        {
+            s.FirstAddedAt = at;
+            (s.SourceChannel, s.SourceState) = (channelId, source);
+        }
+        s.Tags.UnionWith(tags);
+        return state.WriteStateAsync();
+    }
+
+    Task ICustomerGrain.RecordFriendRemoved(string accountId, bool byCustomer, DateTimeOffset at)
+    {
+        var i = state.State.Accounts.FindIndex(a => a.AccountId == accountId && a.RemovedAt is null);
+        if (i < 0) return Task.CompletedTask;
+        state.State.Accounts[i] = state.State.Accounts[i] with { RemovedAt = at, RemovedByCustomer = byCustomer };
+        return state.WriteStateAsync();
+    }
+}

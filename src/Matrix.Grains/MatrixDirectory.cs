@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Matrix.Domain.Accounts;
+using Matrix.Domain.Channels;
+using Matrix.Grains.Accounts;
+using Matrix.Grains.Capacity;
+using Matrix.Grains.Channels;
+using Matrix.Grains.Personas;
+using Matrix.Runtime;
+using Npgsql;
+
+namespace Matrix.Grains;
+
+public sealed record PersonaEntry(string Id, PersonaDetails Details);
+
+public sealed record AccountEntry(string Id, AccountProfile Profile, LedgerRow Ledger);
+
+public sealed record ChannelEntry(string Id, ChannelDefinition Definition);
+
+/// <summary>
+/// Lists across grains, read straight from the committed grain_state rows (a grain is the way to change one thing;
+/// a list of many is a query). Rows are committed state, so a list never shows what a conflict threw away.
+/// </summary>
+public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
+{
+    public async Task<IReadOnlyList<PersonaEntry>> PersonasAsync() =>
+        (await ReadStatesAsync<PersonaState>("persona", "", [])).Where(p => p.State.Details is not null)
+            .Select(p => new PersonaEntry(p.Key, p.State.Details!)).ToList();
+
+    public async Task<IReadOnlyList<ChannelEntry>> ChannelsAsync() =>
+        (await ReadStatesAsync<ChannelState>("channel", "", [])).Where(c => c.State.Definition is not null)
+            .Select(c => new ChannelEntry(c.Key, c.State.Definition!)).ToList();
+
+    /// <summary>Accounts with their counters; filter by persona, role or status (each optional), or by id list.</summary>
+    public async Task<IReadOnlyList<AccountEntry>> AccountsAsync(string? personaId = null, AccountRole? role = null, AccountStatus? status = null, IReadOnlyCollection<string>? ids = null)
+    {
+        var where = new List<string>();
+        var args = new List<object>();
+        void Add(string condition, object value)
+        {
+            args.Add(value);
+            where.Add(condition.Replace("$?", $"${args.Count + 1}"));
+        }
+        if (personaId is not null) Add("s.state->'profile'->>'personaId' = $?", personaId);
+        if (role is not null) Add("s.state->'profile'->>'role' = $?", role.Value.ToString());
+        if (status is not null) Add("s.state->'profile'->>'status' = $?", status.Value.ToString());
+        if (ids is not null) Add("s.grain_key = any($?)", ids.ToArray());
+
+        await using var cmd = db.CreateCommand($"""
+            select s.grain_key, s.state::text, l.hard_cap, l.friends, l.reserved, case when l.added_day = $1 then l.added_today else 0 end
+              from grain_state s join account_ledger l on l.account_id = s.grain_key
+             where s.grain_type = 'account' {string.Concat(where.Select(w => " and " + w))}
+             order by s.grain_key
+            """);
+        cmd.Parameters.Add(new() { Value = clock.Today });
+        foreach (var a in args) cmd.Parameters.Add(new() { Value = a });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var list = new List<AccountEntry>();
+        while (await reader.ReadAsync())
+        {
+            var profile = JsonSerializer.Deserialize<AccountState>(reader.GetString(1), GrainStateJson.Options)?.Profile;
+            if (profile is null) continue;
+            var id = reader.GetString(0);
+            list.Add(new(id, profile, new LedgerRow(id, reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5))));
+        }
+        return list;
+    }
+
+    private async Task<List<(string Key, T State)>> ReadStatesAsync<T>(string type, string where, object[] args)
+    {
+        await using var cmd = db.CreateCommand($"select grain_key, state::text from grain_state where grain_type = $1 {where} order by grain_key");
+        cmd.Parameters.Add(new() { Value = type });
+        foreach (var a in args) cmd.Parameters.Add(new() { Value = a });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var list = new List<(string, T)>();
+        while (await reader.ReadAsync())
+            if (JsonSerializer.Deserialize<T>(reader.GetString(1), GrainStateJson.Options) is { } state) list.Add((reader.GetString(0), state));
+        return list;
+    }
+}

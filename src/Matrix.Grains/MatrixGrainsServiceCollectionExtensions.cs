@@ -1,0 +1,37 @@
+using Matrix.Grains.Accounts;
+using Matrix.Grains.Capacity;
+using Matrix.Grains.Channels;
+using Matrix.Grains.Customers;
+using Matrix.Grains.Personas;
+using Matrix.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Matrix.Grains;
+
+public static class MatrixGrainsServiceCollectionExtensions
+{
+    /// <summary>The matrix's grains, their tables and the services pages and endpoints use to reach them.</summary>
+    public static IServiceCollection AddMatrixGrains(this IServiceCollection services, Action<MatrixOptions>? configure = null)
+    {
+        services.AddOptions<MatrixOptions>().Configure(o => configure?.Invoke(o)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MatrixOptions>, MatrixOptionsValidator>();
+        services.AddMigrations(typeof(MatrixGrainsServiceCollectionExtensions).Assembly, order: 100);
+
+        services.AddGrain<IPersonaGrain, PersonaGrain>();
+        services.AddGrain<IAccountGrain, AccountGrain>();
+        services.AddGrain<IChannelGrain, ChannelGrain>();
+        services.AddGrain<ICustomerGrain, CustomerGrain>();
+
+        services.AddSingleton(sp => new StoreClock(sp.GetRequiredService<TimeProvider>(),
+            TimeZoneInfo.FindSystemTimeZoneById(sp.GetRequiredService<IOptions<MatrixOptions>>().Value.TimeZone)));
+        services.AddSingleton<CapacityLedger>();
+        services.AddSingleton<MatrixDirectory>();
+        services.AddSingleton<LiveCodeService>();
+        services.AddSingleton<FriendEventService>();
+        services.AddSingleton<ChannelStats>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());
+        services.AddHostedService<ReservationSweeper>();
+        return services;
+    }
+}

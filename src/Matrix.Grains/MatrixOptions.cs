@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace Matrix.Grains;
+
+/// <summary>Store-wide settings of the matrix (section "Matrix").</summary>
+public sealed class MatrixOptions
+{
+    /// <summary>The store's time zone (IANA id): rosters, daily budgets and "today" are counted in it. Default Asia/Shanghai.</summary>
+    public string TimeZone { get; set; } = "Asia/Shanghai";
+
+    /// <summary>How long a scan of a live code holds a slot on the chosen account. Default 30 minutes.</summary>
+    public TimeSpan ReservationHold { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often lapsed reservations are given back. Default 1 minute.</summary>
+    public TimeSpan ReservationSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MatrixOptions o)
+    {
+        var errors = new List<string>();
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _)) errors.Add($"TimeZone '{o.TimeZone}' is not a known time zone id.");
+        if (o.ReservationHold <= TimeSpan.Zero) errors.Add("ReservationHold must be positive.");
+        if (o.ReservationSweepInterval <= TimeSpan.Zero) errors.Add("ReservationSweepInterval must be positive.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Matrix.Domain;
+using Matrix.Runtime;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matrix.Web.Api;
+
+/// <summary>
+/// Turns what went wrong into problem+json that names the field: broken domain rules and malformed bodies are 400,
+/// unknown ids 404, a lost write race 409 (retry). Endpoints throw; they never format errors themselves.
+/// </summary>
+internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails? problem = exception switch
+        {
+            DomainValidationException v => Validation(v.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray())),
+            BadHttpRequestException { InnerException: JsonException json } => Validation(new() { [FieldOf(json.Path)] = [Describe(json)] }),
+            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
+            KeyNotFoundException missing => new ProblemDetails { Status = 404, Title = "Not found.", Detail = missing.Message },
+            GrainStateConflictException => new ProblemDetails { Status = 409, Title = "Changed by someone else at the same moment; nothing was written. Try again." },
+            _ => null,
+        };
+        if (problem is null) return false;
+        http.Response.StatusCode = problem.Status ?? 400;
+        return await problems.TryWriteAsync(new() { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static HttpValidationProblemDetails Validation(Dictionary<string, string[]> errors) =>
+        new(errors) { Status = 400, Title = "Some values are not valid; nothing was changed." };
+
+    // "$.capacity.hardCap" → "capacity.hardCap"; a body that is not JSON at all has no path.
+    private static string FieldOf(string? path) => path is null or "$" ? "body" : path.TrimStart('$', '.');
+
+    private static string Describe(JsonException json) =>
+        json.Path is null or "$" ? "is not valid JSON" : $"has the wrong type or is missing ({json.Message.Split(" Path:")[0]})";
+}

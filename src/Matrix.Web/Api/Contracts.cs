@@ -1,0 +1,52 @@
+using Matrix.Domain.Accounts;
+using Matrix.Domain.Channels;
+using Matrix.Grains.Accounts;
+using Matrix.Grains.Capacity;
+
+namespace Matrix.Web.Api;
+
+public sealed record PersonaRequest(string Nickname, string? AvatarUrl, string? Signature, PersonaProfile? Profile)
+{
+    public PersonaDetails ToDetails() => new(Nickname, AvatarUrl, Signature, Profile ?? new PersonaProfile(null, null, null, null, null, null));
+}
+
+public sealed record PersonaView(string Id, string Nickname, string? AvatarUrl, string? Signature, PersonaProfile Profile)
+{
+    public static PersonaView From(string id, PersonaDetails d) => new(id, d.Nickname, d.AvatarUrl, d.Signature, d.Profile);
+}
+
+public sealed record AccountSettingsRequest(string WeChatId, AccountKind Kind, int? Level, string? Operator, string? QrCodeUrl, CapacitySettings? Capacity, Roster? Roster)
+{
+    public AccountSettings ToSettings() => new(WeChatId, Kind, Level ?? 1, Operator, QrCodeUrl, Capacity ?? CapacitySettings.DefaultFor(Kind), Roster ?? Roster.AlwaysOn);
+}
+
+public sealed record CreateAccountRequest(string PersonaId, AccountRole Role, AccountStatus? Status, AccountSettingsRequest Settings);
+
+public sealed record RoleChange(AccountRole Role);
+
+public sealed record StatusChange(AccountStatus Status);
+
+public sealed record PersonaChange(string PersonaId);
+
+/// <summary>An account as the API shows it: profile, capacity against its caps, today's adds against today's budget.</summary>
+public sealed record AccountView(
+    string Id, string WeChatId, AccountKind Kind, string PersonaId, AccountRole Role, int Level, AccountStatus Status,
+    string? Operator, string? QrCodeUrl, int Friends, int Reserved, int SoftCap, int HardCap, int Reserve,
+    int AddedToday, int? BudgetToday, CapacitySettings Capacity, Roster Roster, IReadOnlyList<AccountChange> History)
+{
+    public static AccountView From(string id, AccountProfile p, LedgerRow l, DateTimeOffset now) => new(
+        id, p.WeChatId, p.Kind, p.PersonaId, p.Role, p.Level, p.Status, p.Operator, p.QrCodeUrl, l.Friends, l.Reserved,
+        p.Capacity.SoftCap, p.Capacity.HardCap, p.Capacity.Reserve, l.AddedToday, p.Capacity.BudgetOn(p.AgeDays(now)),
+        p.Capacity, p.Roster, p.History);
+}
+
+public sealed record ChannelRequest(string Name, string? PersonaId, AccountRole? Role, string State, string[]? Tags, string? WelcomeScript, string[]? BackupAccountIds)
+{
+    public ChannelDefinition ToDefinition() => new(Name, PersonaId, Role, State, Tags ?? [], WelcomeScript, BackupAccountIds ?? []);
+}
+
+public sealed record CreateChannelRequest(string Id, ChannelRequest Channel);
+
+public sealed record ChannelView(string Id, ChannelDefinition Definition, string LiveCodeUrl);
+
+public sealed record FriendEventResult(string Outcome);
