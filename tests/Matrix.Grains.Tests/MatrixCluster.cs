@@ -1,0 +1,54 @@
+using Matrix.Domain.Accounts;
+using Matrix.Domain.Channels;
+using Matrix.Grains.Accounts;
+using Matrix.Grains.Channels;
+using Matrix.Grains.Personas;
+using Matrix.Runtime;
+using Matrix.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Matrix.Grains.Tests;
+
+/// <summary>A cluster with the matrix's grains, and the few steps every test needs to set up a pool.</summary>
+internal static class MatrixCluster
+{
+    public static Task<TestCluster> StartAsync(int nodes, TimeProvider? time = null) =>
+        TestCluster.StartAsync(nodes, s => s.AddMatrixGrains(), time);
+
+    public static T Service<T>(this TestNode node) where T : notnull => node.Services.GetRequiredService<T>();
+
+    /// <summary>A persona with <paramref name="accounts"/> active sibling accounts and a channel on their pool.</summary>
+    public static async Task<string[]> SeedPoolAsync(IGrainFactory grains, int accounts, CapacitySettings capacity, string channel = "table-cards",
+        string? welcome = null, string[]? backups = null)
+    {
+        await grains.Get<IPersonaGrain>("p-optician").Create(new PersonaDetails("眼镜店小林", "/img/lin.png", "帮你选到合适的眼镜",
+            new PersonaProfile(28, "warm", "optician", null, null, "friendly")));
+        var ids = Enumerable.Range(1, accounts).Select(i => $"a-{i}").ToArray();
+        foreach (var id in ids)
+            await grains.Get<IAccountGrain>(id).Create(
+                new AccountSettings($"wx_{id}", AccountKind.PersonalWeChat, 1, "op-1", $"/qr/{id}.png", capacity, Roster.AlwaysOn),
+                "p-optician", AccountRole.Traffic, AccountStatus.Active, "test");
+        await grains.Get<IChannelGrain>(channel).Create(new ChannelDefinition("Table cards", "p-optician", null, "store-01-table", ["walk-in"], welcome, backups ?? []));
+        return ids;
+    }
+
+    public static async Task<List<(string Account, int Friends, int Reserved)>> LedgerAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("select account_id, friends, reserved from account_ledger order by account_id", connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var rows = new List<(string, int, int)>();
+        while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)));
+        return rows;
+    }
+
+    public static async Task<long> CountAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+}
