@@ -23,7 +23,7 @@ internal static class MatrixCluster
         string? welcome = null, string[]? backups = null)
     {
         await grains.Get<IPersonaGrain>("p-optician").Create(new PersonaDetails("眼镜店小林", "/img/lin.png", "帮你选到合适的眼镜",
-            new PersonaProfile(28, "warm", "optician", null, null, "friendly")));
+            new PersonaProfile(28, "warm", "optician", Tone: "friendly")));
         var ids = Enumerable.Range(1, accounts).Select(i => $"a-{i}").ToArray();
         foreach (var id in ids)
             await grains.Get<IAccountGrain>(id).Create(

@@ -44,7 +44,7 @@ public sealed class OverflowTests(ITestOutputHelper output)
             }
             // The confirmation arrives on another node, as it would behind a load balancer.
             var outcome = await cluster.Nodes[(i + 1) % 3].Service<FriendEventService>().AddedAsync(
-                new FriendAddedEvent(scan.AccountId!, $"wx-customer-{i}", "table-cards", DateTimeOffset.UtcNow, $"scan-{i}"));
+                new FriendAddedEvent(scan.AccountId!, $"wx-customer-{i}", DateTimeOffset.UtcNow, $"scan-{i}", "table-cards"));
             outcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
         });
         await stop.CancelAsync();
@@ -71,9 +71,9 @@ public sealed class OverflowTests(ITestOutputHelper output)
         var events = node.Service<FriendEventService>();
         var at = DateTimeOffset.UtcNow;
 
-        Assert.Equal(FriendAddOutcome.Added, await events.AddedAsync(new("a-1", "wx-zhang", "table-cards", at, "evt-1")));
-        Assert.Equal(FriendAddOutcome.Duplicate, await events.AddedAsync(new("a-1", "wx-zhang", "table-cards", at, "evt-1")));
-        Assert.Equal(FriendAddOutcome.AlreadyFriend, await events.AddedAsync(new("a-1", "wx-zhang", "table-cards", at, "evt-2")));
+        Assert.Equal(FriendAddOutcome.Added, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-1", "table-cards")));
+        Assert.Equal(FriendAddOutcome.Duplicate, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-1", "table-cards")));
+        Assert.Equal(FriendAddOutcome.AlreadyFriend, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-2", "table-cards")));
         Assert.Equal((1, 0), (await MatrixCluster.LedgerAsync(cluster.ConnectionString)).Select(r => (r.Friends, r.Reserved)).Single());
         Assert.Equal(1, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from tasks where kind = 'welcome' and body = '你好，我是小林！'"));
 
@@ -81,8 +81,8 @@ public sealed class OverflowTests(ITestOutputHelper output)
         Assert.Equal(("table-cards", "store-01-table"), (customer!.SourceChannel, customer.SourceState));
         Assert.Equal(["walk-in"], customer.Tags);
 
-        Assert.Equal(FriendRemoveOutcome.Removed, await events.DeletedAsync(new("a-1", "wx-zhang", true, at.AddDays(3), "evt-3")));
-        Assert.Equal(FriendRemoveOutcome.Duplicate, await events.DeletedAsync(new("a-1", "wx-zhang", true, at.AddDays(3), "evt-3")));
+        Assert.Equal(FriendRemoveOutcome.Removed, await events.DeletedAsync(new("a-1", "wx-zhang", at.AddDays(3), "evt-3", ByCustomer: true)));
+        Assert.Equal(FriendRemoveOutcome.Duplicate, await events.DeletedAsync(new("a-1", "wx-zhang", at.AddDays(3), "evt-3", ByCustomer: true)));
         Assert.Equal(0, (await MatrixCluster.LedgerAsync(cluster.ConnectionString)).Single().Friends);
         Assert.True((await node.Grains.Get<Customers.ICustomerGrain>("wx-zhang").Get())!.Accounts.Single().RemovedByCustomer);
     }

@@ -1,7 +1,7 @@
 namespace Matrix.Domain.Accounts;
 
 /// <summary>The person customers believe they add (人设): the "three-piece set" plus a profile for writing in their voice.</summary>
-public sealed record PersonaProfile(int? Age, string? Personality, string? JobIdentity, string? Background, string? Interests, string? Tone);
+public sealed record PersonaProfile(int? Age = null, string? Personality = null, string? JobIdentity = null, string? Background = null, string? Interests = null, string? Tone = null);
 
 public sealed record PersonaDetails(string Nickname, string? AvatarUrl, string? Signature, PersonaProfile Profile)
 {

@@ -7,10 +7,10 @@ using Matrix.Runtime;
 namespace Matrix.Grains.Capacity;
 
 /// <param name="Channel">The channel the friend came through, when known (attribution, tags, welcome script).</param>
-public sealed record FriendAddedEvent(string AccountId, string ExternalId, string? Channel, DateTimeOffset At, string IdempotencyKey);
+public sealed record FriendAddedEvent(string AccountId, string ExternalId, DateTimeOffset At, string IdempotencyKey, string? Channel = null);
 
 /// <param name="ByCustomer">True when the customer deleted us (the churn signal); false when we removed them.</param>
-public sealed record FriendDeletedEvent(string AccountId, string ExternalId, bool ByCustomer, DateTimeOffset At, string IdempotencyKey);
+public sealed record FriendDeletedEvent(string AccountId, string ExternalId, DateTimeOffset At, string IdempotencyKey, bool ByCustomer = true);
 
 /// <summary>
 /// The two friend events that move an account's counters. The ledger decides, once per idempotency key, whether an

@@ -17,6 +17,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
         ProblemDetails? problem = exception switch
         {
             DomainValidationException v => Validation(v.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray())),
+            BadHttpRequestException { InnerException: JsonException json } when MissingProperties(json) is { Length: > 0 } missing =>
+                Validation(missing.ToDictionary(p => p, _ => new[] { "is required" })),
             BadHttpRequestException { InnerException: JsonException json } => Validation(new() { [FieldOf(json.Path)] = [Describe(json)] }),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             KeyNotFoundException missing => new ProblemDetails { Status = 404, Title = "Not found.", Detail = missing.Message },
@@ -30,6 +32,15 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
 
     private static HttpValidationProblemDetails Validation(Dictionary<string, string[]> errors) =>
         new(errors) { Status = 400, Title = "Some values are not valid; nothing was changed." };
+
+    // System.Text.Json names missing constructor parameters only in its message: "...missing required properties including: 'a', 'b'."
+    private static string[] MissingProperties(JsonException json)
+    {
+        var at = json.Message.IndexOf("missing required properties including:", StringComparison.Ordinal);
+        if (at < 0) return [];
+        var prefix = json.Path is null or "$" ? "" : json.Path.TrimStart('$', '.') + ".";
+        return System.Text.RegularExpressions.Regex.Matches(json.Message[at..], "'([^']+)'").Select(m => prefix + m.Groups[1].Value).ToArray();
+    }
 
     // "$.capacity.hardCap" → "capacity.hardCap"; a body that is not JSON at all has no path.
     private static string FieldOf(string? path) => path is null or "$" ? "body" : path.TrimStart('$', '.');

@@ -5,9 +5,9 @@ using Matrix.Grains.Capacity;
 
 namespace Matrix.Web.Api;
 
-public sealed record PersonaRequest(string Nickname, string? AvatarUrl, string? Signature, PersonaProfile? Profile)
+public sealed record PersonaRequest(string Nickname, string? AvatarUrl = null, string? Signature = null, PersonaProfile? Profile = null)
 {
-    public PersonaDetails ToDetails() => new(Nickname, AvatarUrl, Signature, Profile ?? new PersonaProfile(null, null, null, null, null, null));
+    public PersonaDetails ToDetails() => new(Nickname, AvatarUrl, Signature, Profile ?? new PersonaProfile());
 }
 
 public sealed record PersonaView(string Id, string Nickname, string? AvatarUrl, string? Signature, PersonaProfile Profile)
@@ -15,12 +15,12 @@ public sealed record PersonaView(string Id, string Nickname, string? AvatarUrl, 
     public static PersonaView From(string id, PersonaDetails d) => new(id, d.Nickname, d.AvatarUrl, d.Signature, d.Profile);
 }
 
-public sealed record AccountSettingsRequest(string WeChatId, AccountKind Kind, int? Level, string? Operator, string? QrCodeUrl, CapacitySettings? Capacity, Roster? Roster)
+public sealed record AccountSettingsRequest(string WeChatId, AccountKind Kind, int? Level = null, string? Operator = null, string? QrCodeUrl = null, CapacitySettings? Capacity = null, Roster? Roster = null)
 {
     public AccountSettings ToSettings() => new(WeChatId, Kind, Level ?? 1, Operator, QrCodeUrl, Capacity ?? CapacitySettings.DefaultFor(Kind), Roster ?? Roster.AlwaysOn);
 }
 
-public sealed record CreateAccountRequest(string PersonaId, AccountRole Role, AccountStatus? Status, AccountSettingsRequest Settings);
+public sealed record CreateAccountRequest(string PersonaId, AccountRole Role, AccountSettingsRequest Settings, AccountStatus? Status = null);
 
 public sealed record RoleChange(AccountRole Role);
 
@@ -40,7 +40,7 @@ public sealed record AccountView(
         p.Capacity, p.Roster, p.History);
 }
 
-public sealed record ChannelRequest(string Name, string? PersonaId, AccountRole? Role, string State, string[]? Tags, string? WelcomeScript, string[]? BackupAccountIds)
+public sealed record ChannelRequest(string Name, string State, string? PersonaId = null, AccountRole? Role = null, string[]? Tags = null, string? WelcomeScript = null, string[]? BackupAccountIds = null)
 {
     public ChannelDefinition ToDefinition() => new(Name, PersonaId, Role, State, Tags ?? [], WelcomeScript, BackupAccountIds ?? []);
 }

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace Matrix.Web.Tests;
+
+public sealed class AccountApiTests : IAsyncLifetime
+{
+    private MatrixApp _app = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await MatrixApp.StartAsync();
+        _http = _app.CreateClient();
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<string> CreatePersonaAsync(string nickname = "小林")
+    {
+        var response = await _http.PostAsJsonAsync("/api/personas", new { nickname, avatarUrl = "/img/lin.png", signature = "配一副好眼镜", profile = new { age = 28, jobIdentity = "optician" } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private async Task<string> CreateAccountAsync(string personaId, string weChatId, int hardCap, int softCap)
+    {
+        var response = await _http.PostAsJsonAsync("/api/accounts", new
+        {
+            personaId, role = "Traffic", status = "Active",
+            settings = new { weChatId, kind = "PersonalWeChat", qrCodeUrl = $"/qr/{weChatId}.png", capacity = new { hardCap, softCap, reserve = 0, dailyBudget = (int?)null } },
+        });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task The_live_code_page_shows_the_chosen_accounts_QR_and_moves_on_when_it_fills()
+    {
+        var persona = await CreatePersonaAsync();
+        var first = await CreateAccountAsync(persona, "wx_lin_1", hardCap: 2, softCap: 2);
+        var backup = await CreateAccountAsync(await CreatePersonaAsync("店长老张"), "wx_zhang", hardCap: 5, softCap: 3);
+        var channel = await _http.PostAsJsonAsync("/api/channels", new { id = "checkout", channel = new { name = "收银台", personaId = persona, state = "store-01-checkout", backupAccountIds = new[] { backup } } });
+        Assert.Equal(HttpStatusCode.Created, channel.StatusCode);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var page = await _http.GetStringAsync("/c/checkout");
+            Assert.Contains("小林", page);
+            Assert.Contains("src=\"/qr/wx_lin_1.png\"", page);
+            var confirmed = await _http.PostAsJsonAsync("/api/events/friend-added", new { accountId = first, externalId = $"wx-c{i}", channel = "checkout", at = DateTimeOffset.UtcNow, idempotencyKey = $"k{i}" });
+            Assert.Equal("added", (await confirmed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString());
+        }
+
+        var afterFull = await _http.GetStringAsync("/c/checkout"); // the first account holds 2 of 2: the page moves on
+        Assert.Contains("src=\"/qr/wx_zhang.png\"", afterFull);
+        Assert.DoesNotContain("wx_lin_1", afterFull);
+
+        var view = await _http.GetFromJsonAsync<JsonElement>($"/api/accounts/{first}");
+        Assert.Equal((2, 2, 0, 2), (view.GetProperty("friends").GetInt32(), view.GetProperty("hardCap").GetInt32(), view.GetProperty("reserved").GetInt32(), view.GetProperty("addedToday").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_full_pool_gets_a_polite_page_and_the_live_code_page_exposes_no_account_details()
+    {
+        var persona = await CreatePersonaAsync();
+        await CreateAccountAsync(persona, "wx_only", hardCap: 1, softCap: 1);
+        await _http.PostAsJsonAsync("/api/channels", new { id = "door", channel = new { name = "门口", personaId = persona, state = "door" } });
+
+        var open = await _http.GetStringAsync("/c/door");
+        Assert.DoesNotContain("wx_only\"", open.Replace("/qr/wx_only.png", ""));
+        var full = await _http.GetStringAsync("/c/door");
+        Assert.Contains("data-state=\"full\"", full);
+        Assert.Contains("抱歉", full);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/c/no-such-channel")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Role_and_status_changes_keep_a_history()
+    {
+        var account = await CreateAccountAsync(await CreatePersonaAsync(), "wx_hist", 5000, 3000);
+        await _http.PostAsJsonAsync($"/api/accounts/{account}/role", new { role = "Sales" });
+        await _http.PostAsJsonAsync($"/api/accounts/{account}/status", new { status = "Banned" });
+        var history = (await _http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}")).GetProperty("history").EnumerateArray()
+            .Select(h => (h.GetProperty("field").GetString(), h.GetProperty("from").GetString(), h.GetProperty("to").GetString())).ToList();
+        Assert.Contains(("role", "Traffic", "Sales"), history);
+        Assert.Contains(("status", "Active", "Banned"), history);
+    }
+
+    public static TheoryData<string, string, string, HttpStatusCode, string> BadRequests => new()
+    {
+        { "POST", "/api/accounts", """{"personaId":"PERSONA","role":"Traffic","settings":{"weChatId":"wx","kind":"PersonalWeChat","capacity":{"hardCap":-5,"softCap":3000}}}""", HttpStatusCode.BadRequest, "capacity.hardCap" },
+        { "POST", "/api/accounts", """{"personaId":"PERSONA","role":"Traffic","settings":{"weChatId":"wx","kind":"PersonalWeChat","capacity":{"hardCap":5000,"softCap":-1}}}""", HttpStatusCode.BadRequest, "capacity.softCap" },
+        { "POST", "/api/accounts", """{"personaId":"PERSONA","role":"Traffic","settings":{"weChatId":"wx","kind":"PersonalWeChat","capacity":{"hardCap":3000,"softCap":4000}}}""", HttpStatusCode.BadRequest, "capacity.softCap" },
+        { "POST", "/api/accounts", """{"personaId":"nobody","role":"Traffic","settings":{"weChatId":"wx","kind":"PersonalWeChat"}}""", HttpStatusCode.BadRequest, "personaId" },
+        { "POST", "/api/accounts", """{"personaId":"PERSONA","role":"Chef","settings":{"weChatId":"wx","kind":"PersonalWeChat"}}""", HttpStatusCode.BadRequest, "role" },
+        { "POST", "/api/accounts", """{"personaId":"PERSONA","role":"Traffic","settings":{"weChatId":"wx","kind":"PersonalWeChat","level":"high"}}""", HttpStatusCode.BadRequest, "settings.level" },
+        { "POST", "/api/accounts", "{\"personaId\":\"PERSONA\",\"role\":\"Traffic\",\"settings\":{", HttpStatusCode.BadRequest, "" },
+        { "POST", "/api/accounts", """{"role":"Traffic","settings":{"weChatId":"wx","kind":"PersonalWeChat"}}""", HttpStatusCode.BadRequest, "personaId" },
+        { "POST", "/api/channels", """{"id":"c31","channel":{"name":"x","personaId":"PERSONA","state":"1234567890123456789012345678901"}}""", HttpStatusCode.BadRequest, "state" },
+        { "POST", "/api/channels", """{"id":"Bad Id!","channel":{"name":"x","personaId":"PERSONA","state":"s"}}""", HttpStatusCode.BadRequest, "id" },
+        { "POST", "/api/personas", """{"nickname":""}""", HttpStatusCode.BadRequest, "nickname" },
+        { "POST", "/api/personas", "not json", HttpStatusCode.BadRequest, "" },
+        { "POST", "/api/events/friend-added", """{"accountId":"a-unknown","externalId":"x","at":"2026-11-22T10:00:00Z","idempotencyKey":"k"}""", HttpStatusCode.NotFound, "" },
+        { "POST", "/api/events/friend-added", """{"accountId":"ACCOUNT","externalId":"","at":"2026-11-22T10:00:00Z","idempotencyKey":"k"}""", HttpStatusCode.BadRequest, "externalId" },
+        { "POST", "/api/events/friend-added", """{"accountId":"ACCOUNT","externalId":"x","at":"2026-11-22T10:00:00Z","idempotencyKey":"k","channel":"nope"}""", HttpStatusCode.BadRequest, "channel" },
+        { "POST", "/api/events/friend-added", """{"accountId":"ACCOUNT","externalId":"x","at":"yesterday","idempotencyKey":"k"}""", HttpStatusCode.BadRequest, "at" },
+        { "PUT", "/api/accounts/a-unknown", """{"weChatId":"wx","kind":"PersonalWeChat"}""", HttpStatusCode.NotFound, "" },
+        { "PUT", "/api/accounts/ACCOUNT", """{"weChatId":"wx","kind":"PersonalWeChat","capacity":{"hardCap":0,"softCap":1}}""", HttpStatusCode.BadRequest, "capacity.hardCap" },
+        { "POST", "/api/accounts/ACCOUNT/status", """{"status":"Sleeping"}""", HttpStatusCode.BadRequest, "status" },
+        { "GET", "/api/accounts/a-unknown", "", HttpStatusCode.NotFound, "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task Bad_input_answers_with_the_reason_and_changes_nothing(string method, string path, string body, HttpStatusCode expected, string field)
+    {
+        var persona = await CreatePersonaAsync();
+        var account = await CreateAccountAsync(persona, "wx_existing", 5000, 3000);
+        var before = await SnapshotAsync();
+
+        var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("ACCOUNT", account));
+        if (method != "GET") request.Content = new StringContent(body.Replace("PERSONA", persona).Replace("ACCOUNT", account), Encoding.UTF8, "application/json");
+        var response = await _http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.BadRequest)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (field.Length > 0) Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"no error for '{field}' in {problem}");
+        }
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    /// <summary>Every row the matrix keeps, as text: equal before and after means nothing changed.</summary>
+    private async Task<string> SnapshotAsync()
+    {
+        await using var connection = new NpgsqlConnection(_app.ConnectionString);
+        await connection.OpenAsync();
+        var parts = new List<string>();
+        foreach (var table in new[] { "grain_state", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts" })
+        {
+            await using var cmd = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t", connection);
+            parts.Add($"{table}: {await cmd.ExecuteScalarAsync()}");
+        }
+        return string.Join("\n", parts);
+    }
+}
