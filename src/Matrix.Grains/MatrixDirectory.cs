@@ -22,6 +22,10 @@ public sealed record ChannelEntry(string Id, ChannelDefinition Definition);
 /// </summary>
 public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
 {
+    // Profiles change rarely and are read on every scan: keep each one deserialised per version, and ask the
+    // database for the JSON only of rows whose version this node has not seen.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, AccountProfile Profile)> _profiles = new();
+
     public async Task<IReadOnlyList<PersonaEntry>> PersonasAsync() =>
         (await ReadStatesAsync<PersonaState>("persona", "", [])).Where(p => p.State.Details is not null)
             .Select(p => new PersonaEntry(p.Key, p.State.Details!)).ToList();
@@ -30,7 +34,10 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
         (await ReadStatesAsync<ChannelState>("channel", "", [])).Where(c => c.State.Definition is not null)
             .Select(c => new ChannelEntry(c.Key, c.State.Definition!)).ToList();
 
-    /// <summary>Accounts with their counters; filter by persona, role or status (each optional), or by id list.</summary>
+    /// <summary>
+    /// Accounts with their counters; filter by persona, role or status (each optional), or by id list. The profiles
+    /// returned are shared by callers on this node: read them, never change them (changes go through the grain).
+    /// </summary>
     public async Task<IReadOnlyList<AccountEntry>> AccountsAsync(string? personaId = null, AccountRole? role = null, AccountStatus? status = null, IReadOnlyCollection<string>? ids = null)
     {
         var where = new List<string>();
@@ -45,22 +52,34 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
         if (status is not null) Add("s.state->'profile'->>'status' = $?", status.Value.ToString());
         if (ids is not null) Add("s.grain_key = any($?)", ids.ToArray());
 
+        var cached = _profiles.ToArray();
+        var cacheParameter = args.Count + 2;
         await using var cmd = db.CreateCommand($"""
-            select s.grain_key, s.state::text, l.hard_cap, l.friends, l.reserved, case when l.added_day = $1 then l.added_today else 0 end
+            select s.grain_key, s.version,
+                   case when (s.grain_key, s.version) in (select * from unnest(${cacheParameter}::text[], ${cacheParameter + 1}::bigint[])) then null else s.state::text end,
+                   l.hard_cap, l.friends, l.reserved, case when l.added_day = $1 then l.added_today else 0 end
               from grain_state s join account_ledger l on l.account_id = s.grain_key
              where s.grain_type = 'account' {string.Concat(where.Select(w => " and " + w))}
              order by s.grain_key
             """);
         cmd.Parameters.Add(new() { Value = clock.Today });
         foreach (var a in args) cmd.Parameters.Add(new() { Value = a });
+        cmd.Parameters.Add(new() { Value = cached.Select(c => c.Key).ToArray() });
+        cmd.Parameters.Add(new() { Value = cached.Select(c => c.Value.Version).ToArray() });
         await using var reader = await cmd.ExecuteReaderAsync();
         var list = new List<AccountEntry>();
         while (await reader.ReadAsync())
         {
-            var profile = JsonSerializer.Deserialize<AccountState>(reader.GetString(1), GrainStateJson.Options)?.Profile;
-            if (profile is null) continue;
-            var id = reader.GetString(0);
-            list.Add(new(id, profile, new LedgerRow(id, reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5))));
+            var (id, version) = (reader.GetString(0), reader.GetInt64(1));
+            AccountProfile? profile;
+            if (reader.IsDBNull(2)) profile = _profiles[id].Profile;
+            else
+            {
+                profile = JsonSerializer.Deserialize<AccountState>(reader.GetString(2), GrainStateJson.Options)?.Profile;
+                if (profile is null) continue;
+                _profiles[id] = (version, profile);
+            }
+            list.Add(new(id, profile, new LedgerRow(id, reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6))));
         }
         return list;
     }

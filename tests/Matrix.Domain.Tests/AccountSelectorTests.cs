@@ -77,6 +77,16 @@ public sealed class AccountSelectorTests
     }
 
     [Fact]
+    public void Spreading_breaks_ties_only_within_one_percent_of_fill()
+    {
+        var pool = new[] { C("a", 1_010), C("b", 1_020), C("c", 2_000) }; // a and b share the 20% band; c is at 40%
+        var firsts = Enumerable.Range(0, 200).Select(seed => AccountSelector.Plan(pool, [], new Random(seed))).ToList();
+        Assert.All(firsts, plan => Assert.Equal("c", plan[^1].AccountId));
+        Assert.Contains(firsts, plan => plan[0].AccountId == "a");
+        Assert.Contains(firsts, plan => plan[0].AccountId == "b");
+    }
+
+    [Fact]
     public void A_pool_with_no_room_anywhere_is_full() =>
         Assert.Empty(AccountSelector.Plan([C("a", 5_000), C("b", 0, status: AccountStatus.Banned)], [C("bk", 5_000)]));
 }

@@ -1,5 +1,4 @@
 using Matrix.Domain;
-using Matrix.Grains.Accounts;
 using Matrix.Grains.Channels;
 using Matrix.Grains.Customers;
 using Matrix.Runtime;
@@ -24,7 +23,6 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
     public async Task<FriendAddOutcome> AddedAsync(FriendAddedEvent e)
     {
         Validate(e.AccountId, e.ExternalId, e.IdempotencyKey, e.At);
-        if (await grains.Get<IAccountGrain>(e.AccountId).Get() is null) return FriendAddOutcome.UnknownAccount;
         var channel = e.Channel is null ? null
             : await grains.Get<IChannelGrain>(e.Channel).Get() ?? throw new DomainValidationException("channel", $"no channel '{e.Channel}'");
 

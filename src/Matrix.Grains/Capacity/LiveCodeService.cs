@@ -32,7 +32,7 @@ public sealed class LiveCodeService(IGrainFactory grains, MatrixDirectory direct
         {
             var pool = await directory.AccountsAsync(personaId: channel.PersonaId, role: channel.Role);
             var backups = channel.BackupAccountIds.Count > 0 ? await directory.AccountsAsync(ids: channel.BackupAccountIds) : [];
-            var attempts = AccountSelector.Plan(pool.Select(ToCandidate).ToList(), backups.Select(ToCandidate).ToList());
+            var attempts = AccountSelector.Plan(pool.Select(ToCandidate).ToList(), backups.Select(ToCandidate).ToList(), Random.Shared);
             if (attempts.Count == 0) break;
             foreach (var attempt in attempts)
             {
