@@ -29,6 +29,9 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<MatrixDirectory>();
         services.AddSingleton<LiveCodeService>();
         services.AddSingleton<FriendEventService>();
+        services.AddSingleton<Tasks.TaskStore>();
+        services.AddSingleton<Tasks.TaskService>();
+        services.AddSingleton<RehomeService>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());
         services.AddHostedService<ReservationSweeper>();

@@ -90,3 +90,44 @@ public sealed class AccountSelectorTests
     public void A_pool_with_no_room_anywhere_is_full() =>
         Assert.Empty(AccountSelector.Plan([C("a", 5_000), C("b", 0, status: AccountStatus.Banned)], [C("bk", 5_000)]));
 }
+
+public sealed class RehomePlannerTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
+
+    private static Candidate S(string id, int friends, int hard = 10, int soft = 6, AccountStatus status = AccountStatus.Active) =>
+        new(id, status, new CapacitySettings { HardCap = hard, SoftCap = soft, Reserve = 1, DailyBudget = 1 }, friends, 0, 5, 100, false);
+
+    private static RehomeCustomer[] Customers(int n) => [.. Enumerable.Range(0, n).Select(i => new RehomeCustomer($"c{i}", []))];
+
+    [Fact]
+    public void Customers_fill_siblings_below_the_soft_cap_first_and_never_into_the_reserve()
+    {
+        var plan = RehomePlanner.Plan(Customers(12), [S("a", 4), S("b", 5), S("banned", 0, status: AccountStatus.Banned)], AccountKind.PersonalWeChat, Now);
+
+        var byTarget = plan.Assignments.GroupBy(a => a.TargetAccountId).ToDictionary(g => g.Key, g => g.Count());
+        // Soft cap 6: a takes 2, b takes 1; then up to hard cap 10 minus reserve 1 = 9: a takes 3 more, b 4 more.
+        Assert.Equal(5, byTarget["a"]);
+        Assert.Equal(4, byTarget["b"]);
+        Assert.False(byTarget.ContainsKey("banned"));
+        Assert.Equal(3, plan.Unplaced.Count);
+        Assert.All(plan.Unplaced, u => Assert.Equal(UnplacedReason.NoRoom, u.Reason));
+    }
+
+    [Fact]
+    public void Off_shift_and_daily_budgets_do_not_stop_a_planned_move() =>
+        Assert.Single(RehomePlanner.Plan(Customers(1), [S("a", 0)], AccountKind.PersonalWeChat, Now).Assignments);
+
+    [Fact]
+    public void A_WeCom_customer_transferred_twice_in_90_days_is_left_out_with_the_reason()
+    {
+        var twice = new RehomeCustomer("twice", [Now.AddDays(-10), Now.AddDays(-80)]);
+        var longAgo = new RehomeCustomer("long-ago", [Now.AddDays(-100), Now.AddDays(-95)]);
+        var plan = RehomePlanner.Plan([twice, longAgo], [S("a", 0)], AccountKind.WeCom, Now);
+        Assert.Equal(new RehomeUnplaced("twice", UnplacedReason.TransferLimit), Assert.Single(plan.Unplaced));
+        Assert.Equal("long-ago", Assert.Single(plan.Assignments).ExternalId);
+
+        // A personal account's move is an introduction by a person, not a WeCom transfer: no such limit.
+        Assert.Equal(2, RehomePlanner.Plan([twice, longAgo], [S("a", 0)], AccountKind.PersonalWeChat, Now).Assignments.Count);
+    }
+}

@@ -51,7 +51,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
     /// Holds one slot on the account if, after the increment, its load stays within <paramref name="loadLimit"/> and
     /// today's adds plus holds stay within <paramref name="budget"/>. Returns the reservation, or null when there is no room.
     /// </summary>
-    public async Task<Guid?> TryReserveAsync(string accountId, int loadLimit, int? budget, string channelId, TimeSpan hold)
+    public async Task<Guid?> TryReserveAsync(string accountId, int loadLimit, int? budget, string? channelId, TimeSpan hold)
     {
         await using var cmd = db.CreateCommand("""
             with u as (
@@ -69,7 +69,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = budget.HasValue ? budget.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = clock.Today });
         cmd.Parameters.Add(new() { Value = token });
-        cmd.Parameters.Add(new() { Value = channelId });
+        cmd.Parameters.Add(new() { Value = (object?)channelId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = clock.UtcNow + hold });
         return await cmd.ExecuteScalarAsync() is Guid reserved ? reserved : null;
     }
@@ -90,9 +90,9 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         return total;
     }
 
-    public async Task<FriendAddOutcome> ConfirmFriendAsync(string key, string accountId, string externalId, string? channelId, DateTimeOffset at, string? welcome)
+    public async Task<FriendAddOutcome> ConfirmFriendAsync(string key, string accountId, string externalId, string? channelId, DateTimeOffset at, string? welcome, Guid? reservation = null)
     {
-        await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+        await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
         cmd.Parameters.Add(new() { Value = key });
         cmd.Parameters.Add(new() { Value = accountId });
         cmd.Parameters.Add(new() { Value = externalId });
@@ -102,6 +102,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = clock.Today });
         cmd.Parameters.Add(new() { Value = (object?)welcome ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = Guid.NewGuid() });
+        cmd.Parameters.Add(new() { Value = reservation.HasValue ? reservation.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         return (string)(await cmd.ExecuteScalarAsync())! switch
         {
             "added" => FriendAddOutcome.Added,
@@ -127,6 +128,23 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
             "not-a-friend" => FriendRemoveOutcome.NotAFriend,
             _ => FriendRemoveOutcome.UnknownAccount,
         };
+    }
+
+    /// <summary>External ids of the account's current friends who are not already friends of any of <paramref name="except"/>.</summary>
+    public async Task<IReadOnlyList<string>> FriendsAsync(string accountId, IReadOnlyCollection<string> except)
+    {
+        await using var cmd = db.CreateCommand("""
+            select f.external_id from account_friends f
+             where f.account_id = $1 and f.removed_at is null
+               and not exists (select 1 from account_friends o where o.external_id = f.external_id and o.account_id = any($2) and o.removed_at is null)
+             order by f.added_at, f.external_id
+            """);
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = except.ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var ids = new List<string>();
+        while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
+        return ids;
     }
 
     /// <summary>Raises an alert unless the same one is already open.</summary>

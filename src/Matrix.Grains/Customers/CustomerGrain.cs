@@ -12,6 +12,9 @@ public sealed class CustomerState
     public string? SourceState { get; set; }
     public SortedSet<string> Tags { get; set; } = new(StringComparer.Ordinal);
     public List<CustomerAccountLink> Accounts { get; set; } = [];
+
+    /// <summary>When the customer was moved between WeCom members (WeCom allows two transfers in 90 days).</summary>
+    public List<DateTimeOffset> TransfersAt { get; set; } = [];
 }
 
 public interface ICustomerGrain : IGrain
@@ -19,6 +22,7 @@ public interface ICustomerGrain : IGrain
     Task<CustomerState?> Get();
     Task RecordFriendAdded(string accountId, string? channelId, string? state, IReadOnlyList<string> tags, DateTimeOffset at);
     Task RecordFriendRemoved(string accountId, bool byCustomer, DateTimeOffset at);
+    Task RecordTransfer(DateTimeOffset at);
 }
 
 /// <summary>
@@ -41,6 +45,13 @@ public sealed class CustomerGrain(IPersistentState<CustomerState> state) : Grain
             (s.SourceChannel, s.SourceState) = (channelId, source);
         }
         s.Tags.UnionWith(tags);
+        return state.WriteStateAsync();
+    }
+
+    Task ICustomerGrain.RecordTransfer(DateTimeOffset at)
+    {
+        if (state.State.TransfersAt.Contains(at)) return Task.CompletedTask;
+        state.State.TransfersAt.Add(at);
         return state.WriteStateAsync();
     }
 

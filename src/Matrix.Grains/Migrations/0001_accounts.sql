@@ -77,15 +77,22 @@ create table tasks (
     due_at      timestamptz not null,
     origin      text        not null,
     status      text        not null default 'open',
-    created_at  timestamptz not null
+    created_at  timestamptz not null,
+    done_at     timestamptz,
+    done_by     text,
+    -- A re-homing task moves its customer to target_account_id, where a slot is held for it (reservation)
+    -- until a person has done the introduction: the customer counts there from that moment.
+    target_account_id text,
+    reservation       uuid
 );
 create index tasks_account_due on tasks (account_id, due_at) where status = 'open';
 
 -- Confirming an add is several steps that must see one another under the account's row lock; as a function
 -- they are one round trip, so the lock is held for microseconds, not for several network turns.
 -- Outcomes: 'added', 'duplicate' (event seen before), 'already-friend', 'full' (no room, nothing changed), 'unknown-account'.
+-- p_reservation names the slot to consume (a re-homing task's); otherwise the oldest live one of the account is used.
 create function matrix_confirm_friend(p_key text, p_account text, p_external text, p_channel text, p_at timestamptz,
-                                      p_now timestamptz, p_day date, p_welcome text, p_task uuid)
+                                      p_now timestamptz, p_day date, p_welcome text, p_task uuid, p_reservation uuid default null)
 returns text language plpgsql as $$
 declare
     v_consumed int;
@@ -105,9 +112,9 @@ begin
         v_outcome := 'already-friend';
     else
         -- The oldest live reservation of this account becomes this friend (a confirmation names no reservation).
-        delete from account_reservations where token = (
+        delete from account_reservations where account_id = p_account and token = coalesce(p_reservation, (
             select token from account_reservations where account_id = p_account and expires_at > p_now
-             order by expires_at limit 1);
+             order by expires_at limit 1));
         get diagnostics v_consumed = row_count;
         update account_ledger
            set friends = friends + 1, reserved = reserved - v_consumed,

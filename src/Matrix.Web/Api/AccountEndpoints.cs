@@ -46,6 +46,10 @@ internal static class AccountEndpoints
             return Results.Ok(await FindAsync(directory, id, clock));
         });
 
+        // Moves the customers of a banned, retired or restricted account (or one whose operator left) to its siblings.
+        api.MapPost("/{id}/rehome", async (string id, RehomeRequest? request, RehomeService rehome) =>
+            Results.Ok(await rehome.PlanAsync(id, request?.OperatorLeft ?? false)));
+
         api.MapPost("/{id}/persona", async (string id, PersonaChange change, IGrainFactory grains, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
         {
             await RequirePersonaAsync(grains, change.PersonaId);

@@ -50,3 +50,5 @@ public sealed record CreateChannelRequest(string Id, ChannelRequest Channel);
 public sealed record ChannelView(string Id, ChannelDefinition Definition, string LiveCodeUrl);
 
 public sealed record FriendEventResult(string Outcome);
+
+public sealed record RehomeRequest(bool OperatorLeft = false);

@@ -63,6 +63,7 @@ public static class MatrixHosting
         app.MapChannelApi();
         app.MapEventApi();
         app.MapLiveCode();
+        app.MapTaskApi();
         app.MapOpenApi();
         app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
         {
