@@ -14,7 +14,7 @@ pg=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   echo "$(free -g | awk '/Mem:/ {print $2}') GiB memory, $(. /etc/os-release && echo "$PRETTY_NAME"), .NET $(dotnet --version),"
   echo "PostgreSQL $("$pg/postgres" --version | awk '{print $3}') (embedded, default durable settings) on the same machine as the benchmark."
   echo
-  echo "## Grain runtime (issue 2)"
+  echo "## Results"
   echo
   echo "$out"
   echo
