@@ -3,8 +3,6 @@ using Matrix.Domain.Accounts;
 using Matrix.Domain.Channels;
 using Matrix.Grains.Accounts;
 using Matrix.Grains.Capacity;
-using Matrix.Grains.Channels;
-using Matrix.Grains.Personas;
 using Matrix.Runtime;
 using Npgsql;
 
@@ -27,12 +25,12 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, AccountProfile Profile)> _profiles = new();
 
     public async Task<IReadOnlyList<PersonaEntry>> PersonasAsync() =>
-        (await ReadStatesAsync<PersonaState>("persona", "", [])).Where(p => p.State.Details is not null)
-            .Select(p => new PersonaEntry(p.Key, p.State.Details!)).ToList();
+        (await ReadStatesAsync<RecordState<PersonaDetails>>("persona")).Where(p => p.State.Value is not null)
+            .Select(p => new PersonaEntry(p.Key, p.State.Value!)).ToList();
 
     public async Task<IReadOnlyList<ChannelEntry>> ChannelsAsync() =>
-        (await ReadStatesAsync<ChannelState>("channel", "", [])).Where(c => c.State.Definition is not null)
-            .Select(c => new ChannelEntry(c.Key, c.State.Definition!)).ToList();
+        (await ReadStatesAsync<RecordState<ChannelDefinition>>("channel")).Where(c => c.State.Value is not null)
+            .Select(c => new ChannelEntry(c.Key, c.State.Value!)).ToList();
 
     /// <summary>
     /// Accounts with their counters; filter by persona, role or status (each optional), or by id list. The profiles
@@ -84,11 +82,10 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
         return list;
     }
 
-    private async Task<List<(string Key, T State)>> ReadStatesAsync<T>(string type, string where, object[] args)
+    private async Task<List<(string Key, T State)>> ReadStatesAsync<T>(string type)
     {
-        await using var cmd = db.CreateCommand($"select grain_key, state::text from grain_state where grain_type = $1 {where} order by grain_key");
+        await using var cmd = db.CreateCommand("select grain_key, state::text from grain_state where grain_type = $1 order by grain_key");
         cmd.Parameters.Add(new() { Value = type });
-        foreach (var a in args) cmd.Parameters.Add(new() { Value = a });
         await using var reader = await cmd.ExecuteReaderAsync();
         var list = new List<(string, T)>();
         while (await reader.ReadAsync())

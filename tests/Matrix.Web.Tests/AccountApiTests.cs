@@ -6,36 +6,16 @@ using Npgsql;
 
 namespace Matrix.Web.Tests;
 
-public sealed class AccountApiTests : IAsyncLifetime
+public sealed class AccountApiTests : ApiTest
 {
-    private MatrixApp _app = null!;
-    private HttpClient _http = null!;
+    private Task<string> CreatePersonaAsync(string nickname = "小林") =>
+        CreateAsync("/api/personas", new { nickname, avatarUrl = "/img/lin.png", signature = "配一副好眼镜", profile = new { age = 28, jobIdentity = "optician" } });
 
-    public async Task InitializeAsync()
+    private Task<string> CreateAccountAsync(string personaId, string weChatId, int hardCap, int softCap) => CreateAsync("/api/accounts", new
     {
-        _app = await MatrixApp.StartAsync();
-        _http = _app.CreateClient();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    private async Task<string> CreatePersonaAsync(string nickname = "小林")
-    {
-        var response = await _http.PostAsJsonAsync("/api/personas", new { nickname, avatarUrl = "/img/lin.png", signature = "配一副好眼镜", profile = new { age = 28, jobIdentity = "optician" } });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
-    private async Task<string> CreateAccountAsync(string personaId, string weChatId, int hardCap, int softCap)
-    {
-        var response = await _http.PostAsJsonAsync("/api/accounts", new
-        {
-            personaId, role = "Traffic", status = "Active",
-            settings = new { weChatId, kind = "PersonalWeChat", qrCodeUrl = $"/qr/{weChatId}.png", capacity = new { hardCap, softCap, reserve = 0, dailyBudget = (int?)null } },
-        });
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
+        personaId, role = "Traffic", status = "Active",
+        settings = new { weChatId, kind = "PersonalWeChat", qrCodeUrl = $"/qr/{weChatId}.png", capacity = new { hardCap, softCap, reserve = 0, dailyBudget = (int?)null } },
+    });
 
     [Fact]
     public async Task The_live_code_page_shows_the_chosen_accounts_QR_and_moves_on_when_it_fills()
@@ -43,23 +23,23 @@ public sealed class AccountApiTests : IAsyncLifetime
         var persona = await CreatePersonaAsync();
         var first = await CreateAccountAsync(persona, "wx_lin_1", hardCap: 2, softCap: 2);
         var backup = await CreateAccountAsync(await CreatePersonaAsync("店长老张"), "wx_zhang", hardCap: 5, softCap: 3);
-        var channel = await _http.PostAsJsonAsync("/api/channels", new { id = "checkout", channel = new { name = "收银台", personaId = persona, state = "store-01-checkout", backupAccountIds = new[] { backup } } });
+        var channel = await Http.PostAsJsonAsync("/api/channels", new { id = "checkout", channel = new { name = "收银台", personaId = persona, state = "store-01-checkout", backupAccountIds = new[] { backup } } });
         Assert.Equal(HttpStatusCode.Created, channel.StatusCode);
 
         for (var i = 0; i < 2; i++)
         {
-            var page = await _http.GetStringAsync("/c/checkout");
+            var page = await Http.GetStringAsync("/c/checkout");
             Assert.Contains("小林", page);
             Assert.Contains("src=\"/qr/wx_lin_1.png\"", page);
-            var confirmed = await _http.PostAsJsonAsync("/api/events/friend-added", new { accountId = first, externalId = $"wx-c{i}", channel = "checkout", at = DateTimeOffset.UtcNow, idempotencyKey = $"k{i}" });
+            var confirmed = await Http.PostAsJsonAsync("/api/events/friend-added", new { accountId = first, externalId = $"wx-c{i}", channel = "checkout", at = DateTimeOffset.UtcNow, idempotencyKey = $"k{i}" });
             Assert.Equal("added", (await confirmed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString());
         }
 
-        var afterFull = await _http.GetStringAsync("/c/checkout"); // the first account holds 2 of 2: the page moves on
+        var afterFull = await Http.GetStringAsync("/c/checkout"); // the first account holds 2 of 2: the page moves on
         Assert.Contains("src=\"/qr/wx_zhang.png\"", afterFull);
         Assert.DoesNotContain("wx_lin_1", afterFull);
 
-        var view = await _http.GetFromJsonAsync<JsonElement>($"/api/accounts/{first}");
+        var view = await Http.GetFromJsonAsync<JsonElement>($"/api/accounts/{first}");
         Assert.Equal((2, 2, 0, 2), (view.GetProperty("friends").GetInt32(), view.GetProperty("hardCap").GetInt32(), view.GetProperty("reserved").GetInt32(), view.GetProperty("addedToday").GetInt32()));
     }
 
@@ -68,23 +48,23 @@ public sealed class AccountApiTests : IAsyncLifetime
     {
         var persona = await CreatePersonaAsync();
         await CreateAccountAsync(persona, "wx_only", hardCap: 1, softCap: 1);
-        await _http.PostAsJsonAsync("/api/channels", new { id = "door", channel = new { name = "门口", personaId = persona, state = "door" } });
+        await Http.PostAsJsonAsync("/api/channels", new { id = "door", channel = new { name = "门口", personaId = persona, state = "door" } });
 
-        var open = await _http.GetStringAsync("/c/door");
+        var open = await Http.GetStringAsync("/c/door");
         Assert.DoesNotContain("wx_only\"", open.Replace("/qr/wx_only.png", ""));
-        var full = await _http.GetStringAsync("/c/door");
+        var full = await Http.GetStringAsync("/c/door");
         Assert.Contains("data-state=\"full\"", full);
         Assert.Contains("抱歉", full);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/c/no-such-channel")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/c/no-such-channel")).StatusCode);
     }
 
     [Fact]
     public async Task Role_and_status_changes_keep_a_history()
     {
         var account = await CreateAccountAsync(await CreatePersonaAsync(), "wx_hist", 5000, 3000);
-        await _http.PostAsJsonAsync($"/api/accounts/{account}/role", new { role = "Sales" });
-        await _http.PostAsJsonAsync($"/api/accounts/{account}/status", new { status = "Banned" });
-        var history = (await _http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}")).GetProperty("history").EnumerateArray()
+        await Http.PostAsJsonAsync($"/api/accounts/{account}/role", new { role = "Sales" });
+        await Http.PostAsJsonAsync($"/api/accounts/{account}/status", new { status = "Banned" });
+        var history = (await Http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}")).GetProperty("history").EnumerateArray()
             .Select(h => (h.GetProperty("field").GetString(), h.GetProperty("from").GetString(), h.GetProperty("to").GetString())).ToList();
         Assert.Contains(("role", "Traffic", "Sales"), history);
         Assert.Contains(("status", "Active", "Banned"), history);
@@ -124,7 +104,7 @@ public sealed class AccountApiTests : IAsyncLifetime
 
         var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("ACCOUNT", account));
         if (method != "GET") request.Content = new StringContent(body.Replace("PERSONA", persona).Replace("ACCOUNT", account), Encoding.UTF8, "application/json");
-        var response = await _http.SendAsync(request);
+        var response = await Http.SendAsync(request);
 
         Assert.Equal(expected, response.StatusCode);
         if (expected == HttpStatusCode.BadRequest)
@@ -139,7 +119,7 @@ public sealed class AccountApiTests : IAsyncLifetime
     /// <summary>Every row the matrix keeps, as text: equal before and after means nothing changed.</summary>
     private async Task<string> SnapshotAsync()
     {
-        await using var connection = new NpgsqlConnection(_app.ConnectionString);
+        await using var connection = new NpgsqlConnection(App.ConnectionString);
         await connection.OpenAsync();
         var parts = new List<string>();
         foreach (var table in new[] { "grain_state", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts" })

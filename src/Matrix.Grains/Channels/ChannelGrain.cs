@@ -1,4 +1,3 @@
-using Matrix.Domain;
 using Matrix.Domain.Channels;
 using Matrix.Runtime;
 
@@ -11,28 +10,13 @@ public interface IChannelGrain : IGrain
     Task Update(ChannelDefinition definition);
 }
 
-public sealed class ChannelState
+public sealed class ChannelGrain(IPersistentState<RecordState<ChannelDefinition>> state) : RecordGrain<ChannelDefinition>(state, "channel"), IChannelGrain
 {
-    public ChannelDefinition? Definition { get; set; }
-}
+    Task<ChannelDefinition?> IChannelGrain.Get() => Task.FromResult(Current);
 
-public sealed class ChannelGrain(IPersistentState<ChannelState> state) : Grain, IChannelGrain
-{
-    Task<ChannelDefinition?> IChannelGrain.Get() => Task.FromResult(state.State.Definition);
+    Task IChannelGrain.Create(ChannelDefinition definition) => CreateRecord(definition);
 
-    Task IChannelGrain.Create(ChannelDefinition definition)
-    {
-        if (state.State.Definition is not null) throw new DomainValidationException("id", $"channel {GrainKey} exists already");
-        return Save(definition);
-    }
+    Task IChannelGrain.Update(ChannelDefinition definition) => UpdateRecord(definition);
 
-    Task IChannelGrain.Update(ChannelDefinition definition) =>
-        state.State.Definition is null ? throw new KeyNotFoundException($"channel {GrainKey}") : Save(definition);
-
-    private Task Save(ChannelDefinition definition)
-    {
-        definition.Validate(GrainKey);
-        state.State.Definition = definition;
-        return state.WriteStateAsync();
-    }
+    protected override void Validate(ChannelDefinition definition) => definition.Validate(GrainKey);
 }

@@ -1,4 +1,3 @@
-using Matrix.Domain;
 using Matrix.Domain.Accounts;
 using Matrix.Runtime;
 
@@ -11,28 +10,13 @@ public interface IPersonaGrain : IGrain
     Task Update(PersonaDetails details);
 }
 
-public sealed class PersonaState
+public sealed class PersonaGrain(IPersistentState<RecordState<PersonaDetails>> state) : RecordGrain<PersonaDetails>(state, "persona"), IPersonaGrain
 {
-    public PersonaDetails? Details { get; set; }
-}
+    Task<PersonaDetails?> IPersonaGrain.Get() => Task.FromResult(Current);
 
-public sealed class PersonaGrain(IPersistentState<PersonaState> state) : Grain, IPersonaGrain
-{
-    Task<PersonaDetails?> IPersonaGrain.Get() => Task.FromResult(state.State.Details);
+    Task IPersonaGrain.Create(PersonaDetails details) => CreateRecord(details);
 
-    Task IPersonaGrain.Create(PersonaDetails details)
-    {
-        if (state.State.Details is not null) throw new DomainValidationException("id", $"persona {GrainKey} exists already");
-        return Save(details);
-    }
+    Task IPersonaGrain.Update(PersonaDetails details) => UpdateRecord(details);
 
-    Task IPersonaGrain.Update(PersonaDetails details) =>
-        state.State.Details is null ? throw new KeyNotFoundException($"persona {GrainKey}") : Save(details);
-
-    private Task Save(PersonaDetails details)
-    {
-        details.Validate();
-        state.State.Details = details;
-        return state.WriteStateAsync();
-    }
+    protected override void Validate(PersonaDetails details) => details.Validate();
 }
