@@ -32,6 +32,8 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Tasks.TaskStore>();
         services.AddSingleton<Tasks.TaskService>();
         services.AddSingleton<RehomeService>();
+        services.AddSingleton<PurchaseService>();
+        services.AddOptions<Domain.Customers.CustomerSettings>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());
         services.AddHostedService<ReservationSweeper>();

@@ -8,7 +8,7 @@ public sealed class CustomerRulesTests
     private static readonly CustomerSettings Settings = new();
 
     private static Purchase P(string id, decimal amount, int daysAgo, bool refunded = false) =>
-        new(id, amount, [new PurchaseItem("lens-1", "lenses", 1)], Now.AddDays(-daysAgo), refunded ? Now : null);
+        new(id, amount, [new PurchaseItem("lens-1", 1, "lenses")], Now.AddDays(-daysAgo), refunded ? Now : null);
 
     private static CustomerFacts Facts(Purchase[]? purchases = null, int addedDaysAgo = 10, int? repliedDaysAgo = null, int messages = 0, int referrals = 0, bool lost = false) =>
         new(purchases ?? [], Now.AddDays(-addedDaysAgo), repliedDaysAgo is { } r ? Now.AddDays(-r) : null, messages, referrals, lost);
@@ -65,7 +65,7 @@ public sealed class CustomerRulesTests
     [Fact]
     public void A_bad_purchase_names_its_fields()
     {
-        var bad = new Purchase("", -1, [new PurchaseItem("", null, 0)], default);
+        var bad = new Purchase("", -1, [new PurchaseItem("", 0)], default);
         var fields = Assert.Throws<DomainValidationException>(() => CustomerRules.Validate(bad)).Errors.Select(e => e.Field).ToList();
         Assert.Equal(["orderId", "amount", "at", "items[0].sku", "items[0].qty"], fields);
     }

@@ -7,7 +7,7 @@ public enum CustomerStage { Added, Engaged, FirstPurchase, Repeat, SuperUser, Do
 
 public enum ScoreBand { S, A, B, C }
 
-public sealed record PurchaseItem(string Sku, string? Category, int Qty);
+public sealed record PurchaseItem(string Sku, int Qty, string? Category = null);
 
 public sealed record Purchase(string OrderId, decimal Amount, IReadOnlyList<PurchaseItem> Items, DateTimeOffset At, DateTimeOffset? RefundedAt = null)
 {

@@ -1,3 +1,4 @@
+using Matrix.Domain.Customers;
 using Matrix.Runtime;
 
 namespace Matrix.Grains.Customers;
@@ -15,7 +16,23 @@ public sealed class CustomerState
 
     /// <summary>When the customer was moved between WeCom members (WeCom allows two transfers in 90 days).</summary>
     public List<DateTimeOffset> TransfersAt { get; set; } = [];
+
+    public List<Purchase> Purchases { get; set; } = [];
+
+    public DateTimeOffset? LastReplyAt { get; set; }
+
+    /// <summary>When the customer wrote to us, kept for 90 days (the engagement part of the score).</summary>
+    public List<DateTimeOffset> MessagesAt { get; set; } = [];
+
+    public int Referrals { get; set; }
+
+    public CustomerFacts Facts(DateTimeOffset now) => new(Purchases, FirstAddedAt ?? now, LastReplyAt,
+        MessagesAt.Count(m => now - m <= TimeSpan.FromDays(90)), Referrals, Accounts.Count > 0 && Accounts.All(a => a.RemovedByCustomer == true));
 }
+
+public enum PurchaseOutcome { Recorded, Duplicate }
+
+public enum RefundOutcome { Refunded, AlreadyRefunded, UnknownOrder }
 
 public interface ICustomerGrain : IGrain
 {
@@ -23,6 +40,8 @@ public interface ICustomerGrain : IGrain
     Task RecordFriendAdded(string accountId, string? channelId, string? state, IReadOnlyList<string> tags, DateTimeOffset at);
     Task RecordFriendRemoved(string accountId, bool byCustomer, DateTimeOffset at);
     Task RecordTransfer(DateTimeOffset at);
+    Task<PurchaseOutcome> RecordPurchase(Purchase purchase);
+    Task<RefundOutcome> RecordRefund(string orderId, DateTimeOffset at);
 }
 
 /// <summary>
@@ -46,6 +65,24 @@ public sealed class CustomerGrain(IPersistentState<CustomerState> state) : Grain
         }
         s.Tags.UnionWith(tags);
         return state.WriteStateAsync();
+    }
+
+    async Task<PurchaseOutcome> ICustomerGrain.RecordPurchase(Purchase purchase)
+    {
+        if (state.State.Purchases.Any(p => p.OrderId == purchase.OrderId)) return PurchaseOutcome.Duplicate;
+        state.State.Purchases.Add(purchase with { RefundedAt = null });
+        await state.WriteStateAsync();
+        return PurchaseOutcome.Recorded;
+    }
+
+    async Task<RefundOutcome> ICustomerGrain.RecordRefund(string orderId, DateTimeOffset at)
+    {
+        var i = state.State.Purchases.FindIndex(p => p.OrderId == orderId);
+        if (i < 0) return RefundOutcome.UnknownOrder;
+        if (state.State.Purchases[i].RefundedAt is not null) return RefundOutcome.AlreadyRefunded;
+        state.State.Purchases[i] = state.State.Purchases[i] with { RefundedAt = at };
+        await state.WriteStateAsync();
+        return RefundOutcome.Refunded;
     }
 
     Task ICustomerGrain.RecordTransfer(DateTimeOffset at)

@@ -23,6 +23,7 @@ public static class MatrixHosting
             o => builder.Configuration.GetSection("Matrix:Reminders").Bind(o));
 
         builder.Services.AddMatrixGrains(o => builder.Configuration.GetSection("Matrix").Bind(o));
+        builder.Services.Configure<Matrix.Domain.Customers.CustomerSettings>(builder.Configuration.GetSection("Matrix:Customers"));
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -64,6 +65,7 @@ public static class MatrixHosting
         app.MapEventApi();
         app.MapLiveCode();
         app.MapTaskApi();
+        app.MapCustomerApi();
         app.MapOpenApi();
         app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
         {

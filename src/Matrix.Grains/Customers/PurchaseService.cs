@@ -1,0 +1,63 @@
+using Matrix.Domain;
+using Matrix.Domain.Customers;
+using Matrix.Grains.Capacity;
+using Matrix.Runtime;
+using Npgsql;
+
+namespace Matrix.Grains.Customers;
+
+/// <summary>A purchase from a till or a shop: for a customer id, or for the account and external id the till knows.</summary>
+public sealed record PurchaseEvent(string OrderId, decimal Amount, DateTimeOffset At, IReadOnlyList<PurchaseItem>? Items = null,
+    string? CustomerId = null, string? AccountId = null, string? ExternalId = null);
+
+public sealed record RefundEvent(string OrderId, DateTimeOffset At);
+
+/// <summary>Purchases and refunds: validated by the domain, claimed once per order id, remembered by the customer grain.</summary>
+public sealed class PurchaseService(IGrainFactory grains, NpgsqlDataSource db, StoreClock clock)
+{
+    public async Task<PurchaseOutcome?> PurchaseAsync(PurchaseEvent e)
+    {
+        var purchase = new Purchase(e.OrderId, e.Amount, e.Items ?? [], e.At);
+        CustomerRules.Validate(purchase);
+        var customerId = e.CustomerId ?? e.ExternalId;
+        if (string.IsNullOrWhiteSpace(customerId))
+            throw new DomainValidationException("customerId", "give customerId, or accountId and externalId");
+        if (e.CustomerId is null && string.IsNullOrWhiteSpace(e.AccountId))
+            throw new DomainValidationException("accountId", "is required with externalId");
+
+        var customer = grains.Get<ICustomerGrain>(customerId);
+        if (await customer.Get() is not { } known) return null;
+        if (e.AccountId is { } account && !known.Accounts.Any(a => a.AccountId == account))
+            throw new DomainValidationException("accountId", $"customer {customerId} is not a friend of account {account}");
+
+        await ClaimOrderAsync(e.OrderId, customerId);
+        PurchaseOutcome outcome = default;
+        await Conflicts.RetryAsync(async () => outcome = await customer.RecordPurchase(purchase));
+        return outcome;
+    }
+
+    public async Task<RefundOutcome> RefundAsync(RefundEvent e)
+    {
+        if (string.IsNullOrWhiteSpace(e.OrderId)) throw new DomainValidationException("orderId", "is required");
+        if (e.At == default) throw new DomainValidationException("at", "is required");
+        await using var cmd = db.CreateCommand("select customer_id from purchase_orders where order_id = $1");
+        cmd.Parameters.Add(new() { Value = e.OrderId });
+        if (await cmd.ExecuteScalarAsync() is not string customerId) return RefundOutcome.UnknownOrder;
+        RefundOutcome outcome = default;
+        await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordRefund(e.OrderId, e.At));
+        return outcome;
+    }
+
+    private async Task ClaimOrderAsync(string orderId, string customerId)
+    {
+        await using var cmd = db.CreateCommand("""
+            with claim as (insert into purchase_orders values ($1, $2, $3) on conflict (order_id) do nothing returning customer_id)
+            select customer_id from claim union all select customer_id from purchase_orders where order_id = $1 limit 1
+            """);
+        cmd.Parameters.Add(new() { Value = orderId });
+        cmd.Parameters.Add(new() { Value = customerId });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        if (await cmd.ExecuteScalarAsync() is string owner && owner != customerId)
+            throw new DomainValidationException("orderId", $"order {orderId} was already recorded for another customer");
+    }
+}
