@@ -33,6 +33,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Tasks.TaskService>();
         services.AddSingleton<RehomeService>();
         services.AddSingleton<PurchaseService>();
+        services.AddSingleton<CustomerReader>();
         services.AddOptions<Domain.Customers.CustomerSettings>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());

@@ -77,14 +77,14 @@ public sealed class OverflowTests(ITestOutputHelper output)
         Assert.Equal((1, 0), (await MatrixCluster.LedgerAsync(cluster.ConnectionString)).Select(r => (r.Friends, r.Reserved)).Single());
         Assert.Equal(1, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from tasks where kind = 'welcome' and body = '你好，我是小林！'"));
 
-        var customer = await node.Grains.Get<Customers.ICustomerGrain>("wx-zhang").Get();
-        Assert.Equal(("table-cards", "store-01-table"), (customer!.SourceChannel, customer.SourceState));
+        var customer = await node.Service<Customers.CustomerReader>().GetAsync("wx-zhang");
+        Assert.Equal(("table-cards", "store-01-table"), (customer!.Source!.ChannelId, customer.Source.ChannelState));
         Assert.Equal(["walk-in"], customer.Tags);
 
         Assert.Equal(FriendRemoveOutcome.Removed, await events.DeletedAsync(new("a-1", "wx-zhang", at.AddDays(3), "evt-3", ByCustomer: true)));
         Assert.Equal(FriendRemoveOutcome.Duplicate, await events.DeletedAsync(new("a-1", "wx-zhang", at.AddDays(3), "evt-3", ByCustomer: true)));
         Assert.Equal(0, (await MatrixCluster.LedgerAsync(cluster.ConnectionString)).Single().Friends);
-        Assert.True((await node.Grains.Get<Customers.ICustomerGrain>("wx-zhang").Get())!.Accounts.Single().RemovedByCustomer);
+        Assert.True((await node.Service<Customers.CustomerReader>().GetAsync("wx-zhang"))!.Accounts.Single().RemovedByCustomer);
     }
 
     [Fact]

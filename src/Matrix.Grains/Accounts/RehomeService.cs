@@ -31,7 +31,7 @@ public sealed class RehomeService(IGrainFactory grains, MatrixDirectory director
         var customers = new List<RehomeCustomer>();
         foreach (var id in (await ledger.FriendsAsync(accountId, siblings.Select(s => s.Id).ToList())).Where(id => !open.Contains(id)))
         {
-            var transfers = source.Profile.Kind == AccountKind.WeCom ? (await grains.Get<ICustomerGrain>(id).Get())?.TransfersAt ?? [] : [];
+            var transfers = source.Profile.Kind == AccountKind.WeCom ? (await grains.Get<ICustomerGrain>(id).Get()).TransfersAt : [];
             customers.Add(new RehomeCustomer(id, transfers));
         }
 

@@ -5,6 +5,10 @@ namespace Matrix.Grains.Capacity;
 /// <summary>An account's live counters, as the selector and the API show them.</summary>
 public sealed record LedgerRow(string AccountId, int HardCap, int Friends, int Reserved, int AddedToday);
 
+/// <summary>A customer's friendship with one account, as the ledger recorded it.</summary>
+public sealed record FriendLink(string AccountId, string? ChannelId, string? ChannelState, IReadOnlyList<string> ChannelTags, DateTimeOffset AddedAt,
+    DateTimeOffset? RemovedAt, bool? RemovedByCustomer);
+
 public enum FriendAddOutcome { Added, Duplicate, AlreadyFriend, Full, UnknownAccount }
 
 public enum FriendRemoveOutcome { Removed, Duplicate, NotAFriend, UnknownAccount }
@@ -90,9 +94,10 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         return total;
     }
 
-    public async Task<FriendAddOutcome> ConfirmFriendAsync(string key, string accountId, string externalId, string? channelId, DateTimeOffset at, string? welcome, Guid? reservation = null)
+    public async Task<FriendAddOutcome> ConfirmFriendAsync(string key, string accountId, string externalId, string? channelId, DateTimeOffset at, string? welcome,
+        Guid? reservation = null, string? channelState = null, IReadOnlyList<string>? channelTags = null)
     {
-        await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
         cmd.Parameters.Add(new() { Value = key });
         cmd.Parameters.Add(new() { Value = accountId });
         cmd.Parameters.Add(new() { Value = externalId });
@@ -103,6 +108,8 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = (object?)welcome ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = Guid.NewGuid() });
         cmd.Parameters.Add(new() { Value = reservation.HasValue ? reservation.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        cmd.Parameters.Add(new() { Value = (object?)channelState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = (channelTags ?? []).ToArray() });
         return (string)(await cmd.ExecuteScalarAsync())! switch
         {
             "added" => FriendAddOutcome.Added,
@@ -128,6 +135,22 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
             "not-a-friend" => FriendRemoveOutcome.NotAFriend,
             _ => FriendRemoveOutcome.UnknownAccount,
         };
+    }
+
+    /// <summary>Every account the customer is or was a friend of, oldest first: the customer's accounts and source.</summary>
+    public async Task<IReadOnlyList<FriendLink>> LinksAsync(string externalId)
+    {
+        await using var cmd = db.CreateCommand("""
+            select account_id, channel_id, channel_state, channel_tags, added_at, removed_at, removed_by_customer
+              from account_friends where external_id = $1 order by added_at, account_id
+            """);
+        cmd.Parameters.Add(new() { Value = externalId });
+        await using var r = await cmd.ExecuteReaderAsync();
+        var links = new List<FriendLink>();
+        while (await r.ReadAsync())
+            links.Add(new(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetFieldValue<string[]>(3),
+                r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetBoolean(6)));
+        return links;
     }
 
     /// <summary>External ids of the account's current friends who are not already friends of any of <paramref name="except"/>.</summary>

@@ -1,6 +1,5 @@
 using Matrix.Domain;
 using Matrix.Grains.Channels;
-using Matrix.Grains.Customers;
 using Matrix.Runtime;
 
 namespace Matrix.Grains.Capacity;
@@ -13,7 +12,7 @@ public sealed record FriendDeletedEvent(string AccountId, string ExternalId, Dat
 
 /// <summary>
 /// The two friend events that move an account's counters. The ledger decides, once per idempotency key, whether an
-/// event counts; the customer grain then remembers it (idempotently, so a retried event completes what a crash cut short).
+/// event counts, and its friendship rows are also the customer's record of accounts and source.
 /// </summary>
 public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledger)
 {
@@ -26,19 +25,15 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
         var channel = e.Channel is null ? null
             : await grains.Get<IChannelGrain>(e.Channel).Get() ?? throw new DomainValidationException("channel", $"no channel '{e.Channel}'");
 
-        var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript);
-        if (outcome is FriendAddOutcome.Added or FriendAddOutcome.Duplicate or FriendAddOutcome.AlreadyFriend)
-            await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(e.ExternalId).RecordFriendAdded(e.AccountId, e.Channel, channel?.State, channel?.Tags ?? [], e.At));
-        return outcome;
+        // One call records the friendship, the customer's source and tags, the counters and the welcome task.
+        return await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
+            channelState: channel?.State, channelTags: channel?.Tags);
     }
 
     public async Task<FriendRemoveOutcome> DeletedAsync(FriendDeletedEvent e)
     {
         Validate(e.AccountId, e.ExternalId, e.IdempotencyKey, e.At);
-        var outcome = await ledger.RemoveFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.ByCustomer, e.At);
-        if (outcome is FriendRemoveOutcome.Removed or FriendRemoveOutcome.Duplicate)
-            await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(e.ExternalId).RecordFriendRemoved(e.AccountId, e.ByCustomer, e.At));
-        return outcome;
+        return await ledger.RemoveFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.ByCustomer, e.At);
     }
 
     private static void Validate(string accountId, string externalId, string key, DateTimeOffset at)

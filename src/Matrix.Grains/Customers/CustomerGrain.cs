@@ -3,16 +3,14 @@ using Matrix.Runtime;
 
 namespace Matrix.Grains.Customers;
 
-/// <summary>One account a customer is (or was) a friend of.</summary>
-public sealed record CustomerAccountLink(string AccountId, DateTimeOffset AddedAt, DateTimeOffset? RemovedAt, bool? RemovedByCustomer);
-
+/// <summary>
+/// What only the customer grain knows. The customer's accounts, source channel and channel tags are the ledger's
+/// account_friends rows (<see cref="CustomerReader"/> puts the two together).
+/// </summary>
 public sealed class CustomerState
 {
-    public DateTimeOffset? FirstAddedAt { get; set; }
-    public string? SourceChannel { get; set; }
-    public string? SourceState { get; set; }
+    /// <summary>Tags a person gave by hand (channel tags come with the friendship).</summary>
     public SortedSet<string> Tags { get; set; } = new(StringComparer.Ordinal);
-    public List<CustomerAccountLink> Accounts { get; set; } = [];
 
     /// <summary>When the customer was moved between WeCom members (WeCom allows two transfers in 90 days).</summary>
     public List<DateTimeOffset> TransfersAt { get; set; } = [];
@@ -25,9 +23,6 @@ public sealed class CustomerState
     public List<DateTimeOffset> MessagesAt { get; set; } = [];
 
     public int Referrals { get; set; }
-
-    public CustomerFacts Facts(DateTimeOffset now) => new(Purchases, FirstAddedAt ?? now, LastReplyAt,
-        MessagesAt.Count(m => now - m <= TimeSpan.FromDays(90)), Referrals, Accounts.Count > 0 && Accounts.All(a => a.RemovedByCustomer == true));
 }
 
 public enum PurchaseOutcome { Recorded, Duplicate }
@@ -36,36 +31,16 @@ public enum RefundOutcome { Refunded, AlreadyRefunded, UnknownOrder }
 
 public interface ICustomerGrain : IGrain
 {
-    Task<CustomerState?> Get();
-    Task RecordFriendAdded(string accountId, string? channelId, string? state, IReadOnlyList<string> tags, DateTimeOffset at);
-    Task RecordFriendRemoved(string accountId, bool byCustomer, DateTimeOffset at);
+    Task<CustomerState> Get();
     Task RecordTransfer(DateTimeOffset at);
     Task<PurchaseOutcome> RecordPurchase(Purchase purchase);
     Task<RefundOutcome> RecordRefund(string orderId, DateTimeOffset at);
 }
 
-/// <summary>
-/// A customer, keyed by their external ID (the WeChat ID an operator records, or WeCom's external_userid). Every
-/// record is idempotent: the capacity ledger decides whether an event counts, this grain only remembers it.
-/// </summary>
+/// <summary>A customer, keyed by their external ID (the WeChat ID an operator records, or WeCom's external_userid).</summary>
 public sealed class CustomerGrain(IPersistentState<CustomerState> state) : Grain, ICustomerGrain
 {
-    Task<CustomerState?> ICustomerGrain.Get() => Task.FromResult(state.RecordExists ? state.State : null);
-
-    Task ICustomerGrain.RecordFriendAdded(string accountId, string? channelId, string? source, IReadOnlyList<string> tags, DateTimeOffset at)
-    {
-        var s = state.State;
-        var current = s.Accounts.FindIndex(a => a.AccountId == accountId && a.RemovedAt is null);
-        if (current >= 0 && tags.All(s.Tags.Contains)) return Task.CompletedTask;
-        if (current < 0) s.Accounts.Add(new CustomerAccountLink(accountId, at, null, null));
-        if (s.FirstAddedAt is null || at < s.FirstAddedAt)
-        {
-            s.FirstAddedAt = at;
-            (s.SourceChannel, s.SourceState) = (channelId, source);
-        }
-        s.Tags.UnionWith(tags);
-        return state.WriteStateAsync();
-    }
+    Task<CustomerState> ICustomerGrain.Get() => Task.FromResult(state.State);
 
     async Task<PurchaseOutcome> ICustomerGrain.RecordPurchase(Purchase purchase)
     {
@@ -89,14 +64,6 @@ public sealed class CustomerGrain(IPersistentState<CustomerState> state) : Grain
     {
         if (state.State.TransfersAt.Contains(at)) return Task.CompletedTask;
         state.State.TransfersAt.Add(at);
-        return state.WriteStateAsync();
-    }
-
-    Task ICustomerGrain.RecordFriendRemoved(string accountId, bool byCustomer, DateTimeOffset at)
-    {
-        var i = state.State.Accounts.FindIndex(a => a.AccountId == accountId && a.RemovedAt is null);
-        if (i < 0) return Task.CompletedTask;
-        state.State.Accounts[i] = state.State.Accounts[i] with { RemovedAt = at, RemovedByCustomer = byCustomer };
         return state.WriteStateAsync();
     }
 }

@@ -13,7 +13,7 @@ public sealed record PurchaseEvent(string OrderId, decimal Amount, DateTimeOffse
 public sealed record RefundEvent(string OrderId, DateTimeOffset At);
 
 /// <summary>Purchases and refunds: validated by the domain, claimed once per order id, remembered by the customer grain.</summary>
-public sealed class PurchaseService(IGrainFactory grains, NpgsqlDataSource db, StoreClock clock)
+public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger, NpgsqlDataSource db, StoreClock clock)
 {
     public async Task<PurchaseOutcome?> PurchaseAsync(PurchaseEvent e)
     {
@@ -25,14 +25,14 @@ public sealed class PurchaseService(IGrainFactory grains, NpgsqlDataSource db, S
         if (e.CustomerId is null && string.IsNullOrWhiteSpace(e.AccountId))
             throw new DomainValidationException("accountId", "is required with externalId");
 
-        var customer = grains.Get<ICustomerGrain>(customerId);
-        if (await customer.Get() is not { } known) return null;
-        if (e.AccountId is { } account && !known.Accounts.Any(a => a.AccountId == account))
+        var links = await ledger.LinksAsync(customerId);
+        if (links.Count == 0) return null;
+        if (e.AccountId is { } account && !links.Any(a => a.AccountId == account))
             throw new DomainValidationException("accountId", $"customer {customerId} is not a friend of account {account}");
 
         await ClaimOrderAsync(e.OrderId, customerId);
         PurchaseOutcome outcome = default;
-        await Conflicts.RetryAsync(async () => outcome = await customer.RecordPurchase(purchase));
+        await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordPurchase(purchase));
         return outcome;
     }
 

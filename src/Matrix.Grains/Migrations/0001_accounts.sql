@@ -27,16 +27,21 @@ create table account_reservations (
 create index account_reservations_account on account_reservations (account_id, expires_at);
 create index account_reservations_expiry on account_reservations (expires_at);
 
--- Who is a friend of which account. removed_at keeps the history of deletions (the churn signal).
+-- Who is a friend of which account, through which channel (its state and tags at the time), and since when.
+-- This is the one record of a customer's accounts and source: the customer grain reads it rather than keeping a
+-- copy, so a confirmation is one write and the two can never disagree. removed_at keeps deletions (churn).
 create table account_friends (
     account_id          text        not null,
     external_id         text        not null,
     channel_id          text,
+    channel_state       text,
+    channel_tags        text[]      not null default '{}',
     added_at            timestamptz not null,
     removed_at          timestamptz,
     removed_by_customer boolean,
     primary key (account_id, external_id)
 );
+create index account_friends_customer on account_friends (external_id);
 
 -- Every friend event once: the idempotency key makes a replayed event change nothing.
 create table friend_events (
@@ -92,7 +97,8 @@ create index tasks_account_due on tasks (account_id, due_at) where status = 'ope
 -- Outcomes: 'added', 'duplicate' (event seen before), 'already-friend', 'full' (no room, nothing changed), 'unknown-account'.
 -- p_reservation names the slot to consume (a re-homing task's); otherwise the oldest live one of the account is used.
 create function matrix_confirm_friend(p_key text, p_account text, p_external text, p_channel text, p_at timestamptz,
-                                      p_now timestamptz, p_day date, p_welcome text, p_task uuid, p_reservation uuid default null)
+                                      p_now timestamptz, p_day date, p_welcome text, p_task uuid, p_reservation uuid default null,
+                                      p_state text default null, p_tags text[] default '{}')
 returns text language plpgsql as $$
 declare
     v_consumed int;
@@ -104,9 +110,11 @@ begin
     insert into friend_events values (p_key, 'added', p_account, p_external, p_at, 'pending') on conflict do nothing;
     if not found then return 'duplicate'; end if;
 
-    insert into account_friends (account_id, external_id, channel_id, added_at) values (p_account, p_external, p_channel, p_at)
+    insert into account_friends (account_id, external_id, channel_id, channel_state, channel_tags, added_at)
+    values (p_account, p_external, p_channel, p_state, coalesce(p_tags, '{}'), p_at)
     on conflict (account_id, external_id) do update
-       set channel_id = excluded.channel_id, added_at = excluded.added_at, removed_at = null, removed_by_customer = null
+       set channel_id = excluded.channel_id, channel_state = excluded.channel_state, channel_tags = excluded.channel_tags,
+           added_at = excluded.added_at, removed_at = null, removed_by_customer = null
      where account_friends.removed_at is not null;
     if not found then
         v_outcome := 'already-friend';

@@ -19,7 +19,6 @@ public sealed class TaskService(TaskStore tasks, CapacityLedger ledger, IGrainFa
             // Keyed by the task: done twice (or retried after a crash) counts the customer once.
             var outcome = await ledger.ConfirmFriendAsync($"task:{task.Id}", target, customer, null, now, null, task.Reservation);
             if (outcome == FriendAddOutcome.Full) return TaskDoneOutcome.TargetFull;
-            await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customer).RecordFriendAdded(target, null, null, [], now));
             if (task.Kind == "transfer") await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customer).RecordTransfer(now));
         }
         return await tasks.MarkDoneAsync(id, by, now) ? TaskDoneOutcome.Done : TaskDoneOutcome.AlreadyDone;
