@@ -55,6 +55,14 @@ public sealed class AccountApiTests : ApiTest
         var full = await Http.GetStringAsync("/c/door");
         Assert.Contains("data-state=\"full\"", full);
         Assert.Contains("抱歉", full);
+
+        // The console sees the channel full and the team gets an alert; a new sibling gives room and clears it.
+        Assert.True((await Http.GetFromJsonAsync<JsonElement>("/api/channels/door")).GetProperty("full").GetBoolean());
+        var alert = Assert.Single((await Http.GetFromJsonAsync<JsonElement>("/api/alerts")).EnumerateArray());
+        Assert.Equal(("pool-full", "door"), (alert.GetProperty("kind").GetString(), alert.GetProperty("subjectId").GetString()));
+        await CreateAccountAsync(persona, "wx_new_sibling", hardCap: 5000, softCap: 3000);
+        Assert.False((await Http.GetFromJsonAsync<JsonElement>("/api/channels/door")).GetProperty("full").GetBoolean());
+        Assert.Empty((await Http.GetFromJsonAsync<JsonElement>("/api/alerts")).EnumerateArray());
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/c/no-such-channel")).StatusCode);
     }
 

@@ -5,6 +5,9 @@ namespace Matrix.Grains.Capacity;
 /// <summary>An account's live counters, as the selector and the API show them.</summary>
 public sealed record LedgerRow(string AccountId, int HardCap, int Friends, int Reserved, int AddedToday);
 
+/// <summary>Something the team must act on, such as a full pool.</summary>
+public sealed record Alert(long Id, string Kind, string SubjectId, string Message, DateTimeOffset RaisedAt);
+
 /// <summary>A customer's friendship with one account, as the ledger recorded it.</summary>
 public sealed record FriendLink(string AccountId, string? ChannelId, string? ChannelState, IReadOnlyList<string> ChannelTags, DateTimeOffset AddedAt,
     DateTimeOffset? RemovedAt, bool? RemovedByCustomer);
@@ -168,6 +171,31 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         var ids = new List<string>();
         while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
         return ids;
+    }
+
+    public async Task<IReadOnlyList<Alert>> OpenAlertsAsync()
+    {
+        await using var cmd = db.CreateCommand("select id, kind, subject_id, message, raised_at from alerts where resolved_at is null order by raised_at desc");
+        await using var r = await cmd.ExecuteReaderAsync();
+        var alerts = new List<Alert>();
+        while (await r.ReadAsync()) alerts.Add(new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4)));
+        return alerts;
+    }
+
+    public async Task ResolveAlertAsync(long id)
+    {
+        await using var cmd = db.CreateCommand("update alerts set resolved_at = $2 where id = $1 and resolved_at is null");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task<(long Scans, long FullScans, DateTimeOffset? LastFullAt)> ChannelStatsAsync(string channelId)
+    {
+        await using var cmd = db.CreateCommand("select scans, full_scans, last_full_at from channel_stats where channel_id = $1");
+        cmd.Parameters.Add(new() { Value = channelId });
+        await using var r = await cmd.ExecuteReaderAsync();
+        return await r.ReadAsync() ? (r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2)) : (0, 0, null);
     }
 
     /// <summary>Raises an alert unless the same one is already open.</summary>

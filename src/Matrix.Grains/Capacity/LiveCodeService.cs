@@ -51,6 +51,16 @@ public sealed class LiveCodeService(IGrainFactory grains, MatrixDirectory direct
         return new(channelId, channel, shown, null, null, null, false);
     }
 
+    /// <summary>Would a scan find room now? Plans as a scan does, holds nothing (for the console and for alerts).</summary>
+    public async Task<bool?> HasRoomAsync(string channelId)
+    {
+        var channel = await grains.Get<IChannelGrain>(channelId).Get();
+        if (channel is null) return null;
+        var pool = await directory.AccountsAsync(personaId: channel.PersonaId, role: channel.Role);
+        var backups = channel.BackupAccountIds.Count > 0 ? await directory.AccountsAsync(ids: channel.BackupAccountIds) : [];
+        return AccountSelector.Plan(pool.Select(ToCandidate).ToList(), backups.Select(ToCandidate).ToList()).Count > 0;
+    }
+
     private Candidate ToCandidate(AccountEntry a) => new(
         a.Id, a.Profile.Status, a.Profile.Capacity, a.Ledger.Friends, a.Ledger.Reserved, a.Ledger.AddedToday,
         a.Profile.AgeDays(clock.UtcNow), a.Profile.Roster.IsOnShift(clock.LocalNow));

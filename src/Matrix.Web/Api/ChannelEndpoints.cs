@@ -1,5 +1,6 @@
 using Matrix.Domain;
 using Matrix.Grains;
+using Matrix.Grains.Capacity;
 using Matrix.Grains.Channels;
 using Matrix.Grains.Personas;
 using Matrix.Runtime;
@@ -15,8 +16,13 @@ internal static class ChannelEndpoints
         api.MapGet("/", async (MatrixDirectory directory) =>
             (await directory.ChannelsAsync()).Select(c => new ChannelView(c.Id, c.Definition, LiveCodeUrl(c.Id))));
 
-        api.MapGet("/{id}", async (string id, IGrainFactory grains) =>
-            await grains.Get<IChannelGrain>(id).Get() is { } d ? Results.Ok(new ChannelView(id, d, LiveCodeUrl(id))) : Results.NotFound());
+        // The channel with what the console shows of it: full or not right now, and its scans.
+        api.MapGet("/{id}", async (string id, IGrainFactory grains, LiveCodeService liveCodes, CapacityLedger ledger) =>
+        {
+            if (await grains.Get<IChannelGrain>(id).Get() is not { } d) return Results.NotFound();
+            var (scans, fullScans, lastFullAt) = await ledger.ChannelStatsAsync(id);
+            return Results.Ok(new ChannelStatusView(id, d, LiveCodeUrl(id), await liveCodes.HasRoomAsync(id) == false, scans, fullScans, lastFullAt));
+        });
 
         api.MapPost("/", async (CreateChannelRequest request, IGrainFactory grains) =>
         {

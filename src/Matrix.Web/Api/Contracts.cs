@@ -49,6 +49,10 @@ public sealed record CreateChannelRequest(string Id, ChannelRequest Channel);
 
 public sealed record ChannelView(string Id, ChannelDefinition Definition, string LiveCodeUrl);
 
+/// <param name="Full">No account of the pool (nor a backup) has room now: the live code says so politely.</param>
+/// <param name="Scans">Scans counted so far (each node adds its counts every few seconds).</param>
+public sealed record ChannelStatusView(string Id, ChannelDefinition Definition, string LiveCodeUrl, bool Full, long Scans, long FullScans, DateTimeOffset? LastFullAt);
+
 public sealed record FriendEventResult(string Outcome);
 
 public sealed record RehomeRequest(bool OperatorLeft = false);

@@ -66,6 +66,7 @@ public static class MatrixHosting
         app.MapLiveCode();
         app.MapTaskApi();
         app.MapCustomerApi();
+        app.MapAlertApi();
         app.MapOpenApi();
         app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
         {
