@@ -34,6 +34,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<RehomeService>();
         services.AddSingleton<PurchaseService>();
         services.AddSingleton<CustomerReader>();
+        services.AddSingleton<MessageService>();
         services.AddOptions<Domain.Customers.CustomerSettings>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());

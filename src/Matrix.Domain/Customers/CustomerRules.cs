@@ -75,7 +75,7 @@ public static class CustomerRules
         {
             var days = (now - counted.Max(p => p.At)).TotalDays;
             var share = days <= s.RecencyFullDays ? 1 : days >= s.RecencyZeroDays ? 0 : 1 - (days - s.RecencyFullDays) / (s.RecencyZeroDays - s.RecencyFullDays);
-            recency = (int)Math.Round(w.Recency * share);
+            recency = (int)Math.Round(w.Recency * share, MidpointRounding.AwayFromZero);
         }
         return new(
             recency,
@@ -125,5 +125,5 @@ public static class CustomerRules
     }
 
     private static int Part(int weight, double value, double full) =>
-        full <= 0 ? 0 : (int)Math.Round(weight * Math.Clamp(value / full, 0, 1));
+        full <= 0 ? 0 : (int)Math.Round(weight * Math.Clamp(value / full, 0, 1), MidpointRounding.AwayFromZero);
 }

@@ -23,6 +23,9 @@ public sealed class CustomerState
     public List<DateTimeOffset> MessagesAt { get; set; } = [];
 
     public int Referrals { get; set; }
+
+    /// <summary>When a person touched the customer (a follow-up done): what the frequency cap counts.</summary>
+    public List<DateTimeOffset> TouchesAt { get; set; } = [];
 }
 
 public enum PurchaseOutcome { Recorded, Duplicate }
@@ -33,6 +36,8 @@ public interface ICustomerGrain : IGrain
 {
     Task<CustomerState> Get();
     Task RecordTransfer(DateTimeOffset at);
+    Task RecordMessage(DateTimeOffset at);
+    Task RecordTouch(DateTimeOffset at);
     Task<PurchaseOutcome> RecordPurchase(Purchase purchase);
     Task<RefundOutcome> RecordRefund(string orderId, DateTimeOffset at);
 }
@@ -58,6 +63,24 @@ public sealed class CustomerGrain(IPersistentState<CustomerState> state) : Grain
         state.State.Purchases[i] = state.State.Purchases[i] with { RefundedAt = at };
         await state.WriteStateAsync();
         return RefundOutcome.Refunded;
+    }
+
+    // Both are idempotent on the instant: a retried event or a task done twice is one message or one touch.
+    Task ICustomerGrain.RecordMessage(DateTimeOffset at)
+    {
+        var s = state.State;
+        if (s.MessagesAt.Contains(at)) return Task.CompletedTask;
+        s.MessagesAt.RemoveAll(m => at - m > TimeSpan.FromDays(90));
+        s.MessagesAt.Add(at);
+        if (s.LastReplyAt is null || at > s.LastReplyAt) s.LastReplyAt = at; // resets the "no reply" clock
+        return state.WriteStateAsync();
+    }
+
+    Task ICustomerGrain.RecordTouch(DateTimeOffset at)
+    {
+        if (state.State.TouchesAt.Contains(at)) return Task.CompletedTask;
+        state.State.TouchesAt.Add(at);
+        return state.WriteStateAsync();
     }
 
     Task ICustomerGrain.RecordTransfer(DateTimeOffset at)

@@ -85,6 +85,7 @@ create table tasks (
     created_at  timestamptz not null,
     done_at     timestamptz,
     done_by     text,
+    skip_reason text,
     -- A re-homing task moves its customer to target_account_id, where a slot is held for it (reservation)
     -- until a person has done the introduction: the customer counts there from that moment.
     target_account_id text,

@@ -21,6 +21,17 @@ public sealed class TaskService(TaskStore tasks, CapacityLedger ledger, IGrainFa
             if (outcome == FriendAddOutcome.Full) return TaskDoneOutcome.TargetFull;
             if (task.Kind == "transfer") await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customer).RecordTransfer(now));
         }
-        return await tasks.MarkDoneAsync(id, by, now) ? TaskDoneOutcome.Done : TaskDoneOutcome.AlreadyDone;
+        if (!await tasks.MarkDoneAsync(id, by, now)) return TaskDoneOutcome.AlreadyDone;
+        // Anything done for a customer is a touch: the frequency cap counts it (a re-home introduction too).
+        if (task.CustomerId is { } touched) await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(touched).RecordTouch(now));
+        return TaskDoneOutcome.Done;
+    }
+
+    public async Task<bool> SkipAsync(Guid id, string reason, string by)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) throw new Domain.DomainValidationException("reason", "say why the task is skipped");
+        if (reason.Length > 200) throw new Domain.DomainValidationException("reason", "must be at most 200 characters");
+        _ = await tasks.GetAsync(id) ?? throw new KeyNotFoundException($"task {id}");
+        return await tasks.SkipAsync(id, reason, by, clock.UtcNow);
     }
 }

@@ -6,6 +6,12 @@ namespace Matrix.Grains.Tasks;
 public sealed record WorkTask(Guid Id, string AccountId, string? CustomerId, string Kind, string Body, DateTimeOffset DueAt, string Origin,
     string Status, string? TargetAccountId, Guid? Reservation, DateTimeOffset? DoneAt, string? DoneBy);
 
+/// <summary>The last thing a person did for a customer before they left.</summary>
+public sealed record LastTouch(string Kind, string Body, DateTimeOffset DoneAt);
+
+/// <summary>A customer who deleted us (the churn signal).</summary>
+public sealed record Loss(string AccountId, string CustomerId, DateTimeOffset At, LastTouch? AfterTouch);
+
 /// <summary>The SQL of the task queue (the tasks table is described in Migrations/0001_accounts.sql).</summary>
 public sealed class TaskStore(NpgsqlDataSource db)
 {
@@ -27,6 +33,45 @@ public sealed class TaskStore(NpgsqlDataSource db)
 
     public Task<List<WorkTask>> OpenForAccountAsync(string accountId) =>
         QueryAsync($"select {Columns} from tasks where account_id = $1 and status = 'open' order by due_at, id", accountId);
+
+    /// <summary>Open tasks of the account due before <paramref name="until"/> (the end of the store's today), oldest first.</summary>
+    public async Task<List<WorkTask>> DueAsync(string accountId, DateTimeOffset until) =>
+        (await OpenForAccountAsync(accountId)).Where(t => t.DueAt < until).ToList();
+
+    /// <summary>Skips an open task with the person's reason; false when it was not open.</summary>
+    public async Task<bool> SkipAsync(Guid id, string reason, string by, DateTimeOffset at)
+    {
+        await using var cmd = db.CreateCommand("update tasks set status = 'skipped', skip_reason = $4, done_at = $2, done_by = $3 where id = $1 and status = 'open'");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = at });
+        cmd.Parameters.Add(new() { Value = by });
+        cmd.Parameters.Add(new() { Value = reason });
+        return await cmd.ExecuteNonQueryAsync() == 1;
+    }
+
+    /// <summary>
+    /// Customers who deleted us, newest first: from which account, when, and the last task done for them there
+    /// before they left (the touch that may have cost us the customer).
+    /// </summary>
+    public async Task<List<Loss>> LossesAsync(string? accountId)
+    {
+        await using var cmd = db.CreateCommand("""
+            select f.account_id, f.external_id, f.removed_at, t.kind, t.body, t.done_at
+              from account_friends f
+              left join lateral (select kind, body, done_at from tasks
+                                  where account_id = f.account_id and customer_id = f.external_id and status = 'done' and done_at <= f.removed_at
+                                  order by done_at desc limit 1) t on true
+             where f.removed_by_customer and ($1::text is null or f.account_id = $1)
+             order by f.removed_at desc
+            """);
+        cmd.Parameters.Add(new() { Value = (object?)accountId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var r = await cmd.ExecuteReaderAsync();
+        var losses = new List<Loss>();
+        while (await r.ReadAsync())
+            losses.Add(new(r.GetString(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2),
+                r.IsDBNull(3) ? null : new LastTouch(r.GetString(3), r.GetString(4), r.GetFieldValue<DateTimeOffset>(5))));
+        return losses;
+    }
 
     /// <summary>Marks an open task done; false when it was not open any more (done twice, or by someone else).</summary>
     public async Task<bool> MarkDoneAsync(Guid id, string by, DateTimeOffset at)

@@ -1,13 +1,34 @@
 using System.Security.Claims;
+using Matrix.Grains;
 using Matrix.Grains.Tasks;
 
 namespace Matrix.Web.Api;
 
+public sealed record SkipRequest(string Reason);
+
 internal static class TaskEndpoints
 {
+    private static DateTimeOffset EndOfToday(StoreClock clock)
+    {
+        var midnight = clock.LocalNow.Date.AddDays(1);
+        return new DateTimeOffset(midnight, clock.Zone.GetUtcOffset(midnight));
+    }
+
     public static void MapTaskApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/accounts/{id}/tasks", async (string id, TaskStore tasks) => await tasks.OpenForAccountAsync(id)).WithTags("Tasks");
+        // ?due=today: what the person holding the phone should do today (store time); without it, every open task.
+        app.MapGet("/api/accounts/{id}/tasks", async (string id, string? due, TaskStore tasks, StoreClock clock) => due switch
+        {
+            null => Results.Ok(await tasks.OpenForAccountAsync(id)),
+            "today" => Results.Ok(await tasks.DueAsync(id, EndOfToday(clock))),
+            _ => throw new Matrix.Domain.DomainValidationException("due", "only 'today' is supported"),
+        }).WithTags("Tasks");
+
+        app.MapPost("/api/tasks/{id:guid}/skip", async (Guid id, SkipRequest request, TaskService service, ClaimsPrincipal user) =>
+            Results.Ok(new { outcome = await service.SkipAsync(id, request.Reason, AccountEndpoints.By(user)) ? "skipped" : "not-open" })).WithTags("Tasks");
+
+        // Customers who deleted us, with the last touch before they left: the lead's loss list.
+        app.MapGet("/api/losses", async (string? accountId, TaskStore tasks) => await tasks.LossesAsync(accountId)).WithTags("Tasks");
 
         app.MapPost("/api/tasks/{id:guid}/done", async (Guid id, TaskService service, ClaimsPrincipal user) => await service.DoneAsync(id, AccountEndpoints.By(user)) switch
         {

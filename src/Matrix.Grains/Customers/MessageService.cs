@@ -1,0 +1,22 @@
+using Matrix.Domain;
+using Matrix.Grains.Capacity;
+using Matrix.Runtime;
+
+namespace Matrix.Grains.Customers;
+
+/// <summary>A customer wrote to one of our accounts.</summary>
+public sealed record MessageReceivedEvent(string AccountId, string CustomerId, DateTimeOffset At);
+
+/// <summary>Engagement: a message counts for the score and resets the customer's "no reply" clock.</summary>
+public sealed class MessageService(IGrainFactory grains, CapacityLedger ledger)
+{
+    public async Task<bool> ReceivedAsync(MessageReceivedEvent e)
+    {
+        if (string.IsNullOrWhiteSpace(e.AccountId)) throw new DomainValidationException("accountId", "is required");
+        if (string.IsNullOrWhiteSpace(e.CustomerId)) throw new DomainValidationException("customerId", "is required");
+        if (e.At == default) throw new DomainValidationException("at", "is required");
+        if (!(await ledger.LinksAsync(e.CustomerId)).Any(l => l.AccountId == e.AccountId && l.RemovedAt is null)) return false;
+        await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(e.CustomerId).RecordMessage(e.At));
+        return true;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Matrix.Web.Tests;
+
+public sealed class TaskApiTests : ApiTest
+{
+    private async Task<string> WelcomedFriendAsync(string customer)
+    {
+        var persona = await CreateAsync("/api/personas", new { nickname = "小林" });
+        var account = await CreateAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = "wx_lin", kind = "PersonalWeChat" } });
+        var channel = await Http.PostAsJsonAsync("/api/channels", new { id = "table", channel = new { name = "桌卡", personaId = persona, state = "t1", welcomeScript = "你好呀，我是小林～" } });
+        Assert.Equal(HttpStatusCode.Created, channel.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = customer, channel = "table", at = DateTimeOffset.UtcNow, idempotencyKey = customer })).StatusCode);
+        return account;
+    }
+
+    private async Task<string> Outcome(HttpResponseMessage response)
+    {
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString()!;
+    }
+
+    [Fact]
+    public async Task The_welcome_task_is_due_today_and_marking_it_done_records_a_touch()
+    {
+        var account = await WelcomedFriendAsync("wx-wang");
+        var today = await Http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks?due=today");
+        var task = Assert.Single(today.EnumerateArray());
+        Assert.Equal(("welcome", "你好呀，我是小林～", "wx-wang"), (task.GetProperty("kind").GetString(), task.GetProperty("body").GetString(), task.GetProperty("customerId").GetString()));
+
+        Assert.Equal("done", await Outcome(await Http.PostAsync($"/api/tasks/{task.GetProperty("id").GetString()}/done", null)));
+        Assert.Empty((await Http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks?due=today")).EnumerateArray());
+        Assert.Single((await Http.GetFromJsonAsync<JsonElement>("/api/customers/wx-wang")).GetProperty("touchesAt").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_task_is_skipped_only_with_a_reason()
+    {
+        var account = await WelcomedFriendAsync("wx-li");
+        var id = (await Http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks"))[0].GetProperty("id").GetString();
+
+        var noReason = await Http.PostAsJsonAsync($"/api/tasks/{id}/skip", new { reason = " " });
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.True((await noReason.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("reason", out _));
+        Assert.Single((await Http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks")).EnumerateArray());
+
+        Assert.Equal("skipped", await Outcome(await Http.PostAsJsonAsync($"/api/tasks/{id}/skip", new { reason = "客户已在门店见过" })));
+        Assert.Equal("not-open", await Outcome(await Http.PostAsJsonAsync($"/api/tasks/{id}/skip", new { reason = "again" })));
+        Assert.Equal(HttpStatusCode.BadRequest, (await Http.GetAsync($"/api/accounts/{account}/tasks?due=yesterday")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_reply_counts_as_engagement_and_a_customer_who_leaves_shows_in_the_loss_list_with_the_last_touch()
+    {
+        var account = await WelcomedFriendAsync("wx-zhao");
+        Assert.Equal("recorded", await Outcome(await Http.PostAsJsonAsync("/api/events/message-received", new { accountId = account, customerId = "wx-zhao", at = DateTimeOffset.UtcNow })));
+        var customer = await Http.GetFromJsonAsync<JsonElement>("/api/customers/wx-zhao");
+        Assert.Equal("Engaged", customer.GetProperty("stage").GetString());
+        Assert.True(customer.GetProperty("score").GetProperty("engagement").GetInt32() > 0);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.PostAsJsonAsync("/api/events/message-received", new { accountId = account, customerId = "wx-stranger", at = DateTimeOffset.UtcNow })).StatusCode);
+
+        var welcome = (await Http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks"))[0].GetProperty("id").GetString();
+        await Http.PostAsync($"/api/tasks/{welcome}/done", null);
+        Assert.Equal("removed", await Outcome(await Http.PostAsJsonAsync("/api/events/friend-deleted", new { accountId = account, externalId = "wx-zhao", at = DateTimeOffset.UtcNow.AddMinutes(5), idempotencyKey = "del-1", byCustomer = true })));
+
+        var loss = Assert.Single((await Http.GetFromJsonAsync<JsonElement>($"/api/losses?accountId={account}")).EnumerateArray());
+        Assert.Equal(("wx-zhao", "welcome"), (loss.GetProperty("customerId").GetString(), loss.GetProperty("afterTouch").GetProperty("kind").GetString()));
+        Assert.Equal("Lost", (await Http.GetFromJsonAsync<JsonElement>("/api/customers/wx-zhao")).GetProperty("stage").GetString());
+    }
+}
