@@ -22,6 +22,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddGrain<IAccountGrain, AccountGrain>();
         services.AddGrain<IChannelGrain, ChannelGrain>();
         services.AddGrain<ICustomerGrain, CustomerGrain>();
+        services.AddGrain<FollowUps.IPlanGrain, FollowUps.PlanGrain>();
 
         services.AddSingleton(sp => new StoreClock(sp.GetRequiredService<TimeProvider>(),
             TimeZoneInfo.FindSystemTimeZoneById(sp.GetRequiredService<IOptions<MatrixOptions>>().Value.TimeZone)));
@@ -35,6 +36,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<PurchaseService>();
         services.AddSingleton<CustomerReader>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<FollowUps.FollowUpService>();
         services.AddOptions<Domain.Customers.CustomerSettings>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());

@@ -13,6 +13,14 @@ public sealed class MatrixOptions
 
     /// <summary>How often lapsed reservations are given back. Default 1 minute.</summary>
     public TimeSpan ReservationSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>No follow-up is due between these local times (the seeds: blasting gets you deleted). Default 21:30-09:00.</summary>
+    public TimeOnly QuietFrom { get; set; } = new(21, 30);
+    public TimeOnly QuietTo { get; set; } = new(9, 0);
+
+    /// <summary>At most this many touches per customer in any rolling window, across all accounts and plans. Default 2 in 7 days.</summary>
+    public int CapTouches { get; set; } = 2;
+    public TimeSpan CapWindow { get; set; } = TimeSpan.FromDays(7);
 }
 
 internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
@@ -23,6 +31,8 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _)) errors.Add($"TimeZone '{o.TimeZone}' is not a known time zone id.");
         if (o.ReservationHold <= TimeSpan.Zero) errors.Add("ReservationHold must be positive.");
         if (o.ReservationSweepInterval <= TimeSpan.Zero) errors.Add("ReservationSweepInterval must be positive.");
+        if (o.CapTouches < 1) errors.Add("CapTouches must be at least 1.");
+        if (o.CapWindow <= TimeSpan.Zero) errors.Add("CapWindow must be positive.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -8,7 +8,7 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private readonly object _gate = new();
     private readonly List<ManualTimer> _timers = [];
-    private DateTimeOffset _now = start;
+    private DateTimeOffset _now = start.ToUniversalTime(); // GetUtcNow answers in UTC, whatever zone the test starts in
 
     public ManualTimeProvider() : this(new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero)) { }
 

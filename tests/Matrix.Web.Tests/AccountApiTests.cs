@@ -67,6 +67,17 @@ public sealed class AccountApiTests : ApiTest
     }
 
     [Fact]
+    public async Task Event_times_may_carry_any_offset()
+    {
+        var account = await CreateAccountAsync(await CreatePersonaAsync(), "wx_offset", 5000, 3000);
+        var body = new StringContent($$"""{"accountId":"{{account}}","externalId":"wx-bj","at":"2026-11-22T10:00:00+08:00","idempotencyKey":"tz-1"}""", Encoding.UTF8, "application/json");
+        var response = await Http.PostAsync("/api/events/friend-added", body);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var added = (await Http.GetFromJsonAsync<JsonElement>("/api/customers/wx-bj")).GetProperty("firstAddedAt").GetDateTimeOffset();
+        Assert.Equal(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero), added.ToUniversalTime());
+    }
+
+    [Fact]
     public async Task Role_and_status_changes_keep_a_history()
     {
         var account = await CreateAccountAsync(await CreatePersonaAsync(), "wx_hist", 5000, 3000);

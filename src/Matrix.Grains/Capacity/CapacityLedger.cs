@@ -77,7 +77,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = clock.Today });
         cmd.Parameters.Add(new() { Value = token });
         cmd.Parameters.Add(new() { Value = (object?)channelId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow + hold });
+        cmd.Parameters.Add(new() { Value = (clock.UtcNow + hold).ToUniversalTime() });
         return await cmd.ExecuteScalarAsync() is Guid reserved ? reserved : null;
     }
 
@@ -90,7 +90,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
             update account_ledger l set reserved = l.reserved - c.n from c where l.account_id = c.account_id
             returning c.n
             """);
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
         var total = 0;
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) total += reader.GetInt32(0);
@@ -105,8 +105,8 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = accountId });
         cmd.Parameters.Add(new() { Value = externalId });
         cmd.Parameters.Add(new() { Value = (object?)channelId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = at });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = at.ToUniversalTime() }); // events may carry any offset; timestamptz takes UTC
+        cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = clock.Today });
         cmd.Parameters.Add(new() { Value = (object?)welcome ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = Guid.NewGuid() });
@@ -130,7 +130,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = accountId });
         cmd.Parameters.Add(new() { Value = externalId });
         cmd.Parameters.Add(new() { Value = byCustomer });
-        cmd.Parameters.Add(new() { Value = at });
+        cmd.Parameters.Add(new() { Value = at.ToUniversalTime() });
         return (string)(await cmd.ExecuteScalarAsync())! switch
         {
             "removed" => FriendRemoveOutcome.Removed,
@@ -186,7 +186,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
     {
         await using var cmd = db.CreateCommand("update alerts set resolved_at = $2 where id = $1 and resolved_at is null");
         cmd.Parameters.Add(new() { Value = id });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
         await cmd.ExecuteNonQueryAsync();
     }
 
@@ -205,7 +205,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = kind });
         cmd.Parameters.Add(new() { Value = subjectId });
         cmd.Parameters.Add(new() { Value = message });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
         await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -14,7 +14,7 @@ public sealed record FriendDeletedEvent(string AccountId, string ExternalId, Dat
 /// The two friend events that move an account's counters. The ledger decides, once per idempotency key, whether an
 /// event counts, and its friendship rows are also the customer's record of accounts and source.
 /// </summary>
-public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledger)
+public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledger, FollowUps.FollowUpService followUps)
 {
     public const int KeyMax = 128;
     public const int ExternalIdMax = 128;
@@ -26,8 +26,11 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
             : await grains.Get<IChannelGrain>(e.Channel).Get() ?? throw new DomainValidationException("channel", $"no channel '{e.Channel}'");
 
         // One call records the friendship, the customer's source and tags, the counters and the welcome task.
-        return await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
+        var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
             channelState: channel?.State, channelTags: channel?.Tags);
+        if (outcome == FriendAddOutcome.Added)
+            await followUps.TriggerAsync(e.ExternalId, t => t.Kind == Domain.FollowUps.TriggerKind.FriendAdded, e.At);
+        return outcome;
     }
 
     public async Task<FriendRemoveOutcome> DeletedAsync(FriendDeletedEvent e)

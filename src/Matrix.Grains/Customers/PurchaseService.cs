@@ -13,7 +13,7 @@ public sealed record PurchaseEvent(string OrderId, decimal Amount, DateTimeOffse
 public sealed record RefundEvent(string OrderId, DateTimeOffset At);
 
 /// <summary>Purchases and refunds: validated by the domain, claimed once per order id, remembered by the customer grain.</summary>
-public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger, NpgsqlDataSource db, StoreClock clock)
+public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger, NpgsqlDataSource db, StoreClock clock, FollowUps.FollowUpService followUps)
 {
     public async Task<PurchaseOutcome?> PurchaseAsync(PurchaseEvent e)
     {
@@ -33,6 +33,9 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
         await ClaimOrderAsync(e.OrderId, customerId);
         PurchaseOutcome outcome = default;
         await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordPurchase(purchase));
+        if (outcome == PurchaseOutcome.Recorded)
+            await followUps.TriggerAsync(customerId, t => t.Kind == Domain.FollowUps.TriggerKind.Purchase
+                && (t.Category is null || purchase.Items.Any(i => string.Equals(i.Category, t.Category, StringComparison.OrdinalIgnoreCase))), purchase.At);
         return outcome;
     }
 
@@ -56,7 +59,7 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
             """);
         cmd.Parameters.Add(new() { Value = orderId });
         cmd.Parameters.Add(new() { Value = customerId });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
         if (await cmd.ExecuteScalarAsync() is string owner && owner != customerId)
             throw new DomainValidationException("orderId", $"order {orderId} was already recorded for another customer");
     }

@@ -17,16 +17,18 @@ public sealed class TaskStore(NpgsqlDataSource db)
 {
     private const string Columns = "id, account_id, customer_id, kind, body, due_at, origin, status, target_account_id, reservation, done_at, done_by";
 
-    public async Task AddAsync(WorkTask task, DateTimeOffset now)
+    /// <summary>Adds the task unless one with its id exists (ids derived from what caused a task make creation idempotent).</summary>
+    public async Task<bool> AddAsync(WorkTask task, DateTimeOffset now)
     {
-        await using var cmd = db.CreateCommand($"insert into tasks ({Columns}, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        await using var cmd = db.CreateCommand($"insert into tasks ({Columns}, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (id) do nothing");
         foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, task.DueAt, task.Origin, task.Status, task.TargetAccountId, task.Reservation, task.DoneAt, task.DoneBy, now })
             cmd.Parameters.Add(value switch
             {
                 null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown },
+                DateTimeOffset t => new NpgsqlParameter { Value = t.ToUniversalTime() }, // due times are placed in store time
                 _ => new NpgsqlParameter { Value = value },
             });
-        await cmd.ExecuteNonQueryAsync();
+        return await cmd.ExecuteNonQueryAsync() == 1;
     }
 
     public async Task<WorkTask?> GetAsync(Guid id) => (await QueryAsync($"select {Columns} from tasks where id = $1", id)).FirstOrDefault();
@@ -43,7 +45,7 @@ public sealed class TaskStore(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand("update tasks set status = 'skipped', skip_reason = $4, done_at = $2, done_by = $3 where id = $1 and status = 'open'");
         cmd.Parameters.Add(new() { Value = id });
-        cmd.Parameters.Add(new() { Value = at });
+        cmd.Parameters.Add(new() { Value = at.ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = by });
         cmd.Parameters.Add(new() { Value = reason });
         return await cmd.ExecuteNonQueryAsync() == 1;
@@ -78,7 +80,7 @@ public sealed class TaskStore(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand("update tasks set status = 'done', done_at = $2, done_by = $3 where id = $1 and status = 'open'");
         cmd.Parameters.Add(new() { Value = id });
-        cmd.Parameters.Add(new() { Value = at });
+        cmd.Parameters.Add(new() { Value = at.ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = by });
         return await cmd.ExecuteNonQueryAsync() == 1;
     }

@@ -29,7 +29,7 @@ internal sealed class ReminderTable(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = grain.Type });
         cmd.Parameters.Add(new() { Value = grain.Key });
         cmd.Parameters.Add(new() { Value = name });
-        cmd.Parameters.Add(new() { Value = start });
+        cmd.Parameters.Add(new() { Value = start.ToUniversalTime() }); // Npgsql writes timestamptz from UTC values only
         cmd.Parameters.Add(new() { Value = period is { } p ? (long)p.TotalMilliseconds : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         batch.BatchCommands.Add(cmd);
         if (wakePollers) batch.BatchCommands.Add(new NpgsqlBatchCommand($"select pg_notify('{Channel}', '')"));
@@ -78,9 +78,9 @@ internal sealed class ReminderTable(NpgsqlDataSource db)
             """;
         var token = Guid.NewGuid();
         await using var cmd = db.CreateCommand(sql);
-        cmd.Parameters.Add(new() { Value = now });
+        cmd.Parameters.Add(new() { Value = now.ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = limit });
-        cmd.Parameters.Add(new() { Value = now + lease });
+        cmd.Parameters.Add(new() { Value = (now + lease).ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = token });
         cmd.Parameters.Add(new() { Value = nodeId });
         await using var reader = await cmd.ExecuteReaderAsync();
@@ -116,7 +116,7 @@ internal sealed class ReminderTable(NpgsqlDataSource db)
                  where ctid = $1::tid and claim_token = $4
                 """);
             update.Parameters.Add(new() { Value = o.Reminder.RowId });
-            update.Parameters.Add(new() { Value = o.NextDueAt!.Value });
+            update.Parameters.Add(new() { Value = o.NextDueAt!.Value.ToUniversalTime() });
             update.Parameters.Add(new() { Value = o.Attempts });
             update.Parameters.Add(new() { Value = token });
             batch.BatchCommands.Add(update);
@@ -136,7 +136,7 @@ internal sealed class ReminderTable(NpgsqlDataSource db)
                 (select min(next_due_at) from grain_reminders where lease_until is null),
                 (select min(lease_until) from grain_reminders where next_due_at <= $1 and lease_until is not null))
             """);
-        cmd.Parameters.Add(new() { Value = now });
+        cmd.Parameters.Add(new() { Value = now.ToUniversalTime() });
         return await cmd.ExecuteScalarAsync() is DateTime dt ? new DateTimeOffset(dt, TimeSpan.Zero) : null;
     }
 }

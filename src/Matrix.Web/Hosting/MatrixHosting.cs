@@ -67,6 +67,7 @@ public static class MatrixHosting
         app.MapTaskApi();
         app.MapCustomerApi();
         app.MapAlertApi();
+        app.MapPlanApi();
         app.MapOpenApi();
         app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
         {

@@ -1,0 +1,40 @@
+using Matrix.Domain.FollowUps;
+using Matrix.Grains.FollowUps;
+using Matrix.Runtime;
+
+namespace Matrix.Web.Api;
+
+public sealed record PlanRequest(string Name, PlanTrigger Trigger, string Template, CalendarSpan Delay, CalendarSpan? Interval = null,
+    PlanFilter? Filter = null, PlanEnd? Ends = null, bool Enabled = true)
+{
+    public FollowUpPlan ToPlan() => new(Name, Trigger, Filter ?? new PlanFilter(), Delay, Interval, Template, Ends ?? new PlanEnd(), Enabled);
+}
+
+internal static class PlanEndpoints
+{
+    public static void MapPlanApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/plans").WithTags("Follow-up plans");
+
+        api.MapGet("/", async (FollowUpService followUps) => await followUps.PlansAsync());
+
+        api.MapGet("/{id}", async (string id, IGrainFactory grains) =>
+            await grains.Get<IPlanGrain>(id).Get() is { } plan ? Results.Ok(new PlanEntry(id, plan)) : Results.NotFound());
+
+        api.MapPost("/", async (PlanRequest request, IGrainFactory grains) =>
+        {
+            var id = Ids.New("plan");
+            var plan = request.ToPlan();
+            await grains.Get<IPlanGrain>(id).Create(plan);
+            return Results.Created($"/api/plans/{id}", new PlanEntry(id, plan));
+        });
+
+        // Customers already running the plan read it at their next tick: an edit or a disable applies from there.
+        api.MapPut("/{id}", async (string id, PlanRequest request, IGrainFactory grains) =>
+        {
+            var plan = request.ToPlan();
+            await grains.Get<IPlanGrain>(id).Update(plan);
+            return Results.Ok(new PlanEntry(id, plan));
+        });
+    }
+}
