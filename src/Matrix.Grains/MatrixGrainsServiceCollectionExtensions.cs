@@ -23,6 +23,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddGrain<IChannelGrain, ChannelGrain>();
         services.AddGrain<ICustomerGrain, CustomerGrain>();
         services.AddGrain<FollowUps.IPlanGrain, FollowUps.PlanGrain>();
+        services.AddGrain<Moments.ICalendarGrain, Moments.CalendarGrain>();
 
         services.AddSingleton(sp => new StoreClock(sp.GetRequiredService<TimeProvider>(),
             TimeZoneInfo.FindSystemTimeZoneById(sp.GetRequiredService<IOptions<MatrixOptions>>().Value.TimeZone)));

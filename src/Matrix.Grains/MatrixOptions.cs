@@ -18,6 +18,9 @@ public sealed class MatrixOptions
     public TimeOnly QuietFrom { get; set; } = new(21, 30);
     public TimeOnly QuietTo { get; set; } = new(9, 0);
 
+    /// <summary>A sibling's copy of a Moments post not done this long after its planned time shows as late. Default 2 hours.</summary>
+    public TimeSpan MomentsGrace { get; set; } = TimeSpan.FromHours(2);
+
     /// <summary>At most this many touches per customer in any rolling window, across all accounts and plans. Default 2 in 7 days.</summary>
     public int CapTouches { get; set; } = 2;
     public TimeSpan CapWindow { get; set; } = TimeSpan.FromDays(7);

@@ -36,6 +36,10 @@ public sealed class TaskStore(NpgsqlDataSource db)
     public Task<List<WorkTask>> OpenForAccountAsync(string accountId) =>
         QueryAsync($"select {Columns} from tasks where account_id = $1 and status = 'open' order by due_at, id", accountId);
 
+    /// <summary>Every task with this origin (a post's copies on each sibling, say).</summary>
+    public Task<List<WorkTask>> ByOriginAsync(string origin) =>
+        QueryAsync($"select {Columns} from tasks where origin = $1 order by account_id", origin);
+
     /// <summary>Open tasks of the account due before <paramref name="until"/> (the end of the store's today), oldest first.</summary>
     public async Task<List<WorkTask>> DueAsync(string accountId, DateTimeOffset until) =>
         (await OpenForAccountAsync(accountId)).Where(t => t.DueAt < until).ToList();

@@ -8,20 +8,28 @@ namespace Matrix.Runtime.Activation;
 internal sealed class IdleCollector(GrainCatalog catalog, TimeProvider time, IOptions<GrainRuntimeOptions> options, ILogger<IdleCollector> logger)
     : BackgroundService
 {
+    // Made with the service, not in ExecuteAsync: since .NET 10 ExecuteAsync starts on a background thread, and a
+    // timer created there could miss the clock's first moves. A tick that comes early is kept until the loop waits.
+    private readonly PeriodicTimer _timer = new(options.Value.IdleCheckInterval, time);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var o = options.Value;
-        using var timer = new PeriodicTimer(o.IdleCheckInterval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await _timer.WaitForNextTickAsync(stoppingToken))
             {
-                var count = await catalog.DeactivateIdleAsync(time.GetUtcNow() - o.IdleTimeout, stoppingToken);
+                var count = await catalog.DeactivateIdleAsync(time.GetUtcNow() - options.Value.IdleTimeout, stoppingToken);
                 if (count > 0) Log.IdleDeactivated(logger, count);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    public override void Dispose()
+    {
+        _timer.Dispose();
+        base.Dispose();
     }
 }

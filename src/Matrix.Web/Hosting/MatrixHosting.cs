@@ -68,6 +68,7 @@ public static class MatrixHosting
         app.MapCustomerApi();
         app.MapAlertApi();
         app.MapPlanApi();
+        app.MapCalendarApi();
         app.MapOpenApi();
         app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
         {

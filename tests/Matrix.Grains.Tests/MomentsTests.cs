@@ -1,0 +1,42 @@
+using Matrix.Domain.Accounts;
+using Matrix.Domain.Moments;
+using Matrix.Grains.Moments;
+using Matrix.Grains.Tasks;
+using Matrix.Testing;
+
+namespace Matrix.Grains.Tests;
+
+public sealed class MomentsTests
+{
+    private static readonly TimeSpan Shanghai = TimeSpan.FromHours(8);
+    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, Shanghai));
+
+    [Fact]
+    public async Task A_post_for_a_persona_with_three_siblings_yields_exactly_three_tasks_at_its_time_even_across_a_restart()
+    {
+        await using var cluster = await MatrixCluster.StartAsync(1, _clock);
+        var ids = await MatrixCluster.SeedPoolAsync(cluster.Nodes[0].Grains, 3, new CapacitySettings());
+        var planned = new DateTimeOffset(2026, 11, 23, 12, 0, 0, Shanghai);
+        await cluster.Nodes[0].Grains.Get<ICalendarGrain>("p-optician").Plan("post-1", new MomentPost("护眼小知识：每用眼40分钟，远眺5分钟。", PostCategory.Expertise, planned));
+
+        await cluster.StopNodeAsync(cluster.Nodes[0]); // the node that planned it is gone before the post is due
+        var node = await cluster.StartNodeAsync();
+        await cluster.RemindersIdleAsync();
+        var round = node.NextReminderRoundAsync();
+        _clock.Advance(planned - _clock.GetUtcNow());
+        await round;
+
+        var copies = await node.Service<TaskStore>().ByOriginAsync("post:post-1");
+        Assert.Equal(ids, copies.Select(c => c.AccountId).Order());
+        Assert.All(copies, c => Assert.Equal(("moments", planned), (c.Kind, c.DueAt)));
+        Assert.Equal(0, await node.PollRemindersOnceAsync()); // nothing left to deliver
+        Assert.Equal(3, (await node.Service<TaskStore>().ByOriginAsync("post:post-1")).Count);
+
+        // Done on one phone; the others show late once the two-hour grace is over.
+        await node.Service<TaskService>().DoneAsync(copies[0].Id, "op-1");
+        _clock.Advance(TimeSpan.FromHours(2) + TimeSpan.FromMinutes(1));
+        var statuses = (await node.Service<TaskStore>().ByOriginAsync("post:post-1"))
+            .Select(c => PostCopies.Status(c, _clock.GetUtcNow(), TimeSpan.FromHours(2))).Order().ToList();
+        Assert.Equal(["done", "late", "late"], statuses);
+    }
+}
