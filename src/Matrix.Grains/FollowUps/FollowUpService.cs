@@ -26,6 +26,9 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, C
     /// <summary>A trigger happened for a customer at <paramref name="anchor"/>: start every enabled plan it triggers and whose filter matches.</summary>
     public async Task TriggerAsync(string customerId, Func<PlanTrigger, bool> triggered, DateTimeOffset anchor)
     {
+        // Plans first: most adds and purchases trigger none, and then the customer need not be read at all.
+        var triggeredPlans = (await PlansAsync()).Where(p => p.Plan.Enabled && triggered(p.Plan.Trigger)).ToList();
+        if (triggeredPlans.Count == 0) return;
         var customer = await customers.GetAsync(customerId);
         if (customer is null) return;
         var now = clock.UtcNow;
@@ -34,9 +37,8 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, C
         var score = CustomerRules.Score(facts, s, now).Total;
         var cls = CustomerRules.Classify(customer.State.Purchases.Count(p => p.Counts), s);
         var tags = customer.Tags.ToHashSet();
-        foreach (var entry in await PlansAsync())
+        foreach (var entry in triggeredPlans)
         {
-            if (!entry.Plan.Enabled || !triggered(entry.Plan.Trigger)) continue;
             if (!entry.Plan.Filter.Matches(cls, tags, CustomerRules.Band(score, s), CustomerRules.Stage(facts, s, now))) continue;
             await Capacity.Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customerId).StartPlan(entry.Id, anchor));
         }
