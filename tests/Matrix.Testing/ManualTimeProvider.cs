@@ -49,8 +49,6 @@ public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
         foreach (var timer in due) timer.Fire();
     }
 
-    public void SetUtcNow(DateTimeOffset to) => Advance(to - GetUtcNow());
-
     private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
         private TimeSpan _period;

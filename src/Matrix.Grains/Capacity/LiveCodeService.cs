@@ -30,8 +30,7 @@ public sealed class LiveCodeService(IGrainFactory grains, MatrixDirectory direct
 
         for (var round = 0; round < Rounds; round++)
         {
-            var pool = await directory.AccountsAsync(personaId: channel.PersonaId, role: channel.Role);
-            var backups = channel.BackupAccountIds.Count > 0 ? await directory.AccountsAsync(ids: channel.BackupAccountIds) : [];
+            var (pool, backups) = await CandidatesAsync(channel);
             var attempts = AccountSelector.Plan(pool.Select(ToCandidate).ToList(), backups.Select(ToCandidate).ToList(), Random.Shared);
             if (attempts.Count == 0) break;
             foreach (var attempt in attempts)
@@ -56,10 +55,13 @@ public sealed class LiveCodeService(IGrainFactory grains, MatrixDirectory direct
     {
         var channel = await grains.Get<IChannelGrain>(channelId).Get();
         if (channel is null) return null;
-        var pool = await directory.AccountsAsync(personaId: channel.PersonaId, role: channel.Role);
-        var backups = channel.BackupAccountIds.Count > 0 ? await directory.AccountsAsync(ids: channel.BackupAccountIds) : [];
+        var (pool, backups) = await CandidatesAsync(channel);
         return AccountSelector.Plan(pool.Select(ToCandidate).ToList(), backups.Select(ToCandidate).ToList()).Count > 0;
     }
+
+    private async Task<(IReadOnlyList<AccountEntry> Pool, IReadOnlyList<AccountEntry> Backups)> CandidatesAsync(ChannelDefinition channel) =>
+        (await directory.AccountsAsync(personaId: channel.PersonaId, role: channel.Role),
+         channel.BackupAccountIds.Count > 0 ? await directory.AccountsAsync(ids: channel.BackupAccountIds) : []);
 
     private Candidate ToCandidate(AccountEntry a) => new(
         a.Id, a.Profile.Status, a.Profile.Capacity, a.Ledger.Friends, a.Ledger.Reserved, a.Ledger.AddedToday,

@@ -41,8 +41,8 @@ public sealed class TaskStore(NpgsqlDataSource db)
         QueryAsync($"select {Columns} from tasks where origin = $1 order by account_id", origin);
 
     /// <summary>Open tasks of the account due before <paramref name="until"/> (the end of the store's today), oldest first.</summary>
-    public async Task<List<WorkTask>> DueAsync(string accountId, DateTimeOffset until) =>
-        (await OpenForAccountAsync(accountId)).Where(t => t.DueAt < until).ToList();
+    public Task<List<WorkTask>> DueAsync(string accountId, DateTimeOffset until) =>
+        QueryAsync($"select {Columns} from tasks where account_id = $1 and status = 'open' and due_at < $2 order by due_at, id", accountId, until.ToUniversalTime());
 
     /// <summary>Skips an open task with the person's reason; false when it was not open.</summary>
     public async Task<bool> SkipAsync(Guid id, string reason, string by, DateTimeOffset at)
@@ -89,10 +89,10 @@ public sealed class TaskStore(NpgsqlDataSource db)
         return await cmd.ExecuteNonQueryAsync() == 1;
     }
 
-    private async Task<List<WorkTask>> QueryAsync(string sql, object arg)
+    private async Task<List<WorkTask>> QueryAsync(string sql, params object[] args)
     {
         await using var cmd = db.CreateCommand(sql);
-        cmd.Parameters.Add(new() { Value = arg });
+        foreach (var arg in args) cmd.Parameters.Add(new() { Value = arg });
         await using var r = await cmd.ExecuteReaderAsync();
         var list = new List<WorkTask>();
         while (await r.ReadAsync())
