@@ -24,6 +24,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddGrain<ICustomerGrain, CustomerGrain>();
         services.AddGrain<FollowUps.IPlanGrain, FollowUps.PlanGrain>();
         services.AddGrain<Moments.ICalendarGrain, Moments.CalendarGrain>();
+        services.AddGrain<Moments.ITemplateShelfGrain, Moments.TemplateShelfGrain>();
 
         services.AddSingleton(sp => new StoreClock(sp.GetRequiredService<TimeProvider>(),
             TimeZoneInfo.FindSystemTimeZoneById(sp.GetRequiredService<IOptions<MatrixOptions>>().Value.TimeZone)));

@@ -39,4 +39,36 @@ public sealed class MomentsTests
             .Select(c => PostCopies.Status(c, _clock.GetUtcNow(), TimeSpan.FromHours(2))).Order().ToList();
         Assert.Equal(["done", "late", "late"], statuses);
     }
+
+    [Fact]
+    public async Task A_node_that_dies_while_publishing_leaves_its_post_to_another_node_and_no_copy_is_made_twice()
+    {
+        await using var cluster = await MatrixCluster.StartAsync(1, _clock);
+        var ids = await MatrixCluster.SeedPoolAsync(cluster.Nodes[0].Grains, 3, new CapacitySettings());
+        var planned = new DateTimeOffset(2026, 11, 23, 12, 0, 0, Shanghai);
+        const string text = "午休时间，闭眼休息两分钟。";
+        await cluster.Nodes[0].Grains.Get<ICalendarGrain>("p-optician").Plan("post-2", new MomentPost(text, PostCategory.Expertise, planned));
+        await cluster.StopNodeAsync(cluster.Nodes[0]);
+        _clock.Advance(planned - _clock.GetUtcNow());
+
+        // A node claimed the tick, wrote the first sibling's copy, and died: its lease still holds the reminder.
+        Assert.Equal(1, await MatrixCluster.CountAsync(cluster.ConnectionString,
+            $"update grain_reminders set lease_until = '{planned.AddMinutes(2).UtcDateTime:O}', claim_token = gen_random_uuid(), claimed_by = 'dead-node', attempts = 1 returning 1"));
+        var survivor = await cluster.StartNodeAsync();
+        await survivor.Service<TaskStore>().AddAsync(new WorkTask(CalendarGrain.CopyId("post-2", ids[0]), ids[0], null, "moments", text, planned,
+            "post:post-2", "open", null, null, null, null), _clock.GetUtcNow());
+        Assert.Equal(0, await survivor.PollRemindersOnceAsync());
+        Assert.Single(await survivor.Service<TaskStore>().ByOriginAsync("post:post-2"));
+
+        await cluster.RemindersIdleAsync();
+        var round = survivor.NextReminderRoundAsync();
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        await round;
+
+        var copies = await survivor.Service<TaskStore>().ByOriginAsync("post:post-2");
+        Assert.Equal(ids, copies.Select(c => c.AccountId).Order());
+        Assert.All(copies, c => Assert.Equal((text, planned), (c.Body, c.DueAt)));
+        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders"));
+        Assert.True((await survivor.Grains.Get<ICalendarGrain>("p-optician").Get()).Posts["post-2"].Published);
+    }
 }

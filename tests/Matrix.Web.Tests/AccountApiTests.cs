@@ -134,18 +134,4 @@ public sealed class AccountApiTests : ApiTest
         }
         Assert.Equal(before, await SnapshotAsync());
     }
-
-    /// <summary>Every row the matrix keeps, as text: equal before and after means nothing changed.</summary>
-    private async Task<string> SnapshotAsync()
-    {
-        await using var connection = new NpgsqlConnection(App.ConnectionString);
-        await connection.OpenAsync();
-        var parts = new List<string>();
-        foreach (var table in new[] { "grain_state", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts" })
-        {
-            await using var cmd = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t", connection);
-            parts.Add($"{table}: {await cmd.ExecuteScalarAsync()}");
-        }
-        return string.Join("\n", parts);
-    }
 }

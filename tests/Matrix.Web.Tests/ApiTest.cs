@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Npgsql;
 
 namespace Matrix.Web.Tests;
 
@@ -25,5 +26,29 @@ public abstract class ApiTest : IAsyncLifetime
         var response = await Http.PostAsJsonAsync(path, body);
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Asserts a 400 problem+json whose errors name <paramref name="field"/>, and returns that field's first message.</summary>
+    protected static async Task<string> AssertProblemAsync(HttpResponseMessage response, string field)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(JsonDocument.Parse(body).RootElement.GetProperty("errors").TryGetProperty(field, out var messages), $"no error for '{field}' in {body}");
+        return messages[0].GetString()!;
+    }
+
+    /// <summary>Every row the matrix keeps, as text: equal before and after means nothing changed.</summary>
+    protected async Task<string> SnapshotAsync()
+    {
+        await using var connection = new NpgsqlConnection(App.ConnectionString);
+        await connection.OpenAsync();
+        var parts = new List<string>();
+        foreach (var table in new[] { "grain_state", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts", "purchase_orders", "grain_reminders" })
+        {
+            await using var cmd = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t", connection);
+            parts.Add($"{table}: {await cmd.ExecuteScalarAsync()}");
+        }
+        return string.Join("\n", parts);
     }
 }

@@ -10,6 +10,9 @@ namespace Matrix.Grains.Moments;
 
 public sealed record PlannedPost(MomentPost Post, bool Published);
 
+/// <summary>A post to plan in a batch; <paramref name="Field"/> prefixes its errors so the caller can tell which one broke a rule.</summary>
+public sealed record NewPost(string Id, MomentPost Post, string Field);
+
 public sealed class CalendarState
 {
     public CalendarRules Rules { get; set; } = new();
@@ -21,6 +24,13 @@ public interface ICalendarGrain : IGrain
     Task<CalendarState> Get();
     Task SetRules(CalendarRules rules);
     Task Plan(string postId, MomentPost post);
+
+    /// <summary>Plans every post or none: each is checked against the calendar and the batch's earlier posts.</summary>
+    Task PlanAll(IReadOnlyList<NewPost> posts);
+
+    /// <summary>Replaces a post that has not gone out yet (content, time, siblings), under the same rules.</summary>
+    Task Edit(string postId, MomentPost post);
+
     Task Move(string postId, DateTimeOffset plannedAt);
     Task Delete(string postId);
 }
@@ -44,18 +54,19 @@ public sealed class CalendarGrain(IPersistentState<CalendarState> state, MatrixD
         return state.WriteStateAsync();
     }
 
-    async Task ICalendarGrain.Plan(string postId, MomentPost post)
+    Task ICalendarGrain.Plan(string postId, MomentPost post) => ((ICalendarGrain)this).PlanAll([new(postId, post, "")]);
+
+    async Task ICalendarGrain.PlanAll(IReadOnlyList<NewPost> posts)
     {
-        if (state.State.Posts.ContainsKey(postId)) throw new DomainValidationException("id", $"post {postId} exists already");
-        await SaveAsync(postId, post);
+        if (posts.FirstOrDefault(p => state.State.Posts.ContainsKey(p.Id)) is { } taken)
+            throw new DomainValidationException("id", $"post {taken.Id} exists already");
+        await SaveAsync(posts);
     }
 
-    async Task ICalendarGrain.Move(string postId, DateTimeOffset plannedAt)
-    {
-        var planned = Existing(postId);
-        if (planned.Published) throw new DomainValidationException("plannedAt", "the post went out already; plan a new one");
-        await SaveAsync(postId, planned.Post with { PlannedAt = plannedAt });
-    }
+    Task ICalendarGrain.Edit(string postId, MomentPost post) => SaveAsync([new(Unpublished(postId, "text"), post, "")]);
+
+    Task ICalendarGrain.Move(string postId, DateTimeOffset plannedAt) =>
+        SaveAsync([new(Unpublished(postId, "plannedAt"), Existing(postId).Post with { PlannedAt = plannedAt }, "")]);
 
     async Task ICalendarGrain.Delete(string postId)
     {
@@ -71,29 +82,43 @@ public sealed class CalendarGrain(IPersistentState<CalendarState> state, MatrixD
         if (!state.State.Posts.TryGetValue(postId, out var planned) || planned.Published) return;
         var now = clock.UtcNow;
         foreach (var account in await SiblingsAsync(planned.Post))
-            await tasks.AddAsync(new WorkTask(TaskId(postId, account), account, null, "moments", planned.Post.Text, planned.Post.PlannedAt,
+            await tasks.AddAsync(new WorkTask(CopyId(postId, account), account, null, "moments", planned.Post.Text, planned.Post.PlannedAt,
                 Prefix + postId, "open", null, null, null, null), now);
         state.State.Posts[postId] = planned with { Published = true };
         await state.WriteStateAsync();
     }
 
-    private async Task SaveAsync(string postId, MomentPost post)
+    /// <summary>Checks the whole batch before touching anything, so a refused plan, edit or move changes nothing.</summary>
+    private async Task SaveAsync(IReadOnlyList<NewPost> batch)
     {
-        var others = state.State.Posts.Where(p => p.Key != postId).Select(p => p.Value.Post);
-        DomainValidationException.ThrowIfAny([.. state.State.Rules.Check(post, others, clock.Zone)]);
-        if (post.Siblings is { Count: > 0 } named)
+        var ids = batch.Select(p => p.Id).ToHashSet();
+        var calendar = state.State.Posts.Where(p => !ids.Contains(p.Key)).Select(p => p.Value.Post).ToList();
+        var errors = new List<FieldError>();
+        var siblings = (await directory.AccountsAsync(personaId: GrainKey)).Select(a => a.Id).ToHashSet();
+        foreach (var (_, post, field) in batch)
         {
-            var siblings = (await directory.AccountsAsync(personaId: GrainKey)).Select(a => a.Id).ToHashSet();
-            if (named.FirstOrDefault(id => !siblings.Contains(id)) is { } stranger)
-                throw new DomainValidationException("siblings", $"account {stranger} is not a sibling of this persona");
+            errors.AddRange(state.State.Rules.Check(post, calendar, clock.Zone).Select(e => e with { Field = Prefixed(field, e.Field) }));
+            if (post.Siblings?.FirstOrDefault(id => !siblings.Contains(id)) is { } stranger)
+                errors.Add(new(Prefixed(field, "siblings"), $"account {stranger} is not a sibling of this persona"));
+            calendar.Add(post);
         }
-        state.State.Posts[postId] = new PlannedPost(post, false);
-        await RegisterOrUpdateReminderAsync(Prefix + postId, post.PlannedAt);
+        DomainValidationException.ThrowIfAny(errors);
+
+        foreach (var (postId, post, _) in batch)
+        {
+            state.State.Posts[postId] = new PlannedPost(post, false);
+            await RegisterOrUpdateReminderAsync(Prefix + postId, post.PlannedAt);
+        }
         await state.WriteStateAsync();
     }
 
+    private static string Prefixed(string prefix, string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";
+
     private PlannedPost Existing(string postId) =>
         state.State.Posts.TryGetValue(postId, out var p) ? p : throw new KeyNotFoundException($"post {postId}");
+
+    private string Unpublished(string postId, string field) =>
+        Existing(postId).Published ? throw new DomainValidationException(field, "the post went out already; plan a new one") : postId;
 
     /// <summary>The named siblings, or every account of the persona that still posts (not banned or retired).</summary>
     private async Task<IEnumerable<string>> SiblingsAsync(MomentPost post) =>
@@ -102,5 +127,6 @@ public sealed class CalendarGrain(IPersistentState<CalendarState> state, MatrixD
             .Where(a => post.Siblings is not { Count: > 0 } named || named.Contains(a.Id))
             .Select(a => a.Id);
 
-    private static Guid TaskId(string postId, string accountId) => new(MD5.HashData(Encoding.UTF8.GetBytes($"moments\n{postId}\n{accountId}")));
+    /// <summary>The task id of one sibling's copy: the same on every delivery of the tick, so a copy is created once.</summary>
+    internal static Guid CopyId(string postId, string accountId) => new(MD5.HashData(Encoding.UTF8.GetBytes($"moments\n{postId}\n{accountId}")));
 }

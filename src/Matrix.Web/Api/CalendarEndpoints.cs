@@ -11,6 +11,9 @@ namespace Matrix.Web.Api;
 
 public sealed record MoveRequest(DateTimeOffset PlannedAt);
 
+/// <summary>Duplicate a post to another day, at the same store-local time.</summary>
+public sealed record DuplicateRequest(DateOnly Date);
+
 /// <summary>A sibling's copy of a post: open, done, skipped, or late (open past the grace time).</summary>
 public sealed record PostCopy(string AccountId, string Status);
 
@@ -58,6 +61,22 @@ internal static class CalendarEndpoints
             return Results.Ok(new { id = postId, move.PlannedAt });
         });
 
+        api.MapPut("/posts/{postId}", async (string id, string postId, MomentPost post, IGrainFactory grains) =>
+        {
+            await grains.Get<ICalendarGrain>(id).Edit(postId, post);
+            return Results.Ok(new { id = postId, post });
+        });
+
+        api.MapPost("/posts/{postId}/duplicate", async (string id, string postId, DuplicateRequest request, IGrainFactory grains, StoreClock clock) =>
+        {
+            var calendar = grains.Get<ICalendarGrain>(id);
+            var source = (await calendar.Get()).Posts.GetValueOrDefault(postId) ?? throw new KeyNotFoundException($"post {postId}");
+            var copy = source.Post with { PlannedAt = PostTemplate.SameTimeOn(source.Post.PlannedAt, request.Date, clock.Zone) };
+            var copyId = Ids.New("post");
+            await calendar.Plan(copyId, copy);
+            return Results.Created($"/api/personas/{id}/calendar", new { id = copyId, post = copy });
+        });
+
         api.MapDelete("/posts/{postId}", async (string id, string postId, IGrainFactory grains) =>
         {
             await grains.Get<ICalendarGrain>(id).Delete(postId);
@@ -74,7 +93,7 @@ internal static class CalendarEndpoints
         });
     }
 
-    private static async Task RequirePersonaAsync(IGrainFactory grains, string id)
+    internal static async Task RequirePersonaAsync(IGrainFactory grains, string id)
     {
         if (await grains.Get<IPersonaGrain>(id).Get() is null) throw new KeyNotFoundException($"persona {id}");
     }

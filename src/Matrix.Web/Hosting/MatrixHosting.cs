@@ -69,6 +69,7 @@ public static class MatrixHosting
         app.MapAlertApi();
         app.MapPlanApi();
         app.MapCalendarApi();
+        app.MapTemplateApi();
         app.MapOpenApi();
         app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
         {

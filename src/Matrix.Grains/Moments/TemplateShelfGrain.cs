@@ -1,0 +1,46 @@
+using Matrix.Domain;
+using Matrix.Domain.Moments;
+using Matrix.Runtime;
+
+namespace Matrix.Grains.Moments;
+
+public sealed class TemplateShelfState
+{
+    public Dictionary<string, PostTemplate> Templates { get; set; } = [];
+}
+
+public interface ITemplateShelfGrain : IGrain
+{
+    Task<IReadOnlyDictionary<string, PostTemplate>> List();
+
+    /// <summary>Adds or replaces a template; <paramref name="create"/> refuses an id in use, otherwise a missing id is refused.</summary>
+    Task Save(string templateId, PostTemplate template, bool create);
+
+    Task Delete(string templateId);
+}
+
+/// <summary>A persona's Moments templates: reusable content, some with a weekly slot that makes up the persona's rhythm.</summary>
+public sealed class TemplateShelfGrain(IPersistentState<TemplateShelfState> state) : Grain, ITemplateShelfGrain
+{
+    private const int Max = 200;
+
+    Task<IReadOnlyDictionary<string, PostTemplate>> ITemplateShelfGrain.List() =>
+        Task.FromResult<IReadOnlyDictionary<string, PostTemplate>>(state.State.Templates);
+
+    Task ITemplateShelfGrain.Save(string templateId, PostTemplate template, bool create)
+    {
+        var exists = state.State.Templates.ContainsKey(templateId);
+        if (!create && !exists) throw new KeyNotFoundException($"template {templateId}");
+        if (create && exists) throw new DomainValidationException("id", $"template {templateId} exists already");
+        if (create && state.State.Templates.Count >= Max) throw new DomainValidationException("id", $"a persona keeps at most {Max} templates");
+        DomainValidationException.ThrowIfAny([.. template.Validate()]);
+        state.State.Templates[templateId] = template;
+        return state.WriteStateAsync();
+    }
+
+    Task ITemplateShelfGrain.Delete(string templateId)
+    {
+        if (!state.State.Templates.Remove(templateId)) throw new KeyNotFoundException($"template {templateId}");
+        return state.WriteStateAsync();
+    }
+}
