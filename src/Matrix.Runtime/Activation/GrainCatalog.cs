@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Matrix.Runtime.Reminders;
 using Matrix.Runtime.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -26,8 +27,10 @@ internal sealed class GrainCatalog(
     private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
     private readonly GrainRuntimeOptions _options = options.Value;
 
-    // Set after construction: the factory needs the catalog and the catalog hands the factory to grains.
-    internal IGrainFactory Factory { get; set; } = null!;
+    // Resolved at first activation, not injected: the factory needs the catalog. (It used to be set by the factory's
+    // constructor, which left it null on a node whose first activation came from a reminder before anything had
+    // asked for a factory.)
+    private IGrainFactory Factory => field ??= services.GetRequiredService<IGrainFactory>();
 
     public int Count => _activations.Count;
 

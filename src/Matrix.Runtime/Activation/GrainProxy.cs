@@ -51,7 +51,6 @@ internal sealed class GrainFactory : IGrainFactory
     {
         _catalog = catalog;
         _registry = registry;
-        catalog.Factory = this;
     }
 
     public TGrain Get<TGrain>(string key) where TGrain : IGrain
