@@ -25,6 +25,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddGrain<FollowUps.IPlanGrain, FollowUps.PlanGrain>();
         services.AddGrain<Moments.ICalendarGrain, Moments.CalendarGrain>();
         services.AddGrain<Moments.ITemplateShelfGrain, Moments.TemplateShelfGrain>();
+        services.AddGrain<ITagCatalogGrain, TagCatalogGrain>();
 
         services.AddSingleton(sp => new StoreClock(sp.GetRequiredService<TimeProvider>(),
             TimeZoneInfo.FindSystemTimeZoneById(sp.GetRequiredService<IOptions<MatrixOptions>>().Value.TimeZone)));
@@ -38,6 +39,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<PurchaseService>();
         services.AddSingleton<CustomerReader>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<CustomerProfileService>();
         services.AddSingleton<FollowUps.FollowUpService>();
         services.AddOptions<Domain.Customers.CustomerSettings>();
         services.AddSingleton<ChannelStats>();

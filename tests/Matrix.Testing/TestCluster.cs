@@ -38,6 +38,24 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Waits until every node's reminder poller is parked, so a manual clock can be moved without a race.</summary>
     public Task RemindersIdleAsync() => Task.WhenAll(_nodes.Select(n => n.RemindersIdleAsync()));
 
+    /// <summary>
+    /// Completes once the nodes' pollers, together, have completed <paramref name="reminders"/> claimed ticks in the
+    /// table from now on, whichever node claimed them (ask before moving the clock).
+    /// </summary>
+    public Task RemindersCompletedAsync(int reminders, TimeSpan? timeout = null)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var services = _nodes.Select(n => n.Services.GetRequiredService<ReminderService>()).ToList();
+        var total = 0;
+        void OnRound(int count)
+        {
+            if (Interlocked.Add(ref total, count) >= reminders && done.TrySetResult())
+                foreach (var service in services) service.RoundCompleted -= OnRound;
+        }
+        foreach (var service in services) service.RoundCompleted += OnRound;
+        return done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+    }
+
     /// <summary>Starts <paramref name="nodes"/> nodes at once (so their migrations race, as in production) on a fresh database.</summary>
     public static async Task<TestCluster> StartAsync(int nodes, Action<IServiceCollection> configureServices, TimeProvider? time = null,
         Action<GrainRuntimeOptions>? configureRuntime = null, Action<ReminderOptions>? configureReminders = null, string? connectionString = null)

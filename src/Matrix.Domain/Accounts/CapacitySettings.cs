@@ -28,6 +28,12 @@ public sealed record CapacitySettings
     /// <summary>The daily budget on an account's first day. Default 20.</summary>
     public int WarmupStartBudget { get; init; } = 20;
 
+    /// <summary>
+    /// Follow-up tasks the person holding the phone can work in a day; the rest carry to the next day in due order.
+    /// Null means no limit. Default 120 (a message, a look at the reply, a note: a few minutes each).
+    /// </summary>
+    public int? DailyTasks { get; init; } = 120;
+
     public static CapacitySettings DefaultFor(AccountKind kind) => new();
 
     public IEnumerable<FieldError> Validate(AccountKind kind, string prefix = "capacity")
@@ -40,6 +46,7 @@ public sealed record CapacitySettings
         if (Reserve < 0) yield return new($"{prefix}.reserve", "must not be negative");
         else if (Reserve >= HardCap) yield return new($"{prefix}.reserve", $"must be below the hard cap ({HardCap:N0})");
         if (DailyBudget is < 0) yield return new($"{prefix}.dailyBudget", "must not be negative (leave it empty for no daily limit)");
+        if (DailyTasks is < 1) yield return new($"{prefix}.dailyTasks", "must be at least 1 (leave it empty for no limit)");
         if (WarmupDays < 0) yield return new($"{prefix}.warmupDays", "must not be negative");
         if (WarmupStartBudget < 0) yield return new($"{prefix}.warmupStartBudget", "must not be negative");
     }

@@ -5,8 +5,14 @@ namespace Matrix.Domain.FollowUps;
 
 public enum TriggerKind { FriendAdded, Purchase, BeforeAttributeDate, NoReply, Weekly }
 
-/// <summary>What starts a plan for a customer. Only the fields of its kind are used.</summary>
-public sealed record PlanTrigger(TriggerKind Kind, string? Category = null, string? Attribute = null, int Days = 0, DayOfWeek? Day = null, TimeOnly? At = null);
+/// <summary>
+/// What starts a plan for a customer; only the fields of its kind are used. FriendAdded and Purchase (optionally of
+/// a <paramref name="Category"/>) are events; BeforeAttributeDate starts <paramref name="Days"/> before the date in
+/// <paramref name="Attribute"/> (every year when <paramref name="Yearly"/>, as for a birthday); NoReply starts when the
+/// customer has not written for <paramref name="Days"/>; Weekly at a fixed slot (<paramref name="Day"/>, <paramref name="At"/>).
+/// </summary>
+public sealed record PlanTrigger(TriggerKind Kind, string? Category = null, string? Attribute = null, int Days = 0, DayOfWeek? Day = null, TimeOnly? At = null,
+    bool Yearly = false);
 
 /// <summary>Who a plan is for: every non-empty part must match (tags: all of them).</summary>
 public sealed record PlanFilter(

@@ -29,7 +29,7 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
         var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
             channelState: channel?.State, channelTags: channel?.Tags);
         if (outcome == FriendAddOutcome.Added)
-            await followUps.TriggerAsync(e.ExternalId, t => t.Kind == Domain.FollowUps.TriggerKind.FriendAdded, e.At);
+            await followUps.FriendAddedAsync(e.ExternalId, e.At);
         return outcome;
     }
 

@@ -15,7 +15,7 @@ public sealed record CustomerRecord(string Id, IReadOnlyList<FriendLink> Account
     public IReadOnlyCollection<string> Tags => State.Tags.Concat(Accounts.SelectMany(a => a.ChannelTags)).ToHashSet(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
     public CustomerFacts Facts(DateTimeOffset now) => new(State.Purchases, FirstAddedAt ?? now, State.LastReplyAt,
-        State.MessagesAt.Count(m => now - m <= TimeSpan.FromDays(90)), State.Referrals,
+        State.MessagesAt.Count(m => now - m <= TimeSpan.FromDays(90)), State.Referred.Count,
         Accounts.Count > 0 && Accounts.All(a => a.RemovedByCustomer == true));
 }
 

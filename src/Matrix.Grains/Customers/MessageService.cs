@@ -8,7 +8,7 @@ namespace Matrix.Grains.Customers;
 public sealed record MessageReceivedEvent(string AccountId, string CustomerId, DateTimeOffset At);
 
 /// <summary>Engagement: a message counts for the score and resets the customer's "no reply" clock.</summary>
-public sealed class MessageService(IGrainFactory grains, CapacityLedger ledger)
+public sealed class MessageService(IGrainFactory grains, CapacityLedger ledger, FollowUps.FollowUpService followUps)
 {
     public async Task<bool> ReceivedAsync(MessageReceivedEvent e)
     {
@@ -17,6 +17,7 @@ public sealed class MessageService(IGrainFactory grains, CapacityLedger ledger)
         if (e.At == default) throw new DomainValidationException("at", "is required");
         if (!(await ledger.LinksAsync(e.CustomerId)).Any(l => l.AccountId == e.AccountId && l.RemovedAt is null)) return false;
         await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(e.CustomerId).RecordMessage(e.At));
+        await followUps.MessageReceivedAsync(e.CustomerId);
         return true;
     }
 }

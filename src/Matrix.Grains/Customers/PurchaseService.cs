@@ -34,8 +34,8 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
         PurchaseOutcome outcome = default;
         await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordPurchase(purchase));
         if (outcome == PurchaseOutcome.Recorded)
-            await followUps.TriggerAsync(customerId, t => t.Kind == Domain.FollowUps.TriggerKind.Purchase
-                && (t.Category is null || purchase.Items.Any(i => string.Equals(i.Category, t.Category, StringComparison.OrdinalIgnoreCase))), purchase.At);
+            await followUps.PurchasedAsync(customerId, purchase.At,
+                purchase.Items.Where(i => i.Category is not null).Select(i => i.Category!).ToHashSet(StringComparer.OrdinalIgnoreCase));
         return outcome;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Matrix.Domain.Customers;
 using Matrix.Domain.FollowUps;
+using Matrix.Grains.Capacity;
 using Matrix.Grains.Customers;
 using Matrix.Runtime;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,11 @@ namespace Matrix.Grains.FollowUps;
 
 public sealed record PlanEntry(string Id, FollowUpPlan Plan);
 
-/// <summary>Starts plans when their trigger happens, for the customers their filter matches; lists plans.</summary>
+/// <summary>
+/// Starts plans for the customers their filter matches. Event triggers (an add, a purchase) start at the event;
+/// state triggers (no reply, a weekly slot, a date attribute) start from the customer's state whenever it changes,
+/// and for every customer when such a plan is created, edited or enabled.
+/// </summary>
 public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, CustomerReader customers, IOptions<CustomerSettings> settings, StoreClock clock)
 {
     public async Task<IReadOnlyList<PlanEntry>> PlansAsync()
@@ -23,24 +28,95 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, C
         return plans;
     }
 
-    /// <summary>A trigger happened for a customer at <paramref name="anchor"/>: start every enabled plan it triggers and whose filter matches.</summary>
-    public async Task TriggerAsync(string customerId, Func<PlanTrigger, bool> triggered, DateTimeOffset anchor)
+    /// <summary>A new friend: friend-added plans start at the add; state plans start unless already running.</summary>
+    public Task FriendAddedAsync(string customerId, DateTimeOffset at) => StartAsync(customerId, (plan, c) =>
+        plan.Trigger.Kind == TriggerKind.FriendAdded ? (at, true) : StateStart(plan, c, restart: false));
+
+    public Task PurchasedAsync(string customerId, DateTimeOffset at, IReadOnlySet<string> categories) => StartAsync(customerId, (plan, _) =>
+        plan.Trigger is { Kind: TriggerKind.Purchase } t && (t.Category is null || categories.Contains(t.Category)) ? (at, true) : null);
+
+    /// <summary>A reply starts the "no reply" clock again.</summary>
+    public Task MessageReceivedAsync(string customerId) => StartAsync(customerId, (plan, c) =>
+        plan.Trigger.Kind == TriggerKind.NoReply ? StateStart(plan, c, restart: true) : null);
+
+    /// <summary>Date attributes changed: plans counting from them start again from the new dates (or stop when a date is gone).</summary>
+    public Task AttributesChangedAsync(string customerId, IReadOnlySet<string> attributes) => StartAsync(customerId, (plan, c) =>
+        plan.Trigger is { Kind: TriggerKind.BeforeAttributeDate, Attribute: { } a } && attributes.Contains(a) ? StateStart(plan, c, restart: true) ?? (null, true) : null);
+
+    public async Task CreatePlanAsync(string planId, FollowUpPlan plan)
     {
-        // Plans first: most adds and purchases trigger none, and then the customer need not be read at all.
-        var triggeredPlans = (await PlansAsync()).Where(p => p.Plan.Enabled && triggered(p.Plan.Trigger)).ToList();
-        if (triggeredPlans.Count == 0) return;
-        var customer = await customers.GetAsync(customerId);
-        if (customer is null) return;
+        await grains.Get<IPlanGrain>(planId).Create(plan);
+        await PlanChangedAsync(planId);
+    }
+
+    public async Task UpdatePlanAsync(string planId, FollowUpPlan plan)
+    {
+        await grains.Get<IPlanGrain>(planId).Update(plan);
+        await PlanChangedAsync(planId);
+    }
+
+    /// <summary>
+    /// A plan was created or edited. Customers running it get their next touch placed from the edited plan (or
+    /// stop, when it is disabled or they no longer match); a state plan then starts for every customer it now applies to.
+    /// </summary>
+    private async Task PlanChangedAsync(string planId)
+    {
+        if (await grains.Get<IPlanGrain>(planId).Get() is not { } plan) return;
+        var entry = new PlanEntry(planId, plan);
+        foreach (var customerId in await KeysAsync("select grain_key from grain_state where grain_type = 'customer' and state->'plans' ? $1", planId))
+        {
+            var customer = grains.Get<ICustomerGrain>(customerId);
+            if (plan.Enabled && await customers.GetAsync(customerId) is { } c && Matches(plan, c)) await Conflicts.RetryAsync(() => customer.ReschedulePlan(planId));
+            else await Conflicts.RetryAsync(() => customer.StopPlan(planId));
+        }
+        if (!plan.Enabled || !PlanStart.FollowsState(plan.Trigger.Kind)) return;
+        foreach (var customerId in await KeysAsync("select distinct external_id from account_friends where removed_at is null", null))
+            await StartAsync(customerId, [entry], (p, c) => StateStart(p, c, restart: false));
+    }
+
+    private (DateTimeOffset? Anchor, bool Restart)? StateStart(FollowUpPlan plan, CustomerRecord c, bool restart) =>
+        PlanStart.FollowsState(plan.Trigger.Kind)
+        && PlanStart.Anchor(plan.Trigger, new CustomerClock(c.FirstAddedAt ?? clock.UtcNow, c.State.LastReplyAt, c.State.Profile), clock.UtcNow, clock.Zone) is { } anchor
+            ? (anchor, restart)
+            : null;
+
+    private async Task StartAsync(string customerId, Func<FollowUpPlan, CustomerRecord, (DateTimeOffset? Anchor, bool Restart)?> startOf)
+    {
+        // Plans first: most events trigger none, and then the customer need not be read at all.
+        var enabled = (await PlansAsync()).Where(p => p.Plan.Enabled).ToList();
+        if (enabled.Count > 0) await StartAsync(customerId, enabled, startOf);
+    }
+
+    /// <summary>Starts (a null anchor: stops) each plan whose start applies and whose filter matches the customer.</summary>
+    private async Task StartAsync(string customerId, IReadOnlyList<PlanEntry> plans, Func<FollowUpPlan, CustomerRecord, (DateTimeOffset? Anchor, bool Restart)?> startOf)
+    {
+        if (await customers.GetAsync(customerId) is not { } customer || customer.Accounts.All(a => a.RemovedAt is not null)) return;
+        var grain = grains.Get<ICustomerGrain>(customerId);
+        foreach (var (id, plan) in plans)
+        {
+            if (startOf(plan, customer) is not { } start) continue;
+            if (start.Anchor is not { } anchor) await Conflicts.RetryAsync(() => grain.StopPlan(id));
+            else if (Matches(plan, customer)) await Conflicts.RetryAsync(() => grain.StartPlan(id, anchor, start.Restart));
+        }
+    }
+
+    private bool Matches(FollowUpPlan plan, CustomerRecord customer)
+    {
         var now = clock.UtcNow;
         var facts = customer.Facts(now);
         var s = settings.Value;
         var score = CustomerRules.Score(facts, s, now).Total;
-        var cls = CustomerRules.Classify(customer.State.Purchases.Count(p => p.Counts), s);
-        var tags = customer.Tags.ToHashSet();
-        foreach (var entry in triggeredPlans)
-        {
-            if (!entry.Plan.Filter.Matches(cls, tags, CustomerRules.Band(score, s), CustomerRules.Stage(facts, s, now))) continue;
-            await Capacity.Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customerId).StartPlan(entry.Id, anchor));
-        }
+        return plan.Filter.Matches(CustomerRules.Classify(customer.State.Purchases.Count(p => p.Counts), s), customer.Tags.ToHashSet(),
+            CustomerRules.Band(score, s), CustomerRules.Stage(facts, s, now));
+    }
+
+    private async Task<List<string>> KeysAsync(string sql, string? parameter)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        if (parameter is not null) cmd.Parameters.AddWithValue(parameter);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var keys = new List<string>();
+        while (await r.ReadAsync()) keys.Add(r.GetString(0));
+        return keys;
     }
 }

@@ -1,3 +1,4 @@
+using Matrix.Domain.FollowUps;
 using Npgsql;
 
 namespace Matrix.Grains.Tasks;
@@ -31,18 +32,82 @@ public sealed class TaskStore(NpgsqlDataSource db)
         return await cmd.ExecuteNonQueryAsync() == 1;
     }
 
+    /// <summary>
+    /// Adds a follow-up task within its account's daily budget: a day that is full sends it on to the next day with
+    /// room (<see cref="TaskBudget"/>). Counting and inserting run under a per-account advisory lock, so two tasks
+    /// placed at once cannot both take a day's last slot. Returns when the task is due; for a task that exists
+    /// already (a tick delivered twice), when that one is due.
+    /// </summary>
+    public async Task<DateTimeOffset> AddFollowUpAsync(WorkTask task, int? budget, QuietHours quiet, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var lockCmd = new NpgsqlCommand("select pg_advisory_xact_lock(hashtext('tasks:' || $1))", connection, tx) { Parameters = { new() { Value = task.AccountId } } })
+            await lockCmd.ExecuteNonQueryAsync();
+        await using (var existing = new NpgsqlCommand("select due_at from tasks where id = $1", connection, tx) { Parameters = { new() { Value = task.Id } } })
+            if (await existing.ExecuteScalarAsync() is DateTime due) return new DateTimeOffset(due, TimeSpan.Zero);
+
+        var wanted = TimeZoneInfo.ConvertTime(task.DueAt, zone);
+        var counts = new Dictionary<DateOnly, int>();
+        await using (var count = new NpgsqlCommand("""
+            select (due_at at time zone $3)::date, count(*)::int from tasks
+            where account_id = $1 and origin like 'plan:%' and due_at >= $2 group by 1
+            """, connection, tx))
+        {
+            count.Parameters.Add(new() { Value = task.AccountId });
+            count.Parameters.Add(new() { Value = new DateTimeOffset(wanted.Date, wanted.Offset).ToUniversalTime() }); // the wanted day's start
+            count.Parameters.Add(new() { Value = zone.Id });
+            await using var r = await count.ExecuteReaderAsync();
+            while (await r.ReadAsync()) counts[r.GetFieldValue<DateOnly>(0)] = r.GetInt32(1);
+        }
+        var placedLocal = TaskBudget.Place(wanted.DateTime, budget, quiet, day => counts.GetValueOrDefault(day));
+        var placed = new DateTimeOffset(placedLocal, zone.GetUtcOffset(placedLocal));
+
+        // Ticks due together are delivered in no set order. When the wanted day is full but holds a follow-up that
+        // was due later than this one, this one takes its slot and that one is carried instead: a day keeps the
+        // earliest-due tasks whatever order they arrived in.
+        if (placedLocal.Date > wanted.Date)
+        {
+            await using var swap = new NpgsqlCommand("""
+                update tasks set due_at = $4 where id = (
+                    select id from tasks
+                    where account_id = $1 and origin like 'plan:%' and status = 'open' and due_at >= $2 and due_at < $2 + interval '1 day'
+                      and coalesce(planned_at, due_at) > $3
+                    order by coalesce(planned_at, due_at) desc, id desc limit 1)
+                """, connection, tx);
+            swap.Parameters.Add(new() { Value = task.AccountId });
+            swap.Parameters.Add(new() { Value = new DateTimeOffset(wanted.Date, wanted.Offset).ToUniversalTime() });
+            swap.Parameters.Add(new() { Value = task.DueAt.ToUniversalTime() });
+            swap.Parameters.Add(new() { Value = placed.ToUniversalTime() });
+            if (await swap.ExecuteNonQueryAsync() == 1) placed = task.DueAt;
+        }
+
+        await using (var insert = new NpgsqlCommand($"insert into tasks ({Columns}, created_at, planned_at) values ($1, $2, $3, $4, $5, $6, $7, 'open', null, null, null, null, $8, $9)", connection, tx))
+        {
+            foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, placed.ToUniversalTime(), task.Origin, now.ToUniversalTime(), task.DueAt.ToUniversalTime() })
+                insert.Parameters.Add(value is null ? new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown } : new() { Value = value });
+            await insert.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        return placed;
+    }
+
     public async Task<WorkTask?> GetAsync(Guid id) => (await QueryAsync($"select {Columns} from tasks where id = $1", id)).FirstOrDefault();
 
     public Task<List<WorkTask>> OpenForAccountAsync(string accountId) =>
-        QueryAsync($"select {Columns} from tasks where account_id = $1 and status = 'open' order by due_at, id", accountId);
+        QueryAsync($"select {Columns} from tasks where account_id = $1 and status = 'open' order by due_at, planned_at nulls first, id", accountId);
 
     /// <summary>Every task with this origin (a post's copies on each sibling, say).</summary>
     public Task<List<WorkTask>> ByOriginAsync(string origin) =>
         QueryAsync($"select {Columns} from tasks where origin = $1 order by account_id", origin);
 
+    /// <summary>Every task for a customer, on any account: the customer's timeline shows them.</summary>
+    public Task<List<WorkTask>> ForCustomerAsync(string customerId) =>
+        QueryAsync($"select {Columns} from tasks where customer_id = $1 order by due_at, id", customerId);
+
     /// <summary>Open tasks of the account due before <paramref name="until"/> (the end of the store's today), oldest first.</summary>
     public Task<List<WorkTask>> DueAsync(string accountId, DateTimeOffset until) =>
-        QueryAsync($"select {Columns} from tasks where account_id = $1 and status = 'open' and due_at < $2 order by due_at, id", accountId, until.ToUniversalTime());
+        QueryAsync($"select {Columns} from tasks where account_id = $1 and status = 'open' and due_at < $2 order by due_at, planned_at nulls first, id", accountId, until.ToUniversalTime());
 
     /// <summary>Skips an open task with the person's reason; false when it was not open.</summary>
     public async Task<bool> SkipAsync(Guid id, string reason, string by, DateTimeOffset at)

@@ -21,19 +21,20 @@ internal static class PlanEndpoints
         api.MapGet("/{id}", async (string id, IGrainFactory grains) =>
             await grains.Get<IPlanGrain>(id).Get() is { } plan ? Results.Ok(new PlanEntry(id, plan)) : Results.NotFound());
 
-        api.MapPost("/", async (PlanRequest request, IGrainFactory grains) =>
+        // A state-driven plan (no reply, weekly, before a date) starts at once for every customer it applies to.
+        api.MapPost("/", async (PlanRequest request, FollowUpService followUps) =>
         {
             var id = Ids.New("plan");
             var plan = request.ToPlan();
-            await grains.Get<IPlanGrain>(id).Create(plan);
+            await followUps.CreatePlanAsync(id, plan);
             return Results.Created($"/api/plans/{id}", new PlanEntry(id, plan));
         });
 
-        // Customers already running the plan read it at their next tick: an edit or a disable applies from there.
-        api.MapPut("/{id}", async (string id, PlanRequest request, IGrainFactory grains) =>
+        // Customers running the plan get their pending touch placed again from the edit, or stopped when it is disabled.
+        api.MapPut("/{id}", async (string id, PlanRequest request, FollowUpService followUps) =>
         {
             var plan = request.ToPlan();
-            await grains.Get<IPlanGrain>(id).Update(plan);
+            await followUps.UpdatePlanAsync(id, plan);
             return Results.Ok(new PlanEntry(id, plan));
         });
     }

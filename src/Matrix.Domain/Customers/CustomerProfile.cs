@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Matrix.Domain.Customers;
+
+/// <summary>
+/// What the team writes down about a customer: the name they go by, a remark, a phone, who referred them (裂变),
+/// and free attributes (prescription, child's age, birthday). A value written as yyyy-MM-dd is a date that
+/// "N days before" plans can count from.
+/// </summary>
+public sealed partial record CustomerProfile(string? DisplayName = null, string? Remark = null, string? Phone = null, string? ReferrerId = null,
+    IReadOnlyDictionary<string, string>? Attributes = null)
+{
+    public const int AttributesMax = 30;
+
+    public IReadOnlyDictionary<string, string> Fields => Attributes ?? new Dictionary<string, string>();
+
+    public IEnumerable<FieldError> Validate(string customerId)
+    {
+        var errors = new List<FieldError>();
+        Check.Text(errors, "displayName", DisplayName, 64, required: false);
+        Check.Text(errors, "remark", Remark, 500, required: false);
+        if (Phone is not null && !PhonePattern().IsMatch(Phone)) errors.Add(new("phone", "must be 5-20 digits, optionally with +, spaces or dashes"));
+        if (ReferrerId == customerId) errors.Add(new("referrerId", "a customer cannot refer themselves"));
+        Check.Text(errors, "referrerId", ReferrerId, 128, required: false);
+        if (Fields.Count > AttributesMax) errors.Add(new("attributes", $"at most {AttributesMax} attributes"));
+        foreach (var (key, value) in Fields)
+        {
+            if (!KeyPattern().IsMatch(key)) errors.Add(new($"attributes.{key}", "keys are 1-32 lowercase letters, digits or underscores"));
+            Check.Text(errors, $"attributes.{key}", value, 200);
+        }
+        return errors;
+    }
+
+    /// <summary>The attribute as a date, when it is written as one (yyyy-MM-dd).</summary>
+    public DateOnly? DateOf(string attribute) =>
+        Fields.TryGetValue(attribute, out var v) && DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
+
+    [GeneratedRegex(@"^\+?[0-9][0-9 \-]{3,18}[0-9]$")]
+    private static partial Regex PhonePattern();
+
+    [GeneratedRegex("^[a-z0-9_]{1,32}$")]
+    private static partial Regex KeyPattern();
+}

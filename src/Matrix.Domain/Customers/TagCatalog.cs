@@ -1,0 +1,31 @@
+namespace Matrix.Domain.Customers;
+
+/// <summary>
+/// The managed tag list: tags grouped by dimension (source, interest, life stage...). People tag customers only
+/// from it, so one idea has one spelling and plans can filter on it.
+/// </summary>
+public sealed record TagCatalog(IReadOnlyDictionary<string, IReadOnlyList<string>> Dimensions)
+{
+    public static readonly TagCatalog Empty = new(new Dictionary<string, IReadOnlyList<string>>());
+
+    public bool Contains(string tag) => Dimensions.Values.Any(tags => tags.Contains(tag));
+
+    /// <summary>A dimension defined anew; a tag may belong to one dimension only.</summary>
+    public TagCatalog WithDimension(string dimension, IReadOnlyList<string> tags)
+    {
+        var errors = new List<FieldError>();
+        Check.Text(errors, "dimension", dimension, 32);
+        if (tags.Count is 0 or > 200) errors.Add(new("tags", "a dimension holds 1 to 200 tags"));
+        for (var i = 0; i < tags.Count; i++) Check.Text(errors, $"tags[{i}]", tags[i], 32);
+        if (tags.Distinct(StringComparer.Ordinal).Count() != tags.Count) errors.Add(new("tags", "lists a tag twice"));
+        foreach (var tag in tags)
+            if (Dimensions.FirstOrDefault(d => d.Key != dimension && d.Value.Contains(tag)) is { Key: { } other })
+                errors.Add(new("tags", $"'{tag}' is already in dimension '{other}'"));
+        DomainValidationException.ThrowIfAny(errors);
+        return new(new Dictionary<string, IReadOnlyList<string>>(Dimensions) { [dimension] = tags });
+    }
+
+    /// <summary>The tags not on the list, which a customer may not be given.</summary>
+    public IEnumerable<FieldError> Unknown(IEnumerable<string> tags) =>
+        tags.Where(t => !Contains(t)).Select(t => new FieldError("tags", $"'{t}' is not on the managed tag list"));
+}

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Text;
+using Matrix.Domain.FollowUps;
+using Matrix.Grains.FollowUps;
+using Matrix.Grains.Personas;
+using Matrix.Grains.Tasks;
+using Matrix.Runtime;
+
+namespace Matrix.Grains.Customers;
+
+/// <summary>
+/// The customer's follow-up plans: one reminder per plan; at each tick the touch is placed outside quiet hours and
+/// within the frequency cap (re-armed until then), then handed to the owning account's queue as a task whose id
+/// is derived from (customer, plan, touch), so a tick delivered twice creates it once.
+/// </summary>
+public sealed partial class CustomerGrain
+{
+    private const string PlanReminderPrefix = "plan:";
+
+    async Task ICustomerGrain.StartPlan(string planId, DateTimeOffset anchor, bool restart)
+    {
+        if (state.State.Plans.TryGetValue(planId, out var run) && (run.Anchor == anchor || !restart)) return;
+        if (await GrainFactory.Get<IPlanGrain>(planId).Get() is not { } plan) return;
+        state.State.Plans[planId] = new PlanRun(anchor, 0);
+        await RegisterOrUpdateReminderAsync(PlanReminderPrefix + planId, OccurrenceAt(plan, anchor, 0));
+        await state.WriteStateAsync();
+    }
+
+    async Task ICustomerGrain.ReschedulePlan(string planId)
+    {
+        if (!state.State.Plans.TryGetValue(planId, out var run)) return;
+        if (await GrainFactory.Get<IPlanGrain>(planId).Get() is not { Enabled: true } plan || run.Occurrence > 0 && TriggerTimes.RepeatOf(plan) is null)
+        {
+            await StopPlanAsync(planId); // disabled, or no longer repeating and its one touch is behind it
+            return;
+        }
+        await RegisterOrUpdateReminderAsync(PlanReminderPrefix + planId, OccurrenceAt(plan, run.Anchor, run.Occurrence));
+    }
+
+    Task ICustomerGrain.StopPlan(string planId) => StopPlanAsync(planId);
+
+    async Task IRemindable.ReceiveReminder(string name, TickStatus status)
+    {
+        if (!name.StartsWith(PlanReminderPrefix, StringComparison.Ordinal)) return;
+        var planId = name[PlanReminderPrefix.Length..];
+        var s = state.State;
+        var plan = await GrainFactory.Get<IPlanGrain>(planId).Get();
+        if (!s.Plans.TryGetValue(planId, out var run) || plan is not { Enabled: true } || EndedEarly(planId, plan, run))
+        {
+            await StopPlanAsync(planId);
+            return;
+        }
+
+        var now = clock.UtcNow;
+        var due = Place(now);
+        if (due > now + TimeSpan.FromMinutes(1))
+        {
+            await RegisterOrUpdateReminderAsync(name, due); // quiet hours or the cap: wait, never drop
+            return;
+        }
+        var owner = (await ledger.LinksAsync(GrainKey)).Where(l => l.RemovedAt is null).MaxBy(l => l.AddedAt);
+        if (owner is null)
+        {
+            await StopPlanAsync(planId);
+            return;
+        }
+        var account = (await directory.AccountsAsync(ids: [owner.AccountId])).FirstOrDefault()?.Profile;
+        var placed = await tasks.AddFollowUpAsync(new WorkTask(TaskId(GrainKey, planId, run.Occurrence), owner.AccountId, GrainKey, "message",
+                TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), status.CurrentTickTime, PlanReminderPrefix + planId, "open", null, null, null, null),
+            account?.Capacity.DailyTasks, Quiet, clock.Zone, now);
+        if (!s.BookedAt.Contains(placed)) s.BookedAt.Add(placed);
+
+        var next = run with { Occurrence = run.Occurrence + 1 };
+        if (TriggerTimes.RepeatOf(plan) is { IsPositive: true })
+        {
+            s.Plans[planId] = next;
+            await RegisterOrUpdateReminderAsync(name, OccurrenceAt(plan, run.Anchor, next.Occurrence));
+        }
+        else
+        {
+            s.Plans.Remove(planId);
+            await UnregisterReminderAsync(name);
+        }
+        await state.WriteStateAsync();
+    }
+
+    private async Task StopPlanAsync(string planId)
+    {
+        await UnregisterReminderAsync(PlanReminderPrefix + planId);
+        if (state.State.Plans.Remove(planId)) await state.WriteStateAsync();
+    }
+
+    private bool EndedEarly(string planId, FollowUpPlan plan, PlanRun run) =>
+        (plan.Ends.WhenBuys && state.State.Purchases.Any(p => p.Counts && p.At > run.Anchor))
+        || (plan.Ends.WhenReplies && state.State.LastReplyAt > run.Anchor)
+        || (plan.Ends.WhenTagged is { } tag && state.State.Tags.Contains(tag))
+        || (plan.Ends.WhenInAnotherPlan && state.State.Plans.Keys.Any(k => k != planId));
+
+    /// <summary>The earliest moment from now outside quiet hours and within the frequency cap.</summary>
+    private DateTimeOffset Place(DateTimeOffset now)
+    {
+        var o = options.Value;
+        var quiet = Quiet;
+        var cap = new FrequencyCap(o.CapTouches, o.CapWindow);
+        var booked = state.State.TouchesAt.Concat(state.State.BookedAt).ToList();
+        var due = now;
+        for (var i = 0; i < 20; i++)
+        {
+            var quietOk = DueTimes.Place(TimeZoneInfo.ConvertTime(due, clock.Zone).DateTime, quiet, clock.Zone);
+            var capOk = cap.NextFreeSlot(quietOk, booked);
+            if (capOk == quietOk) return capOk;
+            due = capOk;
+        }
+        return due;
+    }
+
+    private DateTimeOffset OccurrenceAt(FollowUpPlan plan, DateTimeOffset anchor, int occurrence)
+    {
+        var local = DueTimes.Occurrences(TimeZoneInfo.ConvertTime(anchor, clock.Zone).DateTime, plan.Delay, TriggerTimes.RepeatOf(plan)).ElementAt(occurrence);
+        return new DateTimeOffset(local, clock.Zone.GetUtcOffset(local));
+    }
+
+    private QuietHours Quiet => new(options.Value.QuietFrom, options.Value.QuietTo);
+
+    private async Task<Dictionary<string, string>> FieldsAsync(Domain.Accounts.AccountProfile? account)
+    {
+        var fields = new Dictionary<string, string>(state.State.Profile.Fields) { ["nickname"] = state.State.Profile.DisplayName ?? GrainKey };
+        if (state.State.Purchases.Where(p => p.Counts).MaxBy(p => p.At) is { } last && last.Items.FirstOrDefault() is { } item)
+            fields["last_purchase"] = item.Category ?? item.Sku;
+        if (account is not null && await GrainFactory.Get<IPersonaGrain>(account.PersonaId).Get() is { } persona)
+            fields["persona_name"] = persona.Nickname;
+        return fields;
+    }
+
+    /// <summary>The task of one touch: the same on every delivery of its tick, so the touch becomes one task.</summary>
+    internal static Guid TaskId(string customerId, string planId, int occurrence) =>
+        new(MD5.HashData(Encoding.UTF8.GetBytes($"{customerId}\n{planId}\n{occurrence}")));
+}

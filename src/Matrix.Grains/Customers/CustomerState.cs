@@ -1,0 +1,51 @@
+using Matrix.Domain.Customers;
+
+namespace Matrix.Grains.Customers;
+
+/// <summary>
+/// What only the customer grain knows. The customer's accounts, source channel and channel tags are the ledger's
+/// account_friends rows (<see cref="CustomerReader"/> puts the two together).
+/// </summary>
+public sealed class CustomerState
+{
+    /// <summary>Tags a person gave by hand (channel tags come with the friendship).</summary>
+    public SortedSet<string> Tags { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>When the customer was moved between WeCom members (WeCom allows two transfers in 90 days).</summary>
+    public List<DateTimeOffset> TransfersAt { get; set; } = [];
+
+    public List<Purchase> Purchases { get; set; } = [];
+
+    public DateTimeOffset? LastReplyAt { get; set; }
+
+    /// <summary>When the customer wrote to us, kept for 90 days (the engagement part of the score).</summary>
+    public List<DateTimeOffset> MessagesAt { get; set; } = [];
+
+    public CustomerProfile Profile { get; set; } = new();
+
+    /// <summary>The customers this one brought (裂变): the referral part of the score.</summary>
+    public SortedSet<string> Referred { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Changes people made (profile, tags, transfers), newest last, for the timeline; the oldest go past <see cref="CustomerGrain.ChangesKept"/>.</summary>
+    public List<CustomerChange> Changes { get; set; } = [];
+
+    /// <summary>When a person touched the customer (a follow-up done): what the frequency cap counts.</summary>
+    public List<DateTimeOffset> TouchesAt { get; set; } = [];
+
+    /// <summary>Follow-up tasks handed out and not yet done: they count against the cap too, so two plans cannot both fill it.</summary>
+    public List<DateTimeOffset> BookedAt { get; set; } = [];
+
+    /// <summary>The plans running for this customer, by plan id.</summary>
+    public Dictionary<string, PlanRun> Plans { get; set; } = [];
+}
+
+/// <param name="Anchor">What the plan counts from (the purchase, the add).</param>
+/// <param name="Occurrence">Which touch of the plan is next (0 is the first).</param>
+public sealed record PlanRun(DateTimeOffset Anchor, int Occurrence);
+
+/// <summary>A change a person made to the customer: "tag +近视", "profile phone", "transfer".</summary>
+public sealed record CustomerChange(DateTimeOffset At, string What, string Detail, string By);
+
+public enum PurchaseOutcome { Recorded, Duplicate }
+
+public enum RefundOutcome { Refunded, AlreadyRefunded, UnknownOrder }

@@ -1,0 +1,34 @@
+using Matrix.Domain.Customers;
+using Matrix.Runtime;
+
+namespace Matrix.Grains.Customers;
+
+public sealed class TagCatalogState
+{
+    public Dictionary<string, List<string>> Dimensions { get; set; } = [];
+
+    public TagCatalog ToCatalog() => new(Dimensions.ToDictionary(d => d.Key, d => (IReadOnlyList<string>)d.Value));
+}
+
+public interface ITagCatalogGrain : IGrain
+{
+    Task<TagCatalog> Get();
+
+    /// <summary>Defines a dimension's tags anew (the catalog refuses a tag that is in another dimension).</summary>
+    Task Define(string dimension, IReadOnlyList<string> tags);
+}
+
+/// <summary>The matrix's one managed tag list (key "matrix"). Customers keep the tags they were given if one is later taken off the list.</summary>
+public sealed class TagCatalogGrain(IPersistentState<TagCatalogState> state) : Grain, ITagCatalogGrain
+{
+    public const string Key = "matrix";
+
+    Task<TagCatalog> ITagCatalogGrain.Get() => Task.FromResult(state.State.ToCatalog());
+
+    Task ITagCatalogGrain.Define(string dimension, IReadOnlyList<string> tags)
+    {
+        var catalog = state.State.ToCatalog().WithDimension(dimension, tags);
+        state.State.Dimensions = catalog.Dimensions.ToDictionary(d => d.Key, d => d.Value.ToList());
+        return state.WriteStateAsync();
+    }
+}
