@@ -10,7 +10,8 @@ internal static class Nodes
     public static async Task<IHost> StartAsync(string connectionString, Action<IServiceCollection> configure)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddConsole();
+        // Logs go to stderr: stdout is the report that becomes docs/benchmarks.md.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddGrainRuntime(connectionString, o => o.NodeId = "bench");
         configure(builder.Services);
         var host = builder.Build();

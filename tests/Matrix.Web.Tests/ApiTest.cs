@@ -15,7 +15,7 @@ public abstract class ApiTest : IAsyncLifetime
     public async Task InitializeAsync()
     {
         App = await MatrixApp.StartAsync();
-        Http = App.CreateClient();
+        Http = await App.SignedInAsync();
     }
 
     public async Task DisposeAsync() => await App.DisposeAsync();

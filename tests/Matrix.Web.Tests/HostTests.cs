@@ -18,7 +18,7 @@ public sealed class HostTests
     public async Task The_home_page_speaks_Chinese_by_default_and_English_on_request()
     {
         await using var app = await MatrixApp.StartAsync();
-        var client = app.CreateClient();
+        var client = await app.SignedInAsync();
         var chinese = await client.GetStringAsync("/");
         Assert.Contains("lang=\"zh-CN\"", chinese);
         Assert.Contains("你的微信个人号矩阵", chinese);
@@ -31,7 +31,7 @@ public sealed class HostTests
     public async Task The_OpenAPI_document_is_served()
     {
         await using var app = await MatrixApp.StartAsync();
-        var json = await app.CreateClient().GetStringAsync("/openapi/v1.json");
+        var json = await (await app.SignedInAsync()).GetStringAsync("/openapi/v1.json");
         Assert.Contains("\"openapi\"", json);
     }
 

@@ -1,4 +1,7 @@
+using System.Net.Http.Json;
+using Matrix.Domain.Access;
 using Matrix.Testing;
+using Matrix.Web.Access;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +18,20 @@ public sealed class MatrixApp(string connectionString, string nodeId = "web-node
         var app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("web"), time: time);
         app.Server.PreserveExecutionContext = true;
         return app;
+    }
+
+    public const string Password = "correct horse battery staple";
+
+    /// <summary>A client signed in (by the sign-in API, with a cookie) as an operator made for the test if missing.</summary>
+    public async Task<HttpClient> SignedInAsync(string userName = "root", OperatorRole role = OperatorRole.Admin, string? team = null)
+    {
+        var operators = Services.GetRequiredService<OperatorStore>();
+        if (!(await operators.ListAsync()).Any(o => o.UserName == userName))
+            await operators.CreateAsync(new NewOperator(userName, role, team, Password), "test");
+        var client = CreateClient();
+        var signIn = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = Password });
+        Assert.True(signIn.IsSuccessStatusCode, await signIn.Content.ReadAsStringAsync());
+        return client;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

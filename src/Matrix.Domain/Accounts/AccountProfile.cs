@@ -19,18 +19,21 @@ public sealed class AccountProfile
     public AccountStatus Status { get; set; } = AccountStatus.WarmingUp;
     public string? Operator { get; set; }
     public string? QrCodeUrl { get; set; }
+    public string? Team { get; set; }
     public CapacitySettings Capacity { get; set; } = new();
     public Roster Roster { get; set; } = Roster.AlwaysOn;
     public DateTimeOffset StartedAt { get; set; }
     public List<AccountChange> History { get; set; } = [];
 
-    public static IReadOnlyList<FieldError> ValidateFields(string? weChatId, string? personaId, int level, string? op, string? qr, CapacitySettings capacity, AccountKind kind, Roster roster)
+    public static IReadOnlyList<FieldError> ValidateFields(string? weChatId, string? personaId, int level, string? op, string? qr, CapacitySettings capacity, AccountKind kind, Roster roster,
+        string? team = null)
     {
         var errors = new List<FieldError>();
         Check.Text(errors, "weChatId", weChatId, WeChatIdMax);
         Check.Text(errors, "personaId", personaId, 64);
         if (level is < 1 or > 10) errors.Add(new("level", "must be between 1 and 10"));
         Check.Text(errors, "operator", op, 64, required: false);
+        Check.Text(errors, "team", team, 32, required: false);
         Check.Text(errors, "qrCodeUrl", qr, 2_000_000, required: false);
         if (qr is { Length: > 0 } && !PersonaDetails.IsWebOrDataImage(qr)) errors.Add(new("qrCodeUrl", "must be an http(s) URL or a data:image URL"));
         errors.AddRange(capacity.Validate(kind));

@@ -3,7 +3,8 @@ namespace Matrix.Domain.Accounts;
 /// <summary>The person customers believe they add (人设): the "three-piece set" plus a profile for writing in their voice.</summary>
 public sealed record PersonaProfile(int? Age = null, string? Personality = null, string? JobIdentity = null, string? Background = null, string? Interests = null, string? Tone = null);
 
-public sealed record PersonaDetails(string Nickname, string? AvatarUrl, string? Signature, PersonaProfile Profile)
+/// <param name="Team">The team whose lead manages the persona and its calendar (null: only admins).</param>
+public sealed record PersonaDetails(string Nickname, string? AvatarUrl, string? Signature, PersonaProfile Profile, string? Team = null)
 {
     public const int NicknameMax = 32;
     public const int SignatureMax = 60;
@@ -21,6 +22,7 @@ public sealed record PersonaDetails(string Nickname, string? AvatarUrl, string? 
         Check.Text(errors, "profile.background", Profile.Background, 1000, required: false);
         Check.Text(errors, "profile.interests", Profile.Interests, 500, required: false);
         Check.Text(errors, "profile.tone", Profile.Tone, 200, required: false);
+        Check.Text(errors, "team", Team, 32, required: false);
         DomainValidationException.ThrowIfAny(errors);
     }
 

@@ -7,7 +7,10 @@ using Matrix.Runtime;
 namespace Matrix.Grains.Accounts;
 
 /// <summary>The settings an operator edits on an account (everything but role, persona and status, which keep a history).</summary>
-public sealed record AccountSettings(string WeChatId, AccountKind Kind, int Level, string? Operator, string? QrCodeUrl, CapacitySettings Capacity, Roster Roster);
+/// <param name="Operator">The user name of the operator who holds the phone: they see the account and its customers.</param>
+/// <param name="Team">The team whose lead manages the account (null: only admins).</param>
+public sealed record AccountSettings(string WeChatId, AccountKind Kind, int Level, string? Operator, string? QrCodeUrl, CapacitySettings Capacity, Roster Roster,
+    string? Team = null);
 
 public interface IAccountGrain : IGrain
 {
@@ -69,11 +72,11 @@ public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityL
     private AccountProfile Existing() => state.State.Profile ?? throw new KeyNotFoundException($"account {GrainKey}");
 
     private static void Validate(AccountSettings s, string personaId) =>
-        DomainValidationException.ThrowIfAny([.. AccountProfile.ValidateFields(s.WeChatId, personaId, s.Level, s.Operator, s.QrCodeUrl, s.Capacity, s.Kind, s.Roster)]);
+        DomainValidationException.ThrowIfAny([.. AccountProfile.ValidateFields(s.WeChatId, personaId, s.Level, s.Operator, s.QrCodeUrl, s.Capacity, s.Kind, s.Roster, s.Team)]);
 
     private static void Apply(AccountProfile p, AccountSettings s)
     {
-        (p.WeChatId, p.Kind, p.Level, p.Operator, p.QrCodeUrl, p.Capacity, p.Roster) =
-            (s.WeChatId, s.Kind, s.Level, s.Operator, s.QrCodeUrl, s.Capacity, s.Roster);
+        (p.WeChatId, p.Kind, p.Level, p.Operator, p.QrCodeUrl, p.Capacity, p.Roster, p.Team) =
+            (s.WeChatId, s.Kind, s.Level, s.Operator, s.QrCodeUrl, s.Capacity, s.Roster, s.Team);
     }
 }

@@ -43,12 +43,18 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
     {
         if (string.IsNullOrWhiteSpace(e.OrderId)) throw new DomainValidationException("orderId", "is required");
         if (e.At == default) throw new DomainValidationException("at", "is required");
-        await using var cmd = db.CreateCommand("select customer_id from purchase_orders where order_id = $1");
-        cmd.Parameters.Add(new() { Value = e.OrderId });
-        if (await cmd.ExecuteScalarAsync() is not string customerId) return RefundOutcome.UnknownOrder;
+        if (await OrderCustomerAsync(e.OrderId) is not { } customerId) return RefundOutcome.UnknownOrder;
         RefundOutcome outcome = default;
         await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordRefund(e.OrderId, e.At));
         return outcome;
+    }
+
+    /// <summary>The customer an order was recorded for, if any.</summary>
+    public async Task<string?> OrderCustomerAsync(string orderId)
+    {
+        await using var cmd = db.CreateCommand("select customer_id from purchase_orders where order_id = $1");
+        cmd.Parameters.Add(new() { Value = orderId ?? "" });
+        return await cmd.ExecuteScalarAsync() as string;
     }
 
     private async Task ClaimOrderAsync(string orderId, string customerId)

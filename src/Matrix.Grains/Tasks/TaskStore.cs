@@ -40,12 +40,17 @@ public sealed class TaskStore(NpgsqlDataSource db)
     /// </summary>
     public async Task<DateTimeOffset> AddFollowUpAsync(WorkTask task, int? budget, QuietHours quiet, TimeZoneInfo zone, DateTimeOffset now)
     {
+        if (budget is null) // no limit: nothing to count, so no lock either
+        {
+            if (await AddAsync(task with { Status = "open" }, now)) return task.DueAt;
+            return (await GetAsync(task.Id))?.DueAt ?? task.DueAt;
+        }
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await using (var lockCmd = new NpgsqlCommand("select pg_advisory_xact_lock(hashtext('tasks:' || $1))", connection, tx) { Parameters = { new() { Value = task.AccountId } } })
-            await lockCmd.ExecuteNonQueryAsync();
-        await using (var existing = new NpgsqlCommand("select due_at from tasks where id = $1", connection, tx) { Parameters = { new() { Value = task.Id } } })
-            if (await existing.ExecuteScalarAsync() is DateTime due) return new DateTimeOffset(due, TimeSpan.Zero);
+        await using (var existing = new NpgsqlCommand("select pg_advisory_xact_lock(hashtext('tasks:' || $1)), (select due_at from tasks where id = $2)", connection, tx)
+                     { Parameters = { new() { Value = task.AccountId }, new() { Value = task.Id } } })
+        await using (var r = await existing.ExecuteReaderAsync())
+            if (await r.ReadAsync() && !r.IsDBNull(1)) return r.GetFieldValue<DateTimeOffset>(1);
 
         var wanted = TimeZoneInfo.ConvertTime(task.DueAt, zone);
         var counts = new Dictionary<DateOnly, int>();

@@ -3,8 +3,8 @@ using Matrix.Domain;
 using Matrix.Domain.Accounts;
 using Matrix.Grains;
 using Matrix.Grains.Accounts;
-using Matrix.Grains.Personas;
 using Matrix.Runtime;
+using Matrix.Web.Access;
 
 namespace Matrix.Web.Api;
 
@@ -14,59 +14,62 @@ internal static class AccountEndpoints
     {
         var api = app.MapGroup("/api/accounts").WithTags("Accounts");
 
-        api.MapGet("/", async (string? personaId, AccountRole? role, AccountStatus? status, MatrixDirectory directory, StoreClock clock) =>
-            (await directory.AccountsAsync(personaId, role, status)).Select(a => AccountView.From(a.Id, a.Profile, a.Ledger, clock.UtcNow)));
+        api.MapGet("/", async (string? personaId, AccountRole? role, AccountStatus? status, MatrixDirectory directory, AccessService access, StoreClock clock, ClaimsPrincipal user) =>
+            (await access.VisibleAccountsAsync(user, await directory.AccountsAsync(personaId, role, status))).Select(a => AccountView.From(a.Id, a.Profile, a.Ledger, clock.UtcNow)));
 
         api.MapGet("/{id}", async (string id, MatrixDirectory directory, StoreClock clock) =>
-            await FindAsync(directory, id, clock) is { } view ? Results.Ok(view) : Results.NotFound());
+            await FindAsync(directory, id, clock) is { } view ? Results.Ok(view) : Results.NotFound()).Scoped(ScopeKind.Account);
 
-        api.MapPost("/", async (CreateAccountRequest request, IGrainFactory grains, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
+        api.MapPost("/", async (CreateAccountRequest request, IGrainFactory grains, MatrixDirectory directory, AccessService access, StoreClock clock, ClaimsPrincipal user) =>
         {
-            await RequirePersonaAsync(grains, request.PersonaId);
+            var settings = request.Settings.ToSettings() with { Team = AccessService.TeamForNew(user, request.Settings.Team) };
+            await access.PersonaFieldAsync(user, request.PersonaId, "personaId");
             var id = Ids.New("a");
-            await grains.Get<IAccountGrain>(id).Create(request.Settings.ToSettings(), request.PersonaId, request.Role, request.Status ?? AccountStatus.WarmingUp, By(user));
+            await grains.Get<IAccountGrain>(id).Create(settings, request.PersonaId, request.Role, request.Status ?? AccountStatus.WarmingUp, By(user));
             return Results.Created($"/api/accounts/{id}", await FindAsync(directory, id, clock));
-        });
+        }).ForManagers();
 
         api.MapPut("/{id}", async (string id, AccountSettingsRequest request, IGrainFactory grains, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
         {
-            await grains.Get<IAccountGrain>(id).Update(request.ToSettings(), By(user));
+            var settings = request.ToSettings() with { Team = AccessService.TeamForNew(user, request.Team) };
+            await grains.Get<IAccountGrain>(id).Update(settings, By(user));
             return Results.Ok(await FindAsync(directory, id, clock));
-        });
+        }).Scoped(ScopeKind.Account, manage: true);
 
-        api.MapPost("/{id}/role", async (string id, RoleChange change, IGrainFactory grains, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
+        api.MapPost("/{id}/role", async (string id, RoleChange change, IGrainFactory grains, MatrixDirectory directory, AuditLog audit, StoreClock clock, ClaimsPrincipal user) =>
         {
             await grains.Get<IAccountGrain>(id).ChangeRole(change.Role, By(user));
+            await audit.WriteAsync(By(user), "account.role", id, change.Role.ToString());
             return Results.Ok(await FindAsync(directory, id, clock));
-        });
+        }).Scoped(ScopeKind.Account, manage: true);
 
-        api.MapPost("/{id}/status", async (string id, StatusChange change, IGrainFactory grains, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
+        api.MapPost("/{id}/status", async (string id, StatusChange change, IGrainFactory grains, MatrixDirectory directory, AuditLog audit, StoreClock clock, ClaimsPrincipal user) =>
         {
             await grains.Get<IAccountGrain>(id).ChangeStatus(change.Status, By(user));
+            await audit.WriteAsync(By(user), "account.status", id, change.Status.ToString());
             return Results.Ok(await FindAsync(directory, id, clock));
-        });
+        }).Scoped(ScopeKind.Account, manage: true);
 
         // Moves the customers of a banned, retired or restricted account (or one whose operator left) to its siblings.
-        api.MapPost("/{id}/rehome", async (string id, RehomeRequest? request, RehomeService rehome) =>
-            Results.Ok(await rehome.PlanAsync(id, request?.OperatorLeft ?? false)));
-
-        api.MapPost("/{id}/persona", async (string id, PersonaChange change, IGrainFactory grains, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
+        api.MapPost("/{id}/rehome", async (string id, RehomeRequest? request, RehomeService rehome, AuditLog audit, ClaimsPrincipal user) =>
         {
-            await RequirePersonaAsync(grains, change.PersonaId);
+            var plan = await rehome.PlanAsync(id, request?.OperatorLeft ?? false);
+            await audit.WriteAsync(By(user), "customers.moved", id, System.Text.Json.JsonSerializer.Serialize(plan));
+            return Results.Ok(plan);
+        }).Scoped(ScopeKind.Account, manage: true);
+
+        api.MapPost("/{id}/persona", async (string id, PersonaChange change, IGrainFactory grains, MatrixDirectory directory, AccessService access, AuditLog audit, StoreClock clock, ClaimsPrincipal user) =>
+        {
+            await access.PersonaFieldAsync(user, change.PersonaId, "personaId");
             await grains.Get<IAccountGrain>(id).ChangePersona(change.PersonaId, By(user));
+            await audit.WriteAsync(By(user), "account.persona", id, change.PersonaId);
             return Results.Ok(await FindAsync(directory, id, clock));
-        });
+        }).Scoped(ScopeKind.Account, manage: true);
     }
 
     private static async Task<AccountView?> FindAsync(MatrixDirectory directory, string id, StoreClock clock) =>
         (await directory.AccountsAsync(ids: [id])).FirstOrDefault() is { } a ? AccountView.From(a.Id, a.Profile, a.Ledger, clock.UtcNow) : null;
 
-    private static async Task RequirePersonaAsync(IGrainFactory grains, string? personaId)
-    {
-        if (string.IsNullOrWhiteSpace(personaId) || await grains.Get<IPersonaGrain>(personaId).Get() is null)
-            throw new DomainValidationException("personaId", $"no persona '{personaId}'");
-    }
-
-    // Until sign-in exists (issue 7) changes are recorded as made through the API.
-    internal static string By(ClaimsPrincipal user) => user.Identity?.Name ?? "api";
+    /// <summary>Who made a change, for histories and the audit log: the operator's user name, or "key:{name}" for an API key.</summary>
+    internal static string By(ClaimsPrincipal user) => user.Identity?.Name ?? "unknown";
 }

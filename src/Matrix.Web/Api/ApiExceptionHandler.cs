@@ -8,7 +8,7 @@ namespace Matrix.Web.Api;
 
 /// <summary>
 /// Turns what went wrong into problem+json that names the field: broken domain rules and malformed bodies are 400,
-/// unknown ids 404, a lost write race 409 (retry). Endpoints throw; they never format errors themselves.
+/// unknown ids (and what the caller may not see) 404, what the caller may see but not do 403, a lost write race 409 (retry). Endpoints throw; they never format errors themselves.
 /// </summary>
 internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -22,6 +22,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
             BadHttpRequestException { InnerException: JsonException json } => Validation(new() { [FieldOf(json.Path)] = [Describe(json)] }),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             KeyNotFoundException missing => new ProblemDetails { Status = 404, Title = "Not found.", Detail = missing.Message },
+            Access.AccessDeniedException denied => new ProblemDetails { Status = 403, Title = "Not allowed.", Detail = denied.Message },
             GrainStateConflictException => new ProblemDetails { Status = 409, Title = "Changed by someone else at the same moment; nothing was written. Try again." },
             _ => null,
         };

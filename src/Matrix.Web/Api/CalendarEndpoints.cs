@@ -5,6 +5,7 @@ using Matrix.Grains.Moments;
 using Matrix.Grains.Personas;
 using Matrix.Grains.Tasks;
 using Matrix.Runtime;
+using Matrix.Web.Access;
 using Microsoft.Extensions.Options;
 
 namespace Matrix.Web.Api;
@@ -23,7 +24,8 @@ internal static class CalendarEndpoints
 {
     public static void MapCalendarApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/personas/{id}").WithTags("Moments calendar");
+        // Who sees the persona sees its calendar; its team lead (or an admin) plans it.
+        var api = app.MapGroup("/api/personas/{id}").WithTags("Moments calendar").Scoped(ScopeKind.Persona);
 
         api.MapGet("/calendar", async (string id, DateTimeOffset? from, DateTimeOffset? to, IGrainFactory grains, TaskStore tasks, StoreClock clock, IOptions<MatrixOptions> options) =>
         {
@@ -44,7 +46,7 @@ internal static class CalendarEndpoints
             await RequirePersonaAsync(grains, id);
             await grains.Get<ICalendarGrain>(id).SetRules(rules);
             return Results.Ok(rules);
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         api.MapPost("/posts", async (string id, MomentPost post, IGrainFactory grains) =>
         {
@@ -52,20 +54,20 @@ internal static class CalendarEndpoints
             var postId = Ids.New("post");
             await grains.Get<ICalendarGrain>(id).Plan(postId, post);
             return Results.Created($"/api/personas/{id}/calendar", new { id = postId, post });
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         // Moving reschedules the post for every sibling; a move that breaks a rule is refused and changes nothing.
         api.MapPost("/posts/{postId}/move", async (string id, string postId, MoveRequest move, IGrainFactory grains) =>
         {
             await grains.Get<ICalendarGrain>(id).Move(postId, move.PlannedAt);
             return Results.Ok(new { id = postId, move.PlannedAt });
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         api.MapPut("/posts/{postId}", async (string id, string postId, MomentPost post, IGrainFactory grains) =>
         {
             await grains.Get<ICalendarGrain>(id).Edit(postId, post);
             return Results.Ok(new { id = postId, post });
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         api.MapPost("/posts/{postId}/duplicate", async (string id, string postId, DuplicateRequest request, IGrainFactory grains, StoreClock clock) =>
         {
@@ -75,13 +77,13 @@ internal static class CalendarEndpoints
             var copyId = Ids.New("post");
             await calendar.Plan(copyId, copy);
             return Results.Created($"/api/personas/{id}/calendar", new { id = copyId, post = copy });
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         api.MapDelete("/posts/{postId}", async (string id, string postId, IGrainFactory grains) =>
         {
             await grains.Get<ICalendarGrain>(id).Delete(postId);
             return Results.NoContent();
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         // Subscribe from any calendar app to see the persona's plan.
         api.MapGet("/calendar.ics", async (string id, IGrainFactory grains, StoreClock clock) =>

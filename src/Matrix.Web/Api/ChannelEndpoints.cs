@@ -1,9 +1,9 @@
-using Matrix.Domain;
+using System.Security.Claims;
 using Matrix.Grains;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Channels;
-using Matrix.Grains.Personas;
 using Matrix.Runtime;
+using Matrix.Web.Access;
 
 namespace Matrix.Web.Api;
 
@@ -13,8 +13,13 @@ internal static class ChannelEndpoints
     {
         var api = app.MapGroup("/api/channels").WithTags("Channels");
 
-        api.MapGet("/", async (MatrixDirectory directory) =>
-            (await directory.ChannelsAsync()).Select(c => new ChannelView(c.Id, c.Definition, LiveCodeUrl(c.Id))));
+        api.MapGet("/", async (MatrixDirectory directory, AccessService access, ClaimsPrincipal user) =>
+        {
+            var visible = new List<ChannelView>();
+            foreach (var c in await directory.ChannelsAsync())
+                if (await access.SeesAsync(() => access.ChannelAsync(user, c.Id))) visible.Add(new ChannelView(c.Id, c.Definition, LiveCodeUrl(c.Id)));
+            return visible;
+        });
 
         // The channel with what the console shows of it: full or not right now, and its scans.
         api.MapGet("/{id}", async (string id, IGrainFactory grains, LiveCodeService liveCodes, CapacityLedger ledger) =>
@@ -22,30 +27,31 @@ internal static class ChannelEndpoints
             if (await grains.Get<IChannelGrain>(id).Get() is not { } d) return Results.NotFound();
             var (scans, fullScans, lastFullAt) = await ledger.ChannelStatsAsync(id);
             return Results.Ok(new ChannelStatusView(id, d, LiveCodeUrl(id), await liveCodes.HasRoomAsync(id) == false, scans, fullScans, lastFullAt));
-        });
+        }).Scoped(ScopeKind.Channel);
 
-        api.MapPost("/", async (CreateChannelRequest request, IGrainFactory grains) =>
+        api.MapPost("/", async (CreateChannelRequest request, IGrainFactory grains, AccessService access, ClaimsPrincipal user) =>
         {
             var definition = request.Channel.ToDefinition();
-            await RequirePoolAsync(grains, definition);
+            await RequirePoolAsync(access, user, definition);
             await grains.Get<IChannelGrain>(request.Id ?? "").Create(definition);
             return Results.Created($"/api/channels/{request.Id}", new ChannelView(request.Id!, definition, LiveCodeUrl(request.Id!)));
-        });
+        }).ForManagers();
 
-        api.MapPut("/{id}", async (string id, ChannelRequest request, IGrainFactory grains) =>
+        api.MapPut("/{id}", async (string id, ChannelRequest request, IGrainFactory grains, AccessService access, ClaimsPrincipal user) =>
         {
             var definition = request.ToDefinition();
-            await RequirePoolAsync(grains, definition);
+            await RequirePoolAsync(access, user, definition);
             await grains.Get<IChannelGrain>(id).Update(definition);
             return Results.Ok(new ChannelView(id, definition, LiveCodeUrl(id)));
-        });
+        }).Scoped(ScopeKind.Channel, manage: true);
     }
 
     private static string LiveCodeUrl(string id) => $"/c/{Uri.EscapeDataString(id)}";
 
-    private static async Task RequirePoolAsync(IGrainFactory grains, Matrix.Domain.Channels.ChannelDefinition definition)
+    /// <summary>A persona's channel is its team's to make; a role-wide channel spans teams, so only admins make one.</summary>
+    private static async Task RequirePoolAsync(AccessService access, ClaimsPrincipal user, Matrix.Domain.Channels.ChannelDefinition definition)
     {
-        if (definition.PersonaId is { Length: > 0 } personaId && await grains.Get<IPersonaGrain>(personaId).Get() is null)
-            throw new DomainValidationException("personaId", $"no persona '{personaId}'");
+        if (definition.PersonaId is { Length: > 0 } personaId) await access.PersonaFieldAsync(user, personaId, "personaId");
+        else if (!AccessService.ViewerOf(user).IsAdmin) throw new AccessDeniedException("a channel on a role's accounts spans teams: only an admin makes one");
     }
 }

@@ -5,19 +5,20 @@ using Matrix.Grains.Capacity;
 
 namespace Matrix.Web.Api;
 
-public sealed record PersonaRequest(string Nickname, string? AvatarUrl = null, string? Signature = null, PersonaProfile? Profile = null)
+public sealed record PersonaRequest(string Nickname, string? AvatarUrl = null, string? Signature = null, PersonaProfile? Profile = null, string? Team = null)
 {
-    public PersonaDetails ToDetails() => new(Nickname, AvatarUrl, Signature, Profile ?? new PersonaProfile());
+    public PersonaDetails ToDetails() => new(Nickname, AvatarUrl, Signature, Profile ?? new PersonaProfile(), Team);
 }
 
-public sealed record PersonaView(string Id, string Nickname, string? AvatarUrl, string? Signature, PersonaProfile Profile)
+public sealed record PersonaView(string Id, string Nickname, string? AvatarUrl, string? Signature, PersonaProfile Profile, string? Team)
 {
-    public static PersonaView From(string id, PersonaDetails d) => new(id, d.Nickname, d.AvatarUrl, d.Signature, d.Profile);
+    public static PersonaView From(string id, PersonaDetails d) => new(id, d.Nickname, d.AvatarUrl, d.Signature, d.Profile, d.Team);
 }
 
-public sealed record AccountSettingsRequest(string WeChatId, AccountKind Kind, int? Level = null, string? Operator = null, string? QrCodeUrl = null, CapacitySettings? Capacity = null, Roster? Roster = null)
+public sealed record AccountSettingsRequest(string WeChatId, AccountKind Kind, int? Level = null, string? Operator = null, string? QrCodeUrl = null, CapacitySettings? Capacity = null, Roster? Roster = null,
+    string? Team = null)
 {
-    public AccountSettings ToSettings() => new(WeChatId, Kind, Level ?? 1, Operator, QrCodeUrl, Capacity ?? CapacitySettings.DefaultFor(Kind), Roster ?? Roster.AlwaysOn);
+    public AccountSettings ToSettings() => new(WeChatId, Kind, Level ?? 1, Operator, QrCodeUrl, Capacity ?? CapacitySettings.DefaultFor(Kind), Roster ?? Roster.AlwaysOn, Team);
 }
 
 public sealed record CreateAccountRequest(string PersonaId, AccountRole Role, AccountSettingsRequest Settings, AccountStatus? Status = null);
@@ -31,11 +32,11 @@ public sealed record PersonaChange(string PersonaId);
 /// <summary>An account as the API shows it: profile, capacity against its caps, today's adds against today's budget.</summary>
 public sealed record AccountView(
     string Id, string WeChatId, AccountKind Kind, string PersonaId, AccountRole Role, int Level, AccountStatus Status,
-    string? Operator, string? QrCodeUrl, int Friends, int Reserved, int SoftCap, int HardCap, int Reserve,
+    string? Operator, string? Team, string? QrCodeUrl, int Friends, int Reserved, int SoftCap, int HardCap, int Reserve,
     int AddedToday, int? BudgetToday, CapacitySettings Capacity, Roster Roster, IReadOnlyList<AccountChange> History)
 {
     public static AccountView From(string id, AccountProfile p, LedgerRow l, DateTimeOffset now) => new(
-        id, p.WeChatId, p.Kind, p.PersonaId, p.Role, p.Level, p.Status, p.Operator, p.QrCodeUrl, l.Friends, l.Reserved,
+        id, p.WeChatId, p.Kind, p.PersonaId, p.Role, p.Level, p.Status, p.Operator, p.Team, p.QrCodeUrl, l.Friends, l.Reserved,
         p.Capacity.SoftCap, p.Capacity.HardCap, p.Capacity.Reserve, l.AddedToday, p.Capacity.BudgetOn(p.AgeDays(now)),
         p.Capacity, p.Roster, p.History);
 }

@@ -5,6 +5,7 @@ using Matrix.Grains.Customers;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Tasks;
 using Matrix.Runtime;
+using Matrix.Web.Access;
 using Microsoft.Extensions.Options;
 
 namespace Matrix.Web.Api;
@@ -34,9 +35,9 @@ internal static class CustomerEndpoints
     {
         app.MapGet("/api/customers/{id}", async (string id, CustomerReader customers, IOptions<CustomerSettings> settings, StoreClock clock) =>
             await customers.GetAsync(id) is { } c ? Results.Ok(CustomerView.From(c, settings.Value, clock.UtcNow)) : Results.NotFound())
-            .WithTags("Customers");
+            .WithTags("Customers").Scoped(ScopeKind.Customer);
 
-        var customers = app.MapGroup("/api/customers/{id}").WithTags("Customers");
+        var customers = app.MapGroup("/api/customers/{id}").WithTags("Customers").Scoped(ScopeKind.Customer);
         customers.MapPut("/profile", async (string id, CustomerProfile profile, CustomerProfileService service, ClaimsPrincipal user) =>
             await service.UpdateAsync(id, profile, AccountEndpoints.By(user)) ? Results.Ok(profile) : Results.NotFound());
         customers.MapPost("/tags", async (string id, TagChange change, CustomerProfileService service, ClaimsPrincipal user) =>
@@ -46,25 +47,27 @@ internal static class CustomerEndpoints
 
         // The managed tag list, by dimension; customers are tagged only from it.
         app.MapGet("/api/tags", async (IGrainFactory grains) => (await grains.Get<ITagCatalogGrain>(TagCatalogGrain.Key).Get()).Dimensions).WithTags("Customers");
+        // One list for the whole matrix: admins keep it.
         app.MapPut("/api/tags/{dimension}", async (string dimension, TagDimension body, IGrainFactory grains) =>
         {
             await grains.Get<ITagCatalogGrain>(TagCatalogGrain.Key).Define(dimension, body.Tags);
             return Results.Ok(body);
-        }).WithTags("Customers");
+        }).WithTags("Customers").RequireAuthorization("admin");
 
         // From a till or a shop. Idempotent by order id: the same purchase twice counts once.
-        app.MapPost("/api/events/purchase", async (PurchaseEvent e, PurchaseService purchases) =>
-            await purchases.PurchaseAsync(e) is { } outcome ? Results.Ok(new { outcome = outcome == PurchaseOutcome.Recorded ? "recorded" : "duplicate" }) : Results.NotFound())
+        app.MapPost("/api/events/purchase", async (PurchaseEvent e, PurchaseService purchases, AccessService access, ClaimsPrincipal user) =>
+            await access.PurchaserAsync(user, e.AccountId, e.CustomerId ?? e.ExternalId) && await purchases.PurchaseAsync(e) is { } outcome ? Results.Ok(new { outcome = outcome == PurchaseOutcome.Recorded ? "recorded" : "duplicate" }) : Results.NotFound())
             .WithTags("Events");
 
         // A customer wrote to us: engagement for the score, and the "no reply" clock starts again.
-        app.MapPost("/api/events/message-received", async (MessageReceivedEvent e, MessageService messages) =>
-            await messages.ReceivedAsync(e) ? Results.Ok(new { outcome = "recorded" }) : Results.NotFound()).WithTags("Events");
+        app.MapPost("/api/events/message-received", async (MessageReceivedEvent e, MessageService messages, AccessService access, ClaimsPrincipal user) =>
+            await access.EventAccountAsync(user, e.AccountId) && await messages.ReceivedAsync(e) ? Results.Ok(new { outcome = "recorded" }) : Results.NotFound()).WithTags("Events");
 
-        app.MapPost("/api/events/refund", async (RefundEvent e, PurchaseService purchases) => await purchases.RefundAsync(e) switch
+        app.MapPost("/api/events/refund", async (RefundEvent e, PurchaseService purchases, AccessService access, ClaimsPrincipal user) =>
+            await access.PurchaserAsync(user, null, await purchases.OrderCustomerAsync(e.OrderId)) ? await purchases.RefundAsync(e) switch
         {
             RefundOutcome.UnknownOrder => Results.NotFound(),
             var outcome => Results.Ok(new { outcome = outcome == RefundOutcome.Refunded ? "refunded" : "already-refunded" }),
-        }).WithTags("Events");
+        } : Results.NotFound()).WithTags("Events");
     }
 }

@@ -17,5 +17,5 @@ internal static class LiveCodeEndpoints
             if (result is null) return Results.NotFound();
             http.Response.Headers.CacheControl = "no-store"; // every scan must choose afresh
             return (IResult)new RazorComponentResult<LiveCodePage>(new { Result = result });
-        }).WithTags("Live codes").ExcludeFromDescription();
+        }).WithTags("Live codes").ExcludeFromDescription().AllowAnonymous();
 }

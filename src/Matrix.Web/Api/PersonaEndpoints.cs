@@ -1,6 +1,7 @@
-using Matrix.Grains;
+using System.Security.Claims;
 using Matrix.Grains.Personas;
 using Matrix.Runtime;
+using Matrix.Web.Access;
 
 namespace Matrix.Web.Api;
 
@@ -10,26 +11,26 @@ internal static class PersonaEndpoints
     {
         var api = app.MapGroup("/api/personas").WithTags("Personas");
 
-        api.MapGet("/", async (MatrixDirectory directory) =>
-            (await directory.PersonasAsync()).Select(p => PersonaView.From(p.Id, p.Details)));
+        api.MapGet("/", async (AccessService access, ClaimsPrincipal user) =>
+            (await access.VisiblePersonasAsync(user)).Select(p => PersonaView.From(p.Id, p.Details)));
 
         api.MapGet("/{id}", async (string id, IGrainFactory grains) =>
-            await grains.Get<IPersonaGrain>(id).Get() is { } d ? Results.Ok(PersonaView.From(id, d)) : Results.NotFound());
+            await grains.Get<IPersonaGrain>(id).Get() is { } d ? Results.Ok(PersonaView.From(id, d)) : Results.NotFound()).Scoped(ScopeKind.Persona);
 
-        api.MapPost("/", async (PersonaRequest request, IGrainFactory grains) =>
+        api.MapPost("/", async (PersonaRequest request, IGrainFactory grains, ClaimsPrincipal user) =>
         {
             var id = Ids.New("p");
-            var details = request.ToDetails();
+            var details = request.ToDetails() with { Team = AccessService.TeamForNew(user, request.Team) };
             await grains.Get<IPersonaGrain>(id).Create(details);
             return Results.Created($"/api/personas/{id}", PersonaView.From(id, details));
-        });
+        }).ForManagers();
 
-        api.MapPut("/{id}", async (string id, PersonaRequest request, IGrainFactory grains) =>
+        api.MapPut("/{id}", async (string id, PersonaRequest request, IGrainFactory grains, ClaimsPrincipal user) =>
         {
-            var details = request.ToDetails();
+            var details = request.ToDetails() with { Team = AccessService.TeamForNew(user, request.Team) };
             await grains.Get<IPersonaGrain>(id).Update(details);
             return Results.Ok(PersonaView.From(id, details));
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
     }
 }
 

@@ -1,6 +1,8 @@
 using Matrix.Domain.FollowUps;
 using Matrix.Grains.FollowUps;
+using System.Security.Claims;
 using Matrix.Runtime;
+using Matrix.Web.Access;
 
 namespace Matrix.Web.Api;
 
@@ -14,7 +16,8 @@ internal static class PlanEndpoints
 {
     public static void MapPlanApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/plans").WithTags("Follow-up plans");
+        // Plans are the store's follow-up rules: admins and leads read and write them.
+        var api = app.MapGroup("/api/plans").WithTags("Follow-up plans").ForManagers();
 
         api.MapGet("/", async (FollowUpService followUps) => await followUps.PlansAsync());
 
@@ -22,19 +25,21 @@ internal static class PlanEndpoints
             await grains.Get<IPlanGrain>(id).Get() is { } plan ? Results.Ok(new PlanEntry(id, plan)) : Results.NotFound());
 
         // A state-driven plan (no reply, weekly, before a date) starts at once for every customer it applies to.
-        api.MapPost("/", async (PlanRequest request, FollowUpService followUps) =>
+        api.MapPost("/", async (PlanRequest request, FollowUpService followUps, AuditLog audit, ClaimsPrincipal user) =>
         {
             var id = Ids.New("plan");
             var plan = request.ToPlan();
             await followUps.CreatePlanAsync(id, plan);
+            await audit.WriteAsync(AccountEndpoints.By(user), "plan.created", id, plan.Name);
             return Results.Created($"/api/plans/{id}", new PlanEntry(id, plan));
         });
 
         // Customers running the plan get their pending touch placed again from the edit, or stopped when it is disabled.
-        api.MapPut("/{id}", async (string id, PlanRequest request, FollowUpService followUps) =>
+        api.MapPut("/{id}", async (string id, PlanRequest request, FollowUpService followUps, AuditLog audit, ClaimsPrincipal user) =>
         {
             var plan = request.ToPlan();
             await followUps.UpdatePlanAsync(id, plan);
+            await audit.WriteAsync(AccountEndpoints.By(user), "plan.updated", id, $"{plan.Name}{(plan.Enabled ? "" : " (disabled)")}");
             return Results.Ok(new PlanEntry(id, plan));
         });
     }

@@ -3,6 +3,7 @@ using Matrix.Domain.Moments;
 using Matrix.Grains;
 using Matrix.Grains.Moments;
 using Matrix.Runtime;
+using Matrix.Web.Access;
 
 namespace Matrix.Web.Api;
 
@@ -15,7 +16,7 @@ internal static class TemplateEndpoints
 {
     public static void MapTemplateApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/personas/{id}/templates").WithTags("Moments calendar");
+        var api = app.MapGroup("/api/personas/{id}/templates").WithTags("Moments calendar").Scoped(ScopeKind.Persona);
 
         api.MapGet("/", async (string id, IGrainFactory grains) =>
         {
@@ -29,19 +30,19 @@ internal static class TemplateEndpoints
             var templateId = Ids.New("tpl");
             await grains.Get<ITemplateShelfGrain>(id).Save(templateId, template, create: true);
             return Results.Created($"/api/personas/{id}/templates/{templateId}", new { id = templateId, template });
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         api.MapPut("/{templateId}", async (string id, string templateId, PostTemplate template, IGrainFactory grains) =>
         {
             await grains.Get<ITemplateShelfGrain>(id).Save(templateId, template, create: false);
             return Results.Ok(new { id = templateId, template });
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         api.MapDelete("/{templateId}", async (string id, string templateId, IGrainFactory grains) =>
         {
             await grains.Get<ITemplateShelfGrain>(id).Delete(templateId);
             return Results.NoContent();
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         api.MapPost("/{templateId}/plan", async (string id, string templateId, PlanFromTemplateRequest request, IGrainFactory grains) =>
         {
@@ -50,7 +51,7 @@ internal static class TemplateEndpoints
             var post = template.ToPost(request.PlannedAt, request.Siblings);
             await grains.Get<ICalendarGrain>(id).Plan(postId, post);
             return Results.Created($"/api/personas/{id}/calendar", new { id = postId, post });
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
 
         // The weekly rhythm in one action: every template with a slot becomes a post in that week, all or none.
         api.MapPost("/apply", async (string id, ApplyTemplatesRequest request, IGrainFactory grains, StoreClock clock) =>
@@ -62,6 +63,6 @@ internal static class TemplateEndpoints
                 $"templates.{t.Key}")).ToList();
             await grains.Get<ICalendarGrain>(id).PlanAll(posts);
             return Results.Created($"/api/personas/{id}/calendar", posts.Select(p => new { id = p.Id, post = p.Post }));
-        });
+        }).Scoped(ScopeKind.Persona, manage: true);
     }
 }

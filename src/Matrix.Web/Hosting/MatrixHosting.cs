@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Matrix.Grains;
 using Matrix.Runtime;
+using Matrix.Web.Access;
 using Matrix.Web.Api;
 using Matrix.Web.Components;
 using Microsoft.AspNetCore.Localization;
@@ -40,6 +41,10 @@ public static class MatrixHosting
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddMigrations(typeof(MatrixHosting).Assembly, order: 200);
+        builder.Services.AddMatrixAccess();
+        // Bodies are small JSON; a QR code as a data: URL is the largest thing anyone sends.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
         return builder;
     }
 
@@ -56,9 +61,12 @@ public static class MatrixHosting
             RequestCultureProviders = [new QueryStringRequestCultureProvider(), new CookieRequestCultureProvider()],
         });
         app.UseStaticFiles();
+        app.UseMatrixAccess();
+        app.UseScopes();
         app.UseAntiforgery();
 
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapAccessApi();
         app.MapPersonaApi();
         app.MapAccountApi();
         app.MapChannelApi();
@@ -78,7 +86,7 @@ public static class MatrixHosting
                     CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
                     new CookieOptions { MaxAge = TimeSpan.FromDays(365), IsEssential = true, SameSite = SameSiteMode.Lax });
             return Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/");
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().AllowAnonymous();
         app.MapRazorComponents<App>();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -1,0 +1,88 @@
+using System.Security.Claims;
+using Matrix.Domain.Access;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Matrix.Web.Access;
+
+/// <summary>
+/// Sign-in and who may call what. Browsers sign in with a password and carry a cookie; integrations send
+/// "X-Api-Key". Every endpoint needs one or the other unless it is marked anonymous (the live code, health, the
+/// sign-in page); an API key may call only the endpoints it names.
+/// </summary>
+public static class AccessHosting
+{
+    public const string Scheme = "Matrix";
+    public const string ApiKeyScheme = "ApiKey";
+    public const string ApiKeyHeader = "X-Api-Key";
+
+    public static IServiceCollection AddMatrixAccess(this IServiceCollection services)
+    {
+        services.AddSingleton(new SignInPolicy());
+        services.AddSingleton<OperatorStore>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<AccessService>();
+        services.AddHostedService<FirstAdminSetup>();
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, null, o => o.ForwardDefaultSelector = http =>
+                ApiKeyHandler.TokenOf(http.Request) is not null ? ApiKeyScheme : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = "matrix.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict; // no other site can make a browser send it, so no CSRF on the JSON API
+                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                o.SlidingExpiration = true;
+                o.LoginPath = "/sign-in";
+                o.AccessDeniedPath = "/sign-in";
+                // The API answers 401/403; only pages redirect to the sign-in page.
+                o.Events.OnRedirectToLogin = ctx => Answer(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => Answer(ctx, StatusCodes.Status403Forbidden);
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyScheme, null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy("admin", p => p.RequireRole(nameof(OperatorRole.Admin)));
+        return services;
+    }
+
+    public static WebApplication UseMatrixAccess(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use(async (http, next) =>
+        {
+            if (http.User.FindFirst(AccessClaims.KeyId) is not null && http.GetEndpoint() is RouteEndpoint endpoint
+                && !EndpointKeys(endpoint).Any(k => http.User.HasClaim(AccessClaims.KeyEndpoint, k)))
+            {
+                await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This API key may not call this endpoint.").ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
+        return app;
+    }
+
+    /// <summary>How an API key names an endpoint: "POST /api/events/purchase".</summary>
+    public static IEnumerable<string> EndpointKeys(RouteEndpoint endpoint) =>
+        (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => $"{m} /{endpoint.RoutePattern.RawText?.TrimStart('/')}");
+
+    public static IReadOnlySet<string> KnownEndpointKeys(EndpointDataSource endpoints) =>
+        endpoints.Endpoints.OfType<RouteEndpoint>().SelectMany(EndpointKeys).ToHashSet();
+
+    public static ClaimsPrincipal PrincipalOf(OperatorView op) => new(new ClaimsIdentity(
+    [
+        new Claim(ClaimTypes.Name, op.UserName),
+        new Claim(ClaimTypes.Role, op.Role.ToString()),
+        .. op.Team is { } team ? [new Claim(AccessClaims.Team, team)] : Array.Empty<Claim>(),
+    ], CookieAuthenticationDefaults.AuthenticationScheme));
+
+    private static Task Answer(RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        if (!ctx.Request.Path.StartsWithSegments("/api")) ctx.Response.Redirect(ctx.RedirectUri);
+        else ctx.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+}

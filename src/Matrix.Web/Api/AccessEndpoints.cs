@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using Matrix.Domain.Access;
+using Matrix.Web.Access;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matrix.Web.Api;
+
+public sealed record SignInRequest(string UserName, string Password);
+
+public sealed record PasswordChange(string CurrentPassword, string NewPassword);
+
+internal static class AccessEndpoints
+{
+    public static void MapAccessApi(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").WithTags("Access");
+        auth.MapPost("/sign-in", async (SignInRequest request, HttpContext http, OperatorStore operators, AuditLog audit) =>
+            await SignInAsync(request.UserName, request.Password, http, operators, audit) is { } op
+                ? Results.Ok(new { op.UserName, op.Role, op.Team })
+                : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The user name or password is wrong, or the user is locked for a while."))
+            .AllowAnonymous();
+        auth.MapPost("/sign-out", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.NoContent();
+        });
+
+        // The console's sign-in form (a plain form post; the antiforgery token comes with the page).
+        app.MapPost("/sign-in", async ([FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl, HttpContext http, OperatorStore operators, AuditLog audit) =>
+            await SignInAsync(userName, password, http, operators, audit) is null
+                ? Results.LocalRedirect("/sign-in?failed=1")
+                : Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/accounts"))
+            .AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/sign-out", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.LocalRedirect("/sign-in");
+        }).ExcludeFromDescription();
+
+        var me = app.MapGroup("/api/me").WithTags("Access");
+        me.MapGet("/", (ClaimsPrincipal user) => AccessService.ViewerOf(user));
+        me.MapPost("/password", async (PasswordChange change, ClaimsPrincipal user, OperatorStore operators, AuditLog audit) =>
+        {
+            if (AccessService.ViewerOf(user).Role is null) throw new AccessDeniedException("an API key has no password");
+            await operators.ChangePasswordAsync(user.Identity!.Name!, change.CurrentPassword, change.NewPassword);
+            await audit.WriteAsync(user.Identity.Name!, "operator.password", user.Identity.Name!);
+            return Results.NoContent();
+        });
+
+        var admin = app.MapGroup("/api").WithTags("Access").RequireAuthorization("admin");
+        admin.MapGet("/operators", async (OperatorStore operators) => await operators.ListAsync());
+        admin.MapPost("/operators", async (NewOperator request, OperatorStore operators, AuditLog audit, ClaimsPrincipal user) =>
+        {
+            await operators.CreateAsync(request, user.Identity!.Name!);
+            await audit.WriteAsync(user.Identity.Name!, "operator.created", request.UserName, $"{request.Role} {request.Team}".Trim());
+            return Results.Created($"/api/operators/{request.UserName}", new { request.UserName, request.Role, request.Team });
+        });
+        admin.MapGet("/api-keys", async (ApiKeyStore keys) => await keys.ListAsync());
+        admin.MapPost("/api-keys", async (NewApiKey request, ApiKeyStore keys, EndpointDataSource endpoints, AuditLog audit, ClaimsPrincipal user) =>
+        {
+            var (key, token) = await keys.CreateAsync(request, AccessHosting.KnownEndpointKeys(endpoints), user.Identity!.Name!);
+            await audit.WriteAsync(user.Identity.Name!, "api-key.created", key.Id, key.Name);
+            return Results.Created($"/api/api-keys/{key.Id}", new { key, token }); // the only time the secret is shown
+        });
+        admin.MapDelete("/api-keys/{id}", async (string id, ApiKeyStore keys, AuditLog audit, ClaimsPrincipal user) =>
+        {
+            if (!await keys.RevokeAsync(id)) return Results.NotFound();
+            await audit.WriteAsync(user.Identity!.Name!, "api-key.revoked", id);
+            return Results.NoContent();
+        });
+        admin.MapGet("/audit", async (int? limit, string? action, AuditLog audit) => await audit.ListAsync(Math.Clamp(limit ?? 200, 1, 1000), action));
+    }
+
+    private static async Task<OperatorView?> SignInAsync(string userName, string password, HttpContext http, OperatorStore operators, AuditLog audit)
+    {
+        var (outcome, op) = await operators.SignInAsync(userName ?? "", password ?? "");
+        var who = (userName ?? "").Length > 64 ? userName![..64] : userName ?? "";
+        if (op is null)
+        {
+            await audit.WriteAsync(who, outcome == SignInOutcome.Locked ? "sign-in.locked" : "sign-in.failed", who, http.Connection.RemoteIpAddress?.ToString() ?? "");
+            return null;
+        }
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, AccessHosting.PrincipalOf(op));
+        await audit.WriteAsync(op.UserName, "sign-in", op.UserName, http.Connection.RemoteIpAddress?.ToString() ?? "");
+        return op;
+    }
+}
