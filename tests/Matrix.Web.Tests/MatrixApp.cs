@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Matrix.Domain.Access;
 using Matrix.Testing;
@@ -5,6 +6,7 @@ using Matrix.Web.Access;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Matrix.Web.Tests;
 
@@ -12,6 +14,11 @@ namespace Matrix.Web.Tests;
 public sealed class MatrixApp(string connectionString, string nodeId = "web-node", TimeProvider? time = null) : WebApplicationFactory<Program>
 {
     public string ConnectionString { get; } = connectionString;
+
+    /// <summary>What the node logged at warning level and above.</summary>
+    public ConcurrentQueue<string> Logs { get; } = new();
+
+    public static MatrixApp OnDatabase(string connectionString) => new(connectionString);
 
     public static async Task<MatrixApp> StartAsync(TimeProvider? time = null)
     {
@@ -27,7 +34,7 @@ public sealed class MatrixApp(string connectionString, string nodeId = "web-node
     {
         var operators = Services.GetRequiredService<OperatorStore>();
         if (!(await operators.ListAsync()).Any(o => o.UserName == userName))
-            await operators.CreateAsync(new NewOperator(userName, role, team, Password), "test");
+            await operators.CreateAsync(new NewOperator(userName, role, Password, team), "test");
         var client = CreateClient();
         var signIn = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = Password });
         Assert.True(signIn.IsSuccessStatusCode, await signIn.Content.ReadAsStringAsync());
@@ -40,5 +47,26 @@ public sealed class MatrixApp(string connectionString, string nodeId = "web-node
         builder.UseSetting("Matrix:Runtime:NodeId", nodeId);
         builder.UseEnvironment("Testing");
         if (time is not null) builder.ConfigureServices(s => s.AddSingleton(time));
+        builder.ConfigureLogging(l => l.AddProvider(new QueueLoggerProvider(Logs)));
+    }
+}
+
+/// <summary>Keeps warnings and errors in memory, for tests that check what a node printed.</summary>
+internal sealed class QueueLoggerProvider(ConcurrentQueue<string> logs) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new QueueLogger(logs);
+
+    public void Dispose() { }
+
+    private sealed class QueueLogger(ConcurrentQueue<string> logs) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel)) logs.Enqueue(formatter(state, exception));
+        }
     }
 }

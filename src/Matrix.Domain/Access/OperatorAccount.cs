@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Matrix.Domain.Access;
 
 /// <summary>A new operator as an admin enters them.</summary>
-public sealed partial record NewOperator(string UserName, OperatorRole Role, string? Team, string Password)
+public sealed partial record NewOperator(string UserName, OperatorRole Role, string Password, string? Team = null)
 {
     public const int PasswordMin = 10;
 

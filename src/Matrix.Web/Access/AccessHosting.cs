@@ -67,7 +67,7 @@ public static class AccessHosting
 
     /// <summary>How an API key names an endpoint: "POST /api/events/purchase".</summary>
     public static IEnumerable<string> EndpointKeys(RouteEndpoint endpoint) =>
-        (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => $"{m} /{endpoint.RoutePattern.RawText?.TrimStart('/')}");
+        (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => $"{m} /{endpoint.RoutePattern.RawText?.Trim('/')}");
 
     public static IReadOnlySet<string> KnownEndpointKeys(EndpointDataSource endpoints) =>
         endpoints.Endpoints.OfType<RouteEndpoint>().SelectMany(EndpointKeys).ToHashSet();
