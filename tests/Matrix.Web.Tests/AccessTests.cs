@@ -11,12 +11,12 @@ public sealed class AccessTests : ApiTest
 {
     /// <summary>What answers without signing in: the public live code, health, the sign-in page and API, the language switch.</summary>
     private static readonly HashSet<string> Anonymous =
-        ["GET /c/{channel}", "GET /health", "GET /sign-in", "POST /sign-in", "POST /api/auth/sign-in", "GET /culture/{culture}"];
+        ["GET /c/{channel}", "GET /health", "GET /sign-in", "POST /sign-in", "POST /auth/sign-in", "POST /api/auth/sign-in", "GET /culture/{culture}"];
 
     /// <summary>What every signed-in operator may call for themselves; lists are filtered to what they see (tested below).</summary>
     private static readonly HashSet<string> OwnOrFiltered =
     [
-        "GET /", "GET /accounts", "POST /", "POST /accounts", "GET /_framework/opaque-redirect", "GET /api/me", "POST /api/me/password", "POST /api/auth/sign-out", "POST /sign-out", "GET /openapi/{documentName}.json",
+        "GET /", "GET /accounts", "POST /", "POST /accounts", "GET /_framework/opaque-redirect", "GET /api/me", "POST /api/me/password", "POST /api/auth/sign-out", "POST /auth/sign-out", "GET /openapi/{documentName}.json",
         "GET /api/accounts", "GET /api/personas", "GET /api/channels", "GET /api/alerts", "GET /api/tags",
     ];
 

@@ -48,8 +48,21 @@ public static class AccessHosting
         return services;
     }
 
+    /// <summary>The largest body Matrix reads (a QR code sent as a data: URL is the largest thing anyone sends).</summary>
+    public const long MaxBodyBytes = 4 * 1024 * 1024;
+
     public static WebApplication UseMatrixAccess(this WebApplication app)
     {
+        // Refused before anything reads it, whichever server runs Matrix (Kestrel has its own limit too).
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.ContentLength > MaxBodyBytes)
+            {
+                await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"The body is larger than {MaxBodyBytes / 1024 / 1024} MB; nothing was read.").ExecuteAsync(http);
+                return;
+            }
+            await next(http);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.Use(async (http, next) =>

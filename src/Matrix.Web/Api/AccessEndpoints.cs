@@ -28,12 +28,12 @@ internal static class AccessEndpoints
         });
 
         // The console's sign-in form (a plain form post; the antiforgery token comes with the page).
-        app.MapPost("/sign-in", async ([FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl, HttpContext http, OperatorStore operators, AuditLog audit) =>
+        app.MapPost("/auth/sign-in", async ([FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl, HttpContext http, OperatorStore operators, AuditLog audit) =>
             await SignInAsync(userName, password, http, operators, audit) is null
                 ? Results.LocalRedirect("/sign-in?failed=1")
                 : Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/accounts"))
             .AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/sign-out", async (HttpContext http) =>
+        app.MapPost("/auth/sign-out", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/sign-in");

@@ -43,8 +43,7 @@ public static class MatrixHosting
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         builder.Services.AddMigrations(typeof(MatrixHosting).Assembly, order: 200);
         builder.Services.AddMatrixAccess();
-        // Bodies are small JSON; a QR code as a data: URL is the largest thing anyone sends.
-        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = AccessHosting.MaxBodyBytes);
         return builder;
     }
 

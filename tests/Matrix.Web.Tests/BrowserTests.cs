@@ -1,0 +1,94 @@
+using System.Net.Http.Json;
+using Matrix.Domain.Access;
+using Matrix.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Matrix.Web.Tests;
+
+/// <summary>The console in a real Chromium against a real Kestrel: signing in, and what an operator sees.</summary>
+public sealed class BrowserTests : IAsyncLifetime
+{
+    private MatrixApp _app = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private string _url = "";
+
+    public async Task InitializeAsync()
+    {
+        _app = MatrixApp.OnDatabase(await TestPostgres.CreateDatabaseAsync("web"));
+        _app.UseKestrel(0);
+        _app.StartServer();
+        _url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1");
+        _playwright = await Playwright.CreateAsync();
+        // Debian's chromium; the flags keep it from reaching for the network at start (closed here).
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    private async Task<IPage> SignInAsync(string userName)
+    {
+        var page = await _browser.NewPageAsync();
+        page.Dialog += (_, dialog) => throw new InvalidOperationException($"a script ran: {dialog.Message}");
+        await page.GotoAsync($"{_url}/accounts");
+        Assert.Contains("/sign-in", page.Url); // not signed in: sent to sign in first
+        await page.FillAsync("input[name=userName]", userName);
+        await page.FillAsync("input[name=password]", MatrixApp.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/accounts");
+        return page;
+    }
+
+    [Fact]
+    public async Task An_operator_signs_in_and_sees_only_their_accounts()
+    {
+        var admin = await _app.SignedInAsync();
+        var world = await TwoTeams.SeedAsync(_app, admin);
+
+        var page = await SignInAsync("op-north");
+        var rows = await page.Locator("tr[data-account]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.account)");
+        Assert.Equal([world["A.account"]], rows);
+        Assert.Contains("账号", await page.TitleAsync()); // Chinese by default
+
+        // A wrong password keeps them out, with the reason shown.
+        var stranger = await _browser.NewPageAsync();
+        await stranger.GotoAsync($"{_url}/sign-in");
+        await stranger.FillAsync("input[name=userName]", "op-north");
+        await stranger.FillAsync("input[name=password]", "not the password");
+        await stranger.ClickAsync("button[type=submit]");
+        await stranger.WaitForURLAsync("**/sign-in?failed=1");
+        Assert.Equal(1, await stranger.Locator("[role=alert]").CountAsync());
+    }
+
+    [Fact]
+    public async Task A_persona_named_with_markup_renders_as_text()
+    {
+        const string hostile = "<img src=x onerror=alert(1)>";
+        var admin = await _app.SignedInAsync();
+        await _app.SignedInAsync("op-x", OperatorRole.Operator, "north");
+        var persona = await (await admin.PostAsJsonAsync("/api/personas", new { nickname = hostile, team = "north" })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var created = await admin.PostAsJsonAsync("/api/accounts", new
+        {
+            personaId = persona.GetProperty("id").GetString(), role = "Sales", status = "Active",
+            settings = new { weChatId = "wx_x", kind = "PersonalWeChat", @operator = "op-x", team = "north" },
+        });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+
+        var page = await SignInAsync("op-x");
+        Assert.Equal(hostile, await page.Locator("td.persona").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
+    }
+}

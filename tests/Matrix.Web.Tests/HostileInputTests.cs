@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Matrix.Web.Tests;
+
+/// <summary>Malformed and hostile requests against every write endpoint: each answers 4xx with a reason and changes nothing.</summary>
+public sealed class HostileInputTests : ApiTest
+{
+    private const string At = "2026-11-22T10:00:00Z";
+    private static readonly string Long = new('长', 2_001);
+
+    private static readonly (string Method, string Path, string Body, HttpStatusCode Status, string Field)[] Cases =
+    [
+        ("POST", "/api/personas", """{"nickname":42}""", HttpStatusCode.BadRequest, "nickname"),
+        ("POST", "/api/personas", "{\"nickname\":\"" + new string('x', 5 * 1024 * 1024) + "\"}", HttpStatusCode.RequestEntityTooLarge, ""),
+        ("PUT", "/api/personas/{A.persona}", """{"nickname":""}""", HttpStatusCode.BadRequest, "nickname"),
+        ("POST", "/api/accounts", """{"personaId":"x'; drop table grain_state;--","role":"Sales","settings":{"weChatId":"wx","kind":"PersonalWeChat"}}""", HttpStatusCode.BadRequest, "personaId"),
+        ("PUT", "/api/accounts/{A.account}", """{"weChatId":"wx","kind":"Fax"}""", HttpStatusCode.BadRequest, "kind"),
+        ("POST", "/api/accounts/{A.account}/role", """{"role":"<script>alert(1)</script>"}""", HttpStatusCode.BadRequest, "role"),
+        ("POST", "/api/accounts/{A.account}/status", """{"status":[1,2]}""", HttpStatusCode.BadRequest, "status"),
+        ("POST", "/api/accounts/{A.account}/rehome", "[]", HttpStatusCode.BadRequest, ""),
+        ("POST", "/api/accounts/{A.account}/persona", """{"personaId":"p-nope"}""", HttpStatusCode.BadRequest, "personaId"),
+        ("POST", "/api/channels", """{"id":"a/../b","channel":{"name":"x","state":"s","personaId":"{A.persona}"}}""", HttpStatusCode.BadRequest, "id"),
+        ("PUT", "/api/channels/{A.channel}", """{"name":"x","state":"1234567890123456789012345678901","personaId":"{A.persona}"}""", HttpStatusCode.BadRequest, "state"),
+        ("POST", "/api/events/friend-added", """{"accountId":"' or 1=1 --","externalId":"x","at":"2026-11-22T10:00:00Z","idempotencyKey":"k1"}""", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/events/friend-deleted", """{"accountId":"{A.account}","externalId":"","at":"2026-11-22T10:00:00Z","idempotencyKey":"k2"}""", HttpStatusCode.BadRequest, "externalId"),
+        ("POST", "/api/events/purchase", """{"customerId":"{A.customer}","orderId":"{B.order}","amount":1,"at":"2026-11-22T10:00:00Z"}""", HttpStatusCode.BadRequest, "orderId"),
+        ("POST", "/api/events/refund", """{"orderId":"nope'--","at":"2026-11-22T10:00:00Z"}""", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/events/message-received", """{"accountId":"{A.account}","customerId":"{A.customer}","at":"not a date"}""", HttpStatusCode.BadRequest, "at"),
+        ("PUT", "/api/customers/{A.customer}/profile", """{"attributes":{"<b>":"x"}}""", HttpStatusCode.BadRequest, "attributes.<b>"),
+        ("POST", "/api/customers/{A.customer}/tags", """{"add":["<script>alert(1)</script>"]}""", HttpStatusCode.BadRequest, "tags"),
+        ("PUT", "/api/tags/interest", """{"tags":"not a list"}""", HttpStatusCode.BadRequest, "tags"),
+        ("POST", "/api/tasks/{A.task}/skip", """{"reason":""}""", HttpStatusCode.BadRequest, "reason"),
+        ("POST", "/api/tasks/00000000-0000-0000-0000-000000000000/done", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/plans", "{\"name\":\"n\",\"trigger\":{\"kind\":\"FriendAdded\"},\"template\":\"" + Long + "\",\"delay\":{}}", HttpStatusCode.BadRequest, "template"),
+        ("PUT", "/api/plans/{plan}", """{"name":"","trigger":{"kind":"FriendAdded"},"template":"t","delay":{}}""", HttpStatusCode.BadRequest, "name"),
+        ("PUT", "/api/personas/{A.persona}/calendar/rules", """{"maxPerDay":-1}""", HttpStatusCode.BadRequest, "rules.maxPerDay"),
+        ("POST", "/api/personas/{A.persona}/posts", """{"text":"x","category":"Life","plannedAt":"2030-01-07T23:30:00+08:00"}""", HttpStatusCode.BadRequest, "plannedAt"),
+        ("PUT", "/api/personas/{A.persona}/posts/{A.post}", "{\"text\":\"" + Long + "\",\"category\":\"Life\",\"plannedAt\":\"2030-01-08T10:00:00+08:00\"}", HttpStatusCode.BadRequest, "text"),
+        ("POST", "/api/personas/{A.persona}/posts/{A.post}/move", """{"plannedAt":null}""", HttpStatusCode.BadRequest, "plannedAt"),
+        ("POST", "/api/personas/{A.persona}/posts/{A.post}/duplicate", """{"date":"2030-13-45"}""", HttpStatusCode.BadRequest, "date"),
+        ("DELETE", "/api/personas/{A.persona}/posts/post-nope", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/personas/{A.persona}/templates", """{"name":"n","text":"x","category":"Life","media":{"video":"v.mp4","link":"https://x"}}""", HttpStatusCode.BadRequest, "media"),
+        ("PUT", "/api/personas/{A.persona}/templates/{A.template}", """{"name":"","text":"x","category":"Life"}""", HttpStatusCode.BadRequest, "name"),
+        ("DELETE", "/api/personas/{A.persona}/templates/tpl-nope", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/personas/{A.persona}/templates/{A.template}/plan", """{"plannedAt":"yesterday"}""", HttpStatusCode.BadRequest, "plannedAt"),
+        ("POST", "/api/personas/{A.persona}/templates/apply", """{"week":"2030-01-14"}""", HttpStatusCode.BadRequest, "week"),
+        ("POST", "/api/operators", """{"userName":"'; drop table operators;--","role":"Admin","password":"0123456789ab"}""", HttpStatusCode.BadRequest, "userName"),
+        ("POST", "/api/api-keys", """{"name":"k","endpoints":["DROP TABLE api_keys"],"accounts":["*"]}""", HttpStatusCode.BadRequest, "endpoints"),
+        ("DELETE", "/api/api-keys/nope", "", HttpStatusCode.NotFound, ""),
+    ];
+
+    [Fact]
+    public async Task Every_write_endpoint_refuses_hostile_input_with_a_reason_and_the_database_is_unchanged()
+    {
+        var world = await TwoTeams.SeedAsync(App, Http);
+        var writes = TwoTeams.EndpointKeys(App).Where(k => k.Split(' ')[0] is "POST" or "PUT" or "DELETE" && k.Split(' ')[1].StartsWith("/api/")
+            && !k.Contains("/api/auth/") && !k.Contains("/api/me/")).ToList();
+        var covered = writes.Where(w => Cases.Any(c => c.Method == w.Split(' ')[0] && Matches(w.Split(' ', 2)[1], c.Path))).ToHashSet();
+        Assert.True(covered.Count == writes.Count, "write endpoints with no hostile case: " + string.Join(", ", writes.Except(covered)));
+
+        var failures = new List<string>();
+        foreach (var (method, path, body, status, field) in Cases)
+        {
+            var before = await SnapshotAsync();
+            var request = new HttpRequestMessage(new HttpMethod(method), world.Fill(path));
+            if (body.Length > 0) request.Content = new StringContent(world.Fill(body), Encoding.UTF8, "application/json");
+            var response = await Http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != status) failures.Add($"{method} {path}: {(int)response.StatusCode} {text[..Math.Min(300, text.Length)]}");
+            else if (response.Content.Headers.ContentType?.MediaType != "application/problem+json") failures.Add($"{method} {path}: no problem+json reason");
+            else if (field.Length > 0 && !JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _)) failures.Add($"{method} {path}: no error for '{field}' in {text}");
+            if (before != await SnapshotAsync()) failures.Add($"{method} {path}: changed the database");
+        }
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task A_replayed_event_changes_nothing()
+    {
+        var world = await TwoTeams.SeedAsync(App, Http);
+        var before = await SnapshotAsync();
+        var replay = await Http.PostAsJsonAsync("/api/events/friend-added",
+            new { accountId = world["A.account"], externalId = world["A.customer"], at = DateTimeOffset.UtcNow, idempotencyKey = "add-north", channel = world["A.channel"] });
+        Assert.Equal("duplicate", (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString());
+        var purchase = await Http.PostAsJsonAsync("/api/events/purchase", new { customerId = world["A.customer"], orderId = world["A.order"], amount = 100m, at = DateTimeOffset.UtcNow });
+        Assert.Equal("duplicate", (await purchase.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("outcome").GetString());
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task Markup_in_names_and_templates_is_kept_as_text_and_never_rendered_as_markup()
+    {
+        const string hostile = "<img src=x onerror=alert(1)>";
+        var persona = await CreateAsync("/api/personas", new { nickname = hostile });
+        await CreateAsync("/api/accounts", new { personaId = persona, role = "Sales", status = "Active", settings = new { weChatId = "wx<b>bold</b>", kind = "PersonalWeChat" } });
+        Assert.Equal(hostile, (await Http.GetFromJsonAsync<JsonElement>($"/api/personas/{persona}")).GetProperty("nickname").GetString());
+
+        var page = await Http.GetStringAsync("/accounts");
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", page);
+        Assert.DoesNotContain(hostile, page);
+        Assert.DoesNotContain("<b>bold</b>", page);
+
+        var plan = await CreateAsync("/api/plans", new { name = "<script>x</script>", trigger = new { kind = "FriendAdded" }, template = "<script>alert(1)</script>{nickname}", delay = new { days = 1 } });
+        Assert.Equal("<script>alert(1)</script>{nickname}", (await Http.GetFromJsonAsync<JsonElement>($"/api/plans/{plan}")).GetProperty("plan").GetProperty("template").GetString());
+    }
+
+    private static bool Matches(string pattern, string path) =>
+        System.Text.RegularExpressions.Regex.IsMatch(path.Split('?')[0],
+            "^" + System.Text.RegularExpressions.Regex.Replace(System.Text.RegularExpressions.Regex.Escape(pattern).Replace(@"\{", "{"), @"\{[^}]+}", "[^/]+") + "$");
+}
