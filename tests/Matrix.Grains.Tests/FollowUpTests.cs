@@ -5,7 +5,6 @@ using Matrix.Grains.Capacity;
 using Matrix.Grains.Customers;
 using Matrix.Grains.FollowUps;
 using Matrix.Testing;
-using Npgsql;
 
 namespace Matrix.Grains.Tests;
 
@@ -32,13 +31,13 @@ public sealed class FollowUpTests
         // Nothing before three months.
         await AdvanceAsync(cluster, new DateTimeOffset(2026, 6, 2, 21, 59, 0, Shanghai) - _clock.GetUtcNow());
         Assert.Equal(0, await node.PollRemindersOnceAsync());
-        Assert.Empty(await PlanTasksAsync(cluster));
+        Assert.Empty(await cluster.PlanTasksAsync());
 
         // Three months on falls at 22:00: quiet, so the touch waits until 09:00 the next morning.
         await AdvanceAndDeliverAsync(cluster, node, TimeSpan.FromMinutes(1));
-        Assert.Empty(await PlanTasksAsync(cluster));
+        Assert.Empty(await cluster.PlanTasksAsync());
         await AdvanceAndDeliverAsync(cluster, node, new DateTimeOffset(2026, 6, 3, 9, 0, 0, Shanghai) - _clock.GetUtcNow());
-        var first = Assert.Single(await PlanTasksAsync(cluster));
+        var first = Assert.Single(await cluster.PlanTasksAsync());
         Assert.Equal(new DateTimeOffset(2026, 6, 3, 9, 0, 0, Shanghai), first.Due);
         Assert.Equal("wx-chen您好，我是眼镜店小林，您的lenses该清洗啦", first.Body);
         Assert.Equal("a-1", first.Account);
@@ -46,7 +45,7 @@ public sealed class FollowUpTests
         // Then every six months from the purchase (2 December, 22:00: quiet again, so 09:00 on the 3rd).
         await AdvanceAndDeliverAsync(cluster, node, new DateTimeOffset(2026, 12, 2, 22, 0, 0, Shanghai) - _clock.GetUtcNow());
         await AdvanceAndDeliverAsync(cluster, node, new DateTimeOffset(2026, 12, 3, 9, 0, 0, Shanghai) - _clock.GetUtcNow());
-        Assert.Equal(new DateTimeOffset(2026, 12, 3, 9, 0, 0, Shanghai), (await PlanTasksAsync(cluster))[1].Due);
+        Assert.Equal(new DateTimeOffset(2026, 12, 3, 9, 0, 0, Shanghai), (await cluster.PlanTasksAsync())[1].Due);
 
         // Two touches in the week before the next one (June 2027) fill the cap: the third task waits for a free slot.
         var customer = node.Grains.Get<ICustomerGrain>("wx-chen");
@@ -54,9 +53,9 @@ public sealed class FollowUpTests
         await customer.RecordTouch(new DateTimeOffset(2027, 6, 1, 10, 0, 0, Shanghai));
         await AdvanceAndDeliverAsync(cluster, node, new DateTimeOffset(2027, 6, 2, 22, 0, 0, Shanghai) - _clock.GetUtcNow());
         await AdvanceAndDeliverAsync(cluster, node, new DateTimeOffset(2027, 6, 6, 10, 0, 0, Shanghai) - _clock.GetUtcNow());
-        var third = (await PlanTasksAsync(cluster))[2];
+        var third = (await cluster.PlanTasksAsync())[2];
         Assert.Equal(new DateTimeOffset(2027, 6, 6, 10, 0, 0, Shanghai), third.Due); // when the 30 May touch leaves the 7-day window
-        Assert.All(await PlanTasksAsync(cluster), t => Assert.False(QuietHours.Default.Contains(t.Due.ToOffset(Shanghai).DateTime)));
+        Assert.All(await cluster.PlanTasksAsync(), t => Assert.False(QuietHours.Default.Contains(t.Due.ToOffset(Shanghai).DateTime)));
     }
 
     [Fact]
@@ -71,31 +70,11 @@ public sealed class FollowUpTests
         await node.Service<PurchaseService>().PurchaseAsync(new PurchaseEvent("order-9", 99m, _clock.GetUtcNow().AddDays(1), CustomerId: "wx-new"));
 
         await AdvanceAndDeliverAsync(cluster, node, TimeSpan.FromDays(4));
-        Assert.Empty(await PlanTasksAsync(cluster));
+        Assert.Empty(await cluster.PlanTasksAsync());
     }
 
-    private async Task AdvanceAsync(TestCluster cluster, TimeSpan by)
-    {
-        await cluster.RemindersIdleAsync();
-        _clock.Advance(by);
-    }
+    private Task AdvanceAsync(TestCluster cluster, TimeSpan by) => cluster.AdvanceAsync(_clock, by);
 
-    private async Task AdvanceAndDeliverAsync(TestCluster cluster, TestNode node, TimeSpan by)
-    {
-        await cluster.RemindersIdleAsync();
-        var round = node.NextReminderRoundAsync();
-        _clock.Advance(by);
-        await round;
-    }
+    private Task AdvanceAndDeliverAsync(TestCluster cluster, TestNode node, TimeSpan by) => cluster.AdvanceAndDeliverAsync(_clock, node, by);
 
-    private static async Task<List<(DateTimeOffset Due, string Body, string Account)>> PlanTasksAsync(TestCluster cluster)
-    {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("select due_at, body, account_id from tasks where origin like 'plan:%' order by due_at", connection);
-        await using var r = await cmd.ExecuteReaderAsync();
-        var list = new List<(DateTimeOffset, string, string)>();
-        while (await r.ReadAsync()) list.Add((r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), r.GetString(2)));
-        return list;
-    }
 }

@@ -43,15 +43,15 @@ public sealed class FollowUpTriggerTests
         await AddFriendAsync(node, "wx-c");
 
         await AdvanceAndDeliverAsync(cluster, node, At(11, 24, 10) - _clock.GetUtcNow());
-        Assert.Equal(["wx-a", "wx-b", "wx-c"], (await TasksAsync(cluster)).Where(t => t.Due == At(11, 24, 10)).Select(t => t.Customer).Order());
+        Assert.Equal(["wx-a", "wx-b", "wx-c"], (await cluster.PlanTasksAsync()).Where(t => t.Due == At(11, 24, 10)).Select(t => t.Customer).Order());
         await AdvanceAndDeliverAsync(cluster, node, TimeSpan.FromDays(7));
-        Assert.Equal(3, (await TasksAsync(cluster)).Count(t => t.Due == At(12, 1, 10)));
+        Assert.Equal(3, (await cluster.PlanTasksAsync()).Count(t => t.Due == At(12, 1, 10)));
 
         await node.Service<FollowUpService>().UpdatePlanAsync("member-day", memberDay with { Enabled = false });
         Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders where name = 'plan:member-day'"));
         await AdvanceAsync(cluster, TimeSpan.FromDays(7));
         Assert.Equal(0, await node.PollRemindersOnceAsync());
-        Assert.Equal(6, (await TasksAsync(cluster)).Count);
+        Assert.Equal(6, (await cluster.PlanTasksAsync()).Count);
     }
 
     [Fact]
@@ -67,10 +67,10 @@ public sealed class FollowUpTriggerTests
 
         await AdvanceAsync(cluster, At(12, 7, 15) - _clock.GetUtcNow()); // 14 days after the add: they replied since
         Assert.Equal(0, await node.PollRemindersOnceAsync());
-        Assert.Empty(await TasksAsync(cluster));
+        Assert.Empty(await cluster.PlanTasksAsync());
 
         await AdvanceAndDeliverAsync(cluster, node, At(12, 12, 15) - _clock.GetUtcNow()); // 14 days after the reply
-        Assert.Equal(At(12, 12, 15), Assert.Single(await TasksAsync(cluster)).Due);
+        Assert.Equal(At(12, 12, 15), Assert.Single(await cluster.PlanTasksAsync()).Due);
     }
 
     [Fact]
@@ -89,12 +89,12 @@ public sealed class FollowUpTriggerTests
         // Midnight seven days before falls in quiet hours: the touch waits until 09:00.
         await AdvanceAndDeliverAsync(cluster, node, At(11, 28, 0) - _clock.GetUtcNow());
         await AdvanceAndDeliverAsync(cluster, node, At(11, 28, 9) - _clock.GetUtcNow());
-        var first = Assert.Single(await TasksAsync(cluster));
+        var first = Assert.Single(await cluster.PlanTasksAsync());
         Assert.Equal((At(11, 28, 9), "王女士，下周1990-12-05生日，到店领生日礼"), (first.Due, first.Body));
 
         await AdvanceAndDeliverAsync(cluster, node, new DateTimeOffset(2027, 11, 28, 0, 0, 0, Shanghai) - _clock.GetUtcNow());
         await AdvanceAndDeliverAsync(cluster, node, TimeSpan.FromHours(9));
-        Assert.Equal(new DateTimeOffset(2027, 11, 28, 9, 0, 0, Shanghai), (await TasksAsync(cluster))[1].Due);
+        Assert.Equal(new DateTimeOffset(2027, 11, 28, 9, 0, 0, Shanghai), (await cluster.PlanTasksAsync())[1].Due);
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public sealed class FollowUpTriggerTests
         var delivered = cluster.RemindersCompletedAsync(3);
         await AdvanceAsync(cluster, At(11, 24, 16) - _clock.GetUtcNow());
         await delivered;
-        var tasks = await TasksAsync(cluster);
+        var tasks = await cluster.PlanTasksAsync();
         Assert.Equal([("wx-a", At(11, 24, 15)), ("wx-b", At(11, 24, 15, 10)), ("wx-c", At(11, 25, 9))], tasks.Select(t => (t.Customer, t.Due)).Order());
 
         // Wednesday's queue starts with the carried task, ahead of the day's own follow-ups.
@@ -171,7 +171,7 @@ public sealed class FollowUpTriggerTests
         await AdvanceAsync(cluster, TimeSpan.FromMinutes(2));
         await completed;
 
-        var tasks = await TasksAsync(cluster);
+        var tasks = await cluster.PlanTasksAsync();
         Assert.Equal(ids, tasks.Select(t => t.Customer).Order());
         Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders"));
     }
@@ -180,19 +180,9 @@ public sealed class FollowUpTriggerTests
 
     private static DateTimeOffset On(int year, int month, int day, int hour) => new(year, month, day, hour, 0, 0, Shanghai);
 
-    private async Task AdvanceAsync(TestCluster cluster, TimeSpan by)
-    {
-        await cluster.RemindersIdleAsync();
-        _clock.Advance(by);
-    }
+    private Task AdvanceAsync(TestCluster cluster, TimeSpan by) => cluster.AdvanceAsync(_clock, by);
 
-    private async Task AdvanceAndDeliverAsync(TestCluster cluster, TestNode node, TimeSpan by)
-    {
-        await cluster.RemindersIdleAsync();
-        var round = node.NextReminderRoundAsync();
-        _clock.Advance(by);
-        await round;
-    }
+    private Task AdvanceAndDeliverAsync(TestCluster cluster, TestNode node, TimeSpan by) => cluster.AdvanceAndDeliverAsync(_clock, node, by);
 
     private static async Task<List<DateTimeOffset>> PendingAsync(TestCluster cluster, string name)
     {
@@ -205,14 +195,4 @@ public sealed class FollowUpTriggerTests
         return list;
     }
 
-    private static async Task<List<(DateTimeOffset Due, string Body, string Customer)>> TasksAsync(TestCluster cluster)
-    {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("select due_at, body, customer_id from tasks where origin like 'plan:%' order by due_at, customer_id", connection);
-        await using var r = await cmd.ExecuteReaderAsync();
-        var list = new List<(DateTimeOffset, string, string)>();
-        while (await r.ReadAsync()) list.Add((r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), r.GetString(2)));
-        return list;
-    }
 }

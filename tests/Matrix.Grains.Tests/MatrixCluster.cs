@@ -11,12 +11,30 @@ using Npgsql;
 namespace Matrix.Grains.Tests;
 
 /// <summary>A cluster with the matrix's grains, and the few steps every test needs to set up a pool.</summary>
+internal sealed record PlanTask(DateTimeOffset Due, string Body, string Account, string Customer);
+
 internal static class MatrixCluster
 {
     public static Task<TestCluster> StartAsync(int nodes, TimeProvider? time = null) =>
         TestCluster.StartAsync(nodes, s => s.AddMatrixGrains(), time);
 
     public static T Service<T>(this TestNode node) where T : notnull => node.Services.GetRequiredService<T>();
+
+    /// <summary>Moves the fake clock once every poller is parked (so none misses the jump).</summary>
+    public static async Task AdvanceAsync(this TestCluster cluster, ManualTimeProvider clock, TimeSpan by)
+    {
+        await cluster.RemindersIdleAsync();
+        clock.Advance(by);
+    }
+
+    /// <summary>Moves the fake clock and waits for <paramref name="node"/>'s poller to deliver what fell due.</summary>
+    public static async Task AdvanceAndDeliverAsync(this TestCluster cluster, ManualTimeProvider clock, TestNode node, TimeSpan by)
+    {
+        await cluster.RemindersIdleAsync();
+        var round = node.NextReminderRoundAsync();
+        clock.Advance(by);
+        await round;
+    }
 
     /// <summary>A persona with <paramref name="accounts"/> active sibling accounts and a channel on their pool.</summary>
     public static async Task<string[]> SeedPoolAsync(IGrainFactory grains, int accounts, CapacitySettings capacity, string channel = "table-cards",
@@ -42,6 +60,18 @@ internal static class MatrixCluster
         var rows = new List<(string, int, int)>();
         while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)));
         return rows;
+    }
+
+    /// <summary>The tasks follow-up plans made, by due time then customer.</summary>
+    public static async Task<List<PlanTask>> PlanTasksAsync(this TestCluster cluster)
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("select due_at, body, account_id, customer_id from tasks where origin like 'plan:%' order by due_at, customer_id", connection);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<PlanTask>();
+        while (await r.ReadAsync()) list.Add(new(r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), r.GetString(2), r.GetString(3)));
+        return list;
     }
 
     public static async Task<long> CountAsync(string connectionString, string sql)
