@@ -233,4 +233,14 @@ public sealed class AccessTests : ApiTest
         Assert.Contains(("op-north", "sign-in.failed", "op-north"), log);
         Assert.Contains(("root", "api-key.created", world["key"]), log);
     }
+
+    [Fact]
+    public async Task The_public_live_code_page_shows_only_the_persona_name_avatar_and_QR()
+    {
+        var world = await TwoTeams.SeedAsync(App, Http);
+        var page = await App.CreateClient().GetStringAsync($"/c/{world["A.channel"]}");
+        Assert.Contains("小林-north", page);
+        foreach (var hidden in new[] { world["A.account"], world["A.persona"], "wx_north", "op-north", "s-north", "欢迎" })
+            Assert.DoesNotContain(hidden, page);
+    }
 }
