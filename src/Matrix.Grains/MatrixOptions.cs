@@ -21,6 +21,12 @@ public sealed class MatrixOptions
     /// <summary>A sibling's copy of a Moments post not done this long after its planned time shows as late. Default 2 hours.</summary>
     public TimeSpan MomentsGrace { get; set; } = TimeSpan.FromHours(2);
 
+    /// <summary>
+    /// An open task this long past its due time is marked expired (a birthday greeting a week late helps nobody); it
+    /// leaves the queue but stays on the customer's timeline. Re-homing tasks, which hold a slot, never expire. Default 7 days.
+    /// </summary>
+    public TimeSpan TaskExpiry { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>At most this many touches per customer in any rolling window, across all accounts and plans. Default 2 in 7 days.</summary>
     public int CapTouches { get; set; } = 2;
     public TimeSpan CapWindow { get; set; } = TimeSpan.FromDays(7);
@@ -36,6 +42,7 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (o.ReservationSweepInterval <= TimeSpan.Zero) errors.Add("ReservationSweepInterval must be positive.");
         if (o.CapTouches < 1) errors.Add("CapTouches must be at least 1.");
         if (o.CapWindow <= TimeSpan.Zero) errors.Add("CapWindow must be positive.");
+        if (o.TaskExpiry <= TimeSpan.Zero) errors.Add("TaskExpiry must be positive.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Matrix.Web.Tests;
 
@@ -68,5 +69,31 @@ public sealed class TaskApiTests : ApiTest
         var loss = Assert.Single((await Http.GetFromJsonAsync<JsonElement>($"/api/losses?accountId={account}")).EnumerateArray());
         Assert.Equal(("wx-zhao", "welcome"), (loss.GetProperty("customerId").GetString(), loss.GetProperty("afterTouch").GetProperty("kind").GetString()));
         Assert.Equal("Lost", (await Http.GetFromJsonAsync<JsonElement>("/api/customers/wx-zhao")).GetProperty("stage").GetString());
+    }
+
+    [Fact]
+    public async Task A_task_left_open_past_the_expiry_leaves_the_queue_as_expired_and_stays_on_the_timeline()
+    {
+        var clock = new Matrix.Testing.ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await MatrixApp.StartAsync(clock);
+        var http = await app.SignedInAsync();
+        var persona = (await (await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var account = (await (await http.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = "wx_lin", kind = "PersonalWeChat" } }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        await http.PostAsJsonAsync("/api/channels", new { id = "table", channel = new { name = "桌卡", personaId = persona, state = "t1", welcomeScript = "你好" } });
+        await http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = "wx-sun", channel = "table", at = clock.GetUtcNow(), idempotencyKey = "sun" });
+        var sweeper = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Matrix.Grains.Capacity.ReservationSweeper>().Single();
+
+        clock.Advance(TimeSpan.FromDays(6));
+        await sweeper.SweepAsync();
+        http = await app.SignedInAsync(); // the sign-in of six days ago has run out
+        Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks")).EnumerateArray()); // six days late: still open
+
+        clock.Advance(TimeSpan.FromDays(2));
+        await sweeper.SweepAsync();
+        http = await app.SignedInAsync();
+        Assert.Empty((await http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks")).EnumerateArray());
+        var timeline = (await http.GetFromJsonAsync<JsonElement>("/api/customers/wx-sun/timeline")).EnumerateArray();
+        Assert.Contains(timeline, e => e.GetProperty("kind").GetString() == "task" && e.GetProperty("detail").GetString()!.Contains("[expired]"));
     }
 }

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace Matrix.Grains.Capacity;
 
-/// <summary>Gives back the slots of scans that never became friends. Every node sweeps; the delete makes it safe.</summary>
-internal sealed class ReservationSweeper(CapacityLedger ledger, TimeProvider time, IOptions<MatrixOptions> options) : BackgroundService
+/// <summary>
+/// Gives back the slots of scans that never became friends, and expires tasks left open too long. Every node
+/// sweeps; both statements are idempotent, so that is safe.
+/// </summary>
+internal sealed class ReservationSweeper(CapacityLedger ledger, Tasks.TaskStore tasks, TimeProvider time, IOptions<MatrixOptions> options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -14,12 +17,23 @@ internal sealed class ReservationSweeper(CapacityLedger ledger, TimeProvider tim
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 // A failed sweep is harmless: the next one gives back the same slots.
-                try { await ledger.LapseExpiredAsync(); }
-                catch (Npgsql.NpgsqlException) { }
+                try
+                {
+                    await SweepAsync();
+                }
+                catch (Npgsql.NpgsqlException)
+                {
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    internal async Task SweepAsync()
+    {
+        await ledger.LapseExpiredAsync();
+        await tasks.ExpireAsync(time.GetUtcNow() - options.Value.TaskExpiry);
     }
 }

@@ -29,7 +29,7 @@ public static class CustomerTimeline
         entries.AddRange(s.MessagesAt.Select(m => new TimelineEntry(m, "message", "", null)));
         foreach (var t in tasks)
         {
-            entries.Add(new(t.DueAt, "task", $"{t.Kind}: {t.Body}", t.AccountId));
+            entries.Add(new(t.DueAt, "task", $"{t.Kind} [{t.Status}]: {t.Body}", t.AccountId));
             if (t.DoneAt is { } done) entries.Add(new(done, t.Status == "done" ? "touch" : "skipped", $"{t.Kind} ({t.DoneBy})", t.AccountId));
         }
         entries.AddRange(s.Changes.Select(c => new TimelineEntry(c.At, c.What, $"{c.Detail} ({c.By})".Trim(), null)));

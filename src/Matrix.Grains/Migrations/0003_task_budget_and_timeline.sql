@@ -5,5 +5,8 @@
 alter table tasks add column planned_at timestamptz;
 create index tasks_account_followups on tasks (account_id, due_at) where origin like 'plan:%';
 
+-- The sweep that expires tasks left open too long looks for old open tasks.
+create index tasks_open_due on tasks (due_at) where status = 'open';
+
 -- A customer's timeline lists every task made for them, on any account.
 create index tasks_customer on tasks (customer_id) where customer_id is not null;

@@ -97,6 +97,14 @@ public sealed class TaskStore(NpgsqlDataSource db)
         return placed;
     }
 
+    /// <summary>Marks open tasks due before <paramref name="dueBefore"/> expired (not those holding a slot); returns how many.</summary>
+    public async Task<int> ExpireAsync(DateTimeOffset dueBefore)
+    {
+        await using var cmd = db.CreateCommand("update tasks set status = 'expired' where status = 'open' and due_at < $1 and reservation is null");
+        cmd.Parameters.Add(new() { Value = dueBefore.ToUniversalTime() });
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
     public async Task<WorkTask?> GetAsync(Guid id) => (await QueryAsync($"select {Columns} from tasks where id = $1", id)).FirstOrDefault();
 
     public Task<List<WorkTask>> OpenForAccountAsync(string accountId) =>
