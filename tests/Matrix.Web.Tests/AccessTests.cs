@@ -243,4 +243,20 @@ public sealed class AccessTests : ApiTest
         foreach (var hidden in new[] { world["A.account"], world["A.persona"], "wx_north", "op-north", "s-north", "欢迎" })
             Assert.DoesNotContain(hidden, page);
     }
+
+    [Fact]
+    public async Task A_calendar_app_subscribes_to_a_persona_feed_with_a_key_in_the_URL()
+    {
+        var world = await TwoTeams.SeedAsync(App, Http);
+        var created = await (await Http.PostAsJsonAsync("/api/api-keys",
+            new { name = "calendar", endpoints = new[] { "GET /api/personas/{id}/calendar.ics" }, accounts = new[] { world["A.account"] } })).Content.ReadFromJsonAsync<JsonElement>();
+        var token = Uri.EscapeDataString(created.GetProperty("token").GetString()!);
+        var app = App.CreateClient(); // a calendar app: no cookie, no header
+
+        var feed = await app.GetAsync($"/api/personas/{world["A.persona"]}/calendar.ics?key={token}");
+        Assert.Equal(HttpStatusCode.OK, feed.StatusCode);
+        Assert.StartsWith("BEGIN:VCALENDAR", await feed.Content.ReadAsStringAsync());
+        Assert.True((await app.GetAsync($"/api/personas/{world["B.persona"]}/calendar.ics?key={token}")).StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync($"/api/accounts?key={token}")).StatusCode); // the URL key is read for feeds only
+    }
 }
