@@ -33,4 +33,16 @@ public sealed class RosterTests
     [Fact]
     public void A_slot_that_ends_before_it_starts_is_refused() =>
         Assert.Equal("roster.weekly[0].to", Assert.Single(new Roster([new ShiftSlot(DayOfWeek.Monday, new TimeOnly(18, 0), new TimeOnly(9, 0))], []).Validate()).Field);
+
+    [Theory]
+    [InlineData("2026-11-23 11:00", "2026-11-23 11:00")] // Monday, on shift: now
+    [InlineData("2026-11-23 07:30", "2026-11-23 09:00")] // before the day's shift
+    [InlineData("2026-11-27 19:00", "2026-11-30 09:00")] // Friday evening: Monday morning
+    [InlineData("2026-09-30 19:00", "2026-10-08 09:00")] // the October holiday is off: after it
+    public void A_follow_up_off_shift_waits_for_the_next_shift(string at, string expected) =>
+        Assert.Equal(DateTime.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
+            Weekdays.NextOnShift(DateTime.Parse(at, System.Globalization.CultureInfo.InvariantCulture)));
+
+    [Fact]
+    public void Always_on_is_on_now() => Assert.Equal(new DateTime(2026, 1, 1, 3, 0, 0), Roster.AlwaysOn.NextOnShift(new DateTime(2026, 1, 1, 3, 0, 0)));
 }

@@ -11,14 +11,32 @@ public sealed record Roster(IReadOnlyList<ShiftSlot> Weekly, IReadOnlyList<Roste
 {
     public static readonly Roster AlwaysOn = new([], []);
 
+    private bool IsAlwaysOn => Weekly.Count == 0 && Overrides.Count == 0;
+
     public bool IsOnShift(DateTime local)
     {
-        if (Weekly.Count == 0 && Overrides.Count == 0) return true;
-        var date = DateOnly.FromDateTime(local);
-        var slots = Overrides.LastOrDefault(o => o.From <= date && date <= o.To)?.Slots ?? Weekly;
+        if (IsAlwaysOn) return true;
         var time = TimeOnly.FromDateTime(local);
-        return slots.Any(s => s.Day == local.DayOfWeek && s.From <= time && time < s.To);
+        return SlotsOn(DateOnly.FromDateTime(local)).Any(s => s.From <= time && time < s.To);
     }
+
+    /// <summary>
+    /// The first moment at or after <paramref name="local"/> when the operator is on shift (a follow-up due on a
+    /// day off waits for the next shift). Looks 60 days ahead; a roster with no shift in that time does not hold
+    /// anything back.
+    /// </summary>
+    public DateTime NextOnShift(DateTime local)
+    {
+        if (IsOnShift(local)) return local;
+        for (var day = DateOnly.FromDateTime(local); day <= DateOnly.FromDateTime(local).AddDays(60); day = day.AddDays(1))
+            foreach (var slot in SlotsOn(day).OrderBy(s => s.From))
+                if (day.ToDateTime(slot.From) >= local) return day.ToDateTime(slot.From);
+        return local;
+    }
+
+    /// <summary>The slots of a date: an override's when one covers it (the last one wins), else the weekly ones for its weekday.</summary>
+    private IEnumerable<ShiftSlot> SlotsOn(DateOnly date) =>
+        (Overrides.LastOrDefault(o => o.From <= date && date <= o.To)?.Slots ?? Weekly).Where(s => s.Day == date.DayOfWeek);
 
     public IEnumerable<FieldError> Validate()
     {

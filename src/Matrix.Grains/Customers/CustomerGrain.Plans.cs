@@ -51,13 +51,6 @@ public sealed partial class CustomerGrain
             return;
         }
 
-        var now = clock.UtcNow;
-        var due = Place(now);
-        if (due > now + TimeSpan.FromMinutes(1))
-        {
-            await RegisterOrUpdateReminderAsync(name, due); // quiet hours or the cap: wait, never drop
-            return;
-        }
         var owner = (await ledger.LinksAsync(GrainKey)).Where(l => l.RemovedAt is null).MaxBy(l => l.AddedAt);
         if (owner is null)
         {
@@ -65,6 +58,14 @@ public sealed partial class CustomerGrain
             return;
         }
         var account = (await directory.AccountsAsync(ids: [owner.AccountId])).FirstOrDefault()?.Profile;
+        var now = clock.UtcNow;
+        var due = TouchPlacement.Place(now, Quiet, new FrequencyCap(options.Value.CapTouches, options.Value.CapWindow),
+            [.. s.TouchesAt, .. s.BookedAt], account?.Roster ?? Domain.Accounts.Roster.AlwaysOn, clock.Zone);
+        if (due > now + TimeSpan.FromMinutes(1))
+        {
+            await RegisterOrUpdateReminderAsync(name, due); // quiet hours, the cap or off shift: wait, never drop
+            return;
+        }
         var placed = await tasks.AddFollowUpAsync(new WorkTask(TaskId(GrainKey, planId, run.Occurrence), owner.AccountId, GrainKey, "message",
                 TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), status.CurrentTickTime, PlanReminderPrefix + planId, "open", null, null, null, null),
             account?.Capacity.DailyTasks, Quiet, clock.Zone, now);
@@ -96,23 +97,6 @@ public sealed partial class CustomerGrain
         || (plan.Ends.WhenTagged is { } tag && state.State.Tags.Contains(tag))
         || (plan.Ends.WhenInAnotherPlan && state.State.Plans.Keys.Any(k => k != planId));
 
-    /// <summary>The earliest moment from now outside quiet hours and within the frequency cap.</summary>
-    private DateTimeOffset Place(DateTimeOffset now)
-    {
-        var o = options.Value;
-        var quiet = Quiet;
-        var cap = new FrequencyCap(o.CapTouches, o.CapWindow);
-        var booked = state.State.TouchesAt.Concat(state.State.BookedAt).ToList();
-        var due = now;
-        for (var i = 0; i < 20; i++)
-        {
-            var quietOk = DueTimes.Place(TimeZoneInfo.ConvertTime(due, clock.Zone).DateTime, quiet, clock.Zone);
-            var capOk = cap.NextFreeSlot(quietOk, booked);
-            if (capOk == quietOk) return capOk;
-            due = capOk;
-        }
-        return due;
-    }
 
     private DateTimeOffset OccurrenceAt(FollowUpPlan plan, DateTimeOffset anchor, int occurrence)
     {
