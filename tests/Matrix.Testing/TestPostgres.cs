@@ -19,7 +19,23 @@ public static class TestPostgres
             Directory = dir, Durable = false, DeleteOnStop = true, Database = "postgres",
         });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        WatchOver(dir);
         return server;
+    }
+
+    /// <summary>
+    /// The test host is sometimes ended without its exit handlers running; a small watcher process then stops the
+    /// server (immediate shutdown) and deletes its folder, so no test run leaves a PostgreSQL behind.
+    /// </summary>
+    private static void WatchOver(string dir)
+    {
+        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 2; done; " +
+                     $"[ -f '{dir}/pgdata/postmaster.pid' ] && kill -QUIT \"$(head -1 '{dir}/pgdata/postmaster.pid')\" 2>/dev/null; sleep 1; rm -rf '{dir}'";
+        var watcher = new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", script])
+        {
+            RedirectStandardInput = false, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        System.Diagnostics.Process.Start(watcher);
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
