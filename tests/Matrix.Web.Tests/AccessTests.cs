@@ -150,6 +150,12 @@ public sealed class AccessTests : ApiTest
         Assert.Equal([world["B.account"]], await IdsAsync(lead, "/api/accounts"));
         Assert.Equal(2, (await IdsAsync(Http, "/api/accounts")).Count); // the admin sees both
 
+        // Editing an account or persona without naming the team keeps it.
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsJsonAsync($"/api/accounts/{world["A.account"]}", new { weChatId = "wx_north_2", kind = "PersonalWeChat", @operator = "op-north" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsJsonAsync($"/api/personas/{world["A.persona"]}", new { nickname = "小林-north-2" })).StatusCode);
+        Assert.Equal([world["A.account"]], await IdsAsync(op, "/api/accounts"));
+        Assert.Equal("north", (await Http.GetFromJsonAsync<JsonElement>($"/api/personas/{world["A.persona"]}")).GetProperty("team").GetString());
+
         // A lead creates in their own team only.
         var mine = await lead.PostAsJsonAsync("/api/personas", new { nickname = "新人设" });
         Assert.Equal("south", (await mine.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team").GetString());

@@ -27,7 +27,9 @@ internal static class PersonaEndpoints
 
         api.MapPut("/{id}", async (string id, PersonaRequest request, IGrainFactory grains, ClaimsPrincipal user) =>
         {
-            var details = request.ToDetails() with { Team = AccessService.TeamForNew(user, request.Team) };
+            // Leaving the team out keeps it; naming one moves the persona (a lead only into their own team).
+            var team = request.Team is null ? (await grains.Get<IPersonaGrain>(id).Get())?.Team : AccessService.TeamForNew(user, request.Team);
+            var details = request.ToDetails() with { Team = team };
             await grains.Get<IPersonaGrain>(id).Update(details);
             return Results.Ok(PersonaView.From(id, details));
         }).Scoped(ScopeKind.Persona, manage: true);
