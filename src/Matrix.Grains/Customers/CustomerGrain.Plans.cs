@@ -9,9 +9,10 @@ using Matrix.Runtime;
 namespace Matrix.Grains.Customers;
 
 /// <summary>
-/// The customer's follow-up plans: one reminder per plan; at each tick the touch is placed outside quiet hours and
-/// within the frequency cap (re-armed until then), then handed to the owning account's queue as a task whose id
-/// is derived from (customer, plan, touch), so a tick delivered twice creates it once.
+/// The customer's follow-up plans: one reminder per plan; at each tick the touch is placed outside quiet hours,
+/// within the frequency cap and inside the owning account's shifts (re-armed until then), then handed to that
+/// account's queue within its daily budget as a task whose id is derived from (customer, plan, touch), so a tick
+/// delivered twice creates it once.
 /// </summary>
 public sealed partial class CustomerGrain
 {

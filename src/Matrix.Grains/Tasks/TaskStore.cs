@@ -23,14 +23,17 @@ public sealed class TaskStore(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand($"insert into tasks ({Columns}, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (id) do nothing");
         foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, task.DueAt, task.Origin, task.Status, task.TargetAccountId, task.Reservation, task.DoneAt, task.DoneBy, now })
-            cmd.Parameters.Add(value switch
-            {
-                null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown },
-                DateTimeOffset t => new NpgsqlParameter { Value = t.ToUniversalTime() }, // due times are placed in store time
-                _ => new NpgsqlParameter { Value = value },
-            });
+            cmd.Parameters.Add(Parameter(value));
         return await cmd.ExecuteNonQueryAsync() == 1;
     }
+
+    /// <summary>A positional parameter: null untyped, times in UTC (due times are placed in store time; timestamptz wants UTC).</summary>
+    private static NpgsqlParameter Parameter(object? value) => value switch
+    {
+        null => new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown },
+        DateTimeOffset t => new NpgsqlParameter { Value = t.ToUniversalTime() },
+        _ => new NpgsqlParameter { Value = value },
+    };
 
     /// <summary>
     /// Adds a follow-up task within its account's daily budget: a day that is full sends it on to the next day with
@@ -89,8 +92,8 @@ public sealed class TaskStore(NpgsqlDataSource db)
 
         await using (var insert = new NpgsqlCommand($"insert into tasks ({Columns}, created_at, planned_at) values ($1, $2, $3, $4, $5, $6, $7, 'open', null, null, null, null, $8, $9)", connection, tx))
         {
-            foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, placed.ToUniversalTime(), task.Origin, now.ToUniversalTime(), task.DueAt.ToUniversalTime() })
-                insert.Parameters.Add(value is null ? new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Unknown } : new() { Value = value });
+            foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, placed, task.Origin, now, task.DueAt })
+                insert.Parameters.Add(Parameter(value));
             await insert.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();
