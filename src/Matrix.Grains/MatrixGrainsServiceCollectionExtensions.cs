@@ -29,6 +29,8 @@ public static class MatrixGrainsServiceCollectionExtensions
 
         services.AddSingleton(sp => new StoreClock(sp.GetRequiredService<TimeProvider>(),
             TimeZoneInfo.FindSystemTimeZoneById(sp.GetRequiredService<IOptions<MatrixOptions>>().Value.TimeZone)));
+        services.AddSingleton<Changes.ChangeFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<Changes.ChangeFeed>());
         services.AddSingleton<CapacityLedger>();
         services.AddSingleton<MatrixDirectory>();
         services.AddSingleton<LiveCodeService>();

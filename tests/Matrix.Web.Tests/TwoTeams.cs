@@ -55,7 +55,9 @@ public sealed record TwoTeams(Dictionary<string, string> Ids)
 
     /// <summary>Every route endpoint's key ("POST /api/events/purchase"), as API keys name them.</summary>
     public static IReadOnlyList<string> EndpointKeys(MatrixApp app) =>
-        [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().SelectMany(Access.AccessHosting.EndpointKeys).Distinct().Order()];
+        [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.StaticAssets.StaticAssetDescriptor>() is null) // files of the build: public by design
+            .SelectMany(Access.AccessHosting.EndpointKeys).Distinct().Order()];
 
     private static async Task<string> CreateAsync(HttpClient client, string path, object body)
     {

@@ -28,7 +28,7 @@ public sealed class AccountState
 }
 
 /// <summary>An account's profile and history. Its friend counters live in the capacity ledger, created with it.</summary>
-public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityLedger ledger, TimeProvider time) : Grain, IAccountGrain
+public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityLedger ledger, Changes.ChangeFeed changes, TimeProvider time) : Grain, IAccountGrain
 {
     // Callers in this process must not hold the grain's own objects: hand out copies, as a remote call would.
     Task<AccountProfile?> IAccountGrain.Get() =>
@@ -44,7 +44,7 @@ public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityL
         profile.History.Add(new AccountChange(now, by, "created", null, $"{role}/{status}"));
         await ledger.CreateAsync(GrainKey, settings.Capacity.HardCap);
         state.State.Profile = profile;
-        await state.WriteStateAsync();
+        await Save();
     }
 
     async Task IAccountGrain.Update(AccountSettings settings, string by)
@@ -54,7 +54,7 @@ public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityL
         if (settings.Capacity.HardCap != profile.Capacity.HardCap && !await ledger.SetHardCapAsync(GrainKey, settings.Capacity.HardCap))
             throw new DomainValidationException("capacity.hardCap", "is below the friends and held slots the account already has");
         Apply(profile, settings);
-        await state.WriteStateAsync();
+        await Save();
     }
 
     Task IAccountGrain.ChangeRole(AccountRole role, string by) => Change(p => p.ChangeRole(role, by, time.GetUtcNow()));
@@ -66,7 +66,13 @@ public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityL
     private Task Change(Action<AccountProfile> change)
     {
         change(Existing());
-        return state.WriteStateAsync();
+        return Save();
+    }
+
+    private async Task Save()
+    {
+        await state.WriteStateAsync();
+        changes.Announce(Changes.ChangeTopics.Accounts);
     }
 
     private AccountProfile Existing() => state.State.Profile ?? throw new KeyNotFoundException($"account {GrainKey}");

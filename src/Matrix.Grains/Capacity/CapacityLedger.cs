@@ -20,7 +20,7 @@ public enum FriendRemoveOutcome { Removed, Duplicate, NotAFriend, UnknownAccount
 /// The SQL of the capacity ledger (Migrations/0001_accounts.sql says why it is not grain state). Every change is one
 /// conditional statement or one function call, so no count is ever read, decided on and written back.
 /// </summary>
-public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
+public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Changes.ChangeFeed changes)
 {
     public async Task CreateAsync(string accountId, int hardCap)
     {
@@ -78,7 +78,9 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = token });
         cmd.Parameters.Add(new() { Value = (object?)channelId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (clock.UtcNow + hold).ToUniversalTime() });
-        return await cmd.ExecuteScalarAsync() is Guid reserved ? reserved : null;
+        if (await cmd.ExecuteScalarAsync() is not Guid reserved) return null;
+        changes.Announce(Changes.ChangeTopics.Accounts);
+        return reserved;
     }
 
     /// <summary>Gives back the slots of reservations that lapsed; returns how many.</summary>
@@ -94,6 +96,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         var total = 0;
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) total += reader.GetInt32(0);
+        if (total > 0) changes.Announce(Changes.ChangeTopics.Accounts);
         return total;
     }
 
@@ -113,7 +116,9 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = reservation.HasValue ? reservation.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new() { Value = (object?)channelState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (channelTags ?? []).ToArray() });
-        return (string)(await cmd.ExecuteScalarAsync())! switch
+        var outcome = (string)(await cmd.ExecuteScalarAsync())!;
+        if (outcome == "added") changes.Announce(Changes.ChangeTopics.Accounts | Changes.ChangeTopics.Tasks); // a welcome task comes with it
+        return outcome switch
         {
             "added" => FriendAddOutcome.Added,
             "duplicate" => FriendAddOutcome.Duplicate,
@@ -131,7 +136,9 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock)
         cmd.Parameters.Add(new() { Value = externalId });
         cmd.Parameters.Add(new() { Value = byCustomer });
         cmd.Parameters.Add(new() { Value = at.ToUniversalTime() });
-        return (string)(await cmd.ExecuteScalarAsync())! switch
+        var outcome = (string)(await cmd.ExecuteScalarAsync())!;
+        if (outcome == "removed") changes.Announce(Changes.ChangeTopics.Accounts);
+        return outcome switch
         {
             "removed" => FriendRemoveOutcome.Removed,
             "duplicate" => FriendRemoveOutcome.Duplicate,

@@ -10,13 +10,21 @@ public interface IChannelGrain : IGrain
     Task Update(ChannelDefinition definition);
 }
 
-public sealed class ChannelGrain(IPersistentState<RecordState<ChannelDefinition>> state) : RecordGrain<ChannelDefinition>(state, "channel"), IChannelGrain
+public sealed class ChannelGrain(IPersistentState<RecordState<ChannelDefinition>> state, Changes.ChangeFeed changes) : RecordGrain<ChannelDefinition>(state, "channel"), IChannelGrain
 {
     Task<ChannelDefinition?> IChannelGrain.Get() => Task.FromResult(Current);
 
-    Task IChannelGrain.Create(ChannelDefinition definition) => CreateRecord(definition);
+    async Task IChannelGrain.Create(ChannelDefinition definition)
+    {
+        await CreateRecord(definition);
+        changes.Announce(Changes.ChangeTopics.Channels);
+    }
 
-    Task IChannelGrain.Update(ChannelDefinition definition) => UpdateRecord(definition);
+    async Task IChannelGrain.Update(ChannelDefinition definition)
+    {
+        await UpdateRecord(definition);
+        changes.Announce(Changes.ChangeTopics.Channels);
+    }
 
     protected override void Validate(ChannelDefinition definition) => definition.Validate(GrainKey);
 }

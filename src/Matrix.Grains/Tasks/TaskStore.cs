@@ -14,7 +14,7 @@ public sealed record LastTouch(string Kind, string Body, DateTimeOffset DoneAt);
 public sealed record Loss(string AccountId, string CustomerId, DateTimeOffset At, LastTouch? AfterTouch);
 
 /// <summary>The SQL of the task queue (the tasks table is described in Migrations/0001_accounts.sql).</summary>
-public sealed class TaskStore(NpgsqlDataSource db)
+public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
 {
     private const string Columns = "id, account_id, customer_id, kind, body, due_at, origin, status, target_account_id, reservation, done_at, done_by";
 
@@ -24,7 +24,7 @@ public sealed class TaskStore(NpgsqlDataSource db)
         await using var cmd = db.CreateCommand($"insert into tasks ({Columns}, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (id) do nothing");
         foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, task.DueAt, task.Origin, task.Status, task.TargetAccountId, task.Reservation, task.DoneAt, task.DoneBy, now })
             cmd.Parameters.Add(Parameter(value));
-        return await cmd.ExecuteNonQueryAsync() == 1;
+        return Announce(await cmd.ExecuteNonQueryAsync()) == 1;
     }
 
     /// <summary>A positional parameter: null untyped, times in UTC (due times are placed in store time; timestamptz wants UTC).</summary>
@@ -97,6 +97,7 @@ public sealed class TaskStore(NpgsqlDataSource db)
             await insert.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();
+        Announce(1);
         return placed;
     }
 
@@ -105,7 +106,7 @@ public sealed class TaskStore(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand("update tasks set status = 'expired' where status = 'open' and due_at < $1 and reservation is null");
         cmd.Parameters.Add(new() { Value = dueBefore.ToUniversalTime() });
-        return await cmd.ExecuteNonQueryAsync();
+        return Announce(await cmd.ExecuteNonQueryAsync());
     }
 
     public async Task<WorkTask?> GetAsync(Guid id) => (await QueryAsync($"select {Columns} from tasks where id = $1", id)).FirstOrDefault();
@@ -133,7 +134,7 @@ public sealed class TaskStore(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = at.ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = by });
         cmd.Parameters.Add(new() { Value = reason });
-        return await cmd.ExecuteNonQueryAsync() == 1;
+        return Announce(await cmd.ExecuteNonQueryAsync()) == 1;
     }
 
     /// <summary>
@@ -167,7 +168,14 @@ public sealed class TaskStore(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = id });
         cmd.Parameters.Add(new() { Value = at.ToUniversalTime() });
         cmd.Parameters.Add(new() { Value = by });
-        return await cmd.ExecuteNonQueryAsync() == 1;
+        return Announce(await cmd.ExecuteNonQueryAsync()) == 1;
+    }
+
+    /// <summary>Tells open consoles when rows changed (after the statement committed).</summary>
+    private int Announce(int changedRows)
+    {
+        if (changedRows > 0) changes.Announce(Changes.ChangeTopics.Tasks);
+        return changedRows;
     }
 
     private async Task<List<WorkTask>> QueryAsync(string sql, params object[] args)

@@ -6,6 +6,7 @@ using Matrix.Runtime;
 using Matrix.Web.Access;
 using Matrix.Web.Api;
 using Matrix.Web.Components;
+using Matrix.Web.ConsoleModel;
 using Microsoft.AspNetCore.Localization;
 
 namespace Matrix.Web.Hosting;
@@ -37,7 +38,10 @@ public static class MatrixHosting
         builder.Services.AddLocalization(o => o.ResourcesPath = "Resources");
         // Chinese text goes out as text, not as numeric character references.
         builder.Services.AddWebEncoders(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
-        builder.Services.AddRazorComponents();
+        builder.Services.AddMatrixConsole();
+        // Run from a build (ops/run.sh, the tests) rather than a publish, package assets (Blazor's script, Radzen's
+        // themes) are found through the build's manifest, which ASP.NET Core reads by itself only in Development.
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
@@ -59,7 +63,6 @@ public static class MatrixHosting
             // Chinese unless the user picked English: the browser's language is not asked (the team works in Chinese).
             RequestCultureProviders = [new QueryStringRequestCultureProvider(), new CookieRequestCultureProvider()],
         });
-        app.UseStaticFiles();
         app.UseMatrixAccess();
         app.UseScopes();
         app.UseAntiforgery();
@@ -86,7 +89,9 @@ public static class MatrixHosting
                     new CookieOptions { MaxAge = TimeSpan.FromDays(365), IsEssential = true, SameSite = SameSiteMode.Lax });
             return Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/");
         }).ExcludeFromDescription().AllowAnonymous();
-        app.MapRazorComponents<App>();
+        // Styles, scripts and fonts (the console's, Radzen's, Blazor's): the sign-in and live code pages need them too.
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Matrix.Grains.Changes;
+
+/// <summary>What changed, as coarsely as the console needs it: a page showing that kind of thing reloads it.</summary>
+[Flags]
+public enum ChangeTopics
+{
+    None = 0,
+    /// <summary>Friends, holds, today's adds, or an account's profile, role or status.</summary>
+    Accounts = 1,
+    /// <summary>A task was added, done, skipped or expired.</summary>
+    Tasks = 2,
+    /// <summary>A channel was made or changed, or a pool filled.</summary>
+    Channels = 4,
+}
+
+/// <summary>
+/// Tells every node's console that something changed, so open pages update without a reload. Writers only set a
+/// flag (no I/O on their path); this loop sends the flags that piled up as one NOTIFY at most every
+/// <see cref="Coalesce"/>, after the writes committed, and a LISTEN connection raises <see cref="Changed"/> on
+/// every node, this one included. Nothing depends on it for correctness: a page missing a notice shows the change
+/// on its next load.
+/// </summary>
+public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> logger) : BackgroundService
+{
+    public const string Channel = "matrix_console";
+    public static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
+
+    private readonly SemaphoreSlim _pending = new(0, 1);
+    private int _topics;
+
+    /// <summary>Raised on a thread-pool thread with the topics another write (on any node) touched.</summary>
+    public event Action<ChangeTopics>? Changed;
+
+    public void Announce(ChangeTopics topics)
+    {
+        if ((Interlocked.Or(ref _topics, (int)topics) & (int)topics) == (int)topics) return; // already pending
+        try
+        {
+            _pending.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(PublishAsync(stoppingToken), ListenAsync(stoppingToken));
+
+    private async Task PublishAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await _pending.WaitAsync(stoppingToken);
+                await Task.Delay(Coalesce, stoppingToken);
+                var topics = Interlocked.Exchange(ref _topics, 0);
+                if (topics == 0) continue;
+                try
+                {
+                    await using var cmd = db.CreateCommand($"select pg_notify('{Channel}', $1)");
+                    cmd.Parameters.Add(new() { Value = topics.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                    await cmd.ExecuteNonQueryAsync(stoppingToken);
+                }
+                catch (NpgsqlException ex)
+                {
+                    Interlocked.Or(ref _topics, topics); // try again with the next change
+                    LogPublishFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) =>
+                {
+                    if (int.TryParse(e.Payload, out var topics)) Raise((ChangeTopics)topics);
+                };
+                await using (var listen = new NpgsqlCommand($"listen {Channel}", connection)) await listen.ExecuteNonQueryAsync(stoppingToken);
+                while (true) await connection.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogListenFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    private void Raise(ChangeTopics topics)
+    {
+        foreach (var handler in Changed?.GetInvocationList() ?? [])
+        {
+            try
+            {
+                ((Action<ChangeTopics>)handler)(topics);
+            }
+            catch (Exception ex)
+            {
+                // One page's failing handler must not keep the others from hearing.
+                LogHandlerFailed(logger, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce console changes; will retry with the next change")]
+    private static partial void LogPublishFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Console change listener lost its connection; reconnecting")]
+    private static partial void LogListenFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A console page failed handling a change notice")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception ex);
+}

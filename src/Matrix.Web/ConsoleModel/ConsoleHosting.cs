@@ -1,0 +1,19 @@
+using Radzen;
+
+namespace Matrix.Web.ConsoleModel;
+
+public static class ConsoleHosting
+{
+    /// <summary>
+    /// The console: interactive server components (one circuit per open tab, on the node that served the page),
+    /// Radzen's widgets, and the small services its pages reach the matrix through.
+    /// </summary>
+    public static IServiceCollection AddMatrixConsole(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRadzenComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<ConsoleUser>();
+        return services;
+    }
+}
