@@ -33,6 +33,8 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Changes.ChangeFeed>());
         services.AddSingleton<CapacityLedger>();
         services.AddSingleton<MatrixDirectory>();
+        services.AddSingleton<Reports.MatrixReports>();
+        services.AddSingleton<Demo.DemoMatrix>();
         services.AddSingleton<LiveCodeService>();
         services.AddSingleton<FriendEventService>();
         services.AddSingleton<Tasks.TaskStore>();

@@ -5,6 +5,7 @@ using Matrix.Grains;
 using Matrix.Grains.Accounts;
 using Matrix.Runtime;
 using Matrix.Web.Access;
+using Matrix.Web.ConsoleModel;
 
 namespace Matrix.Web.Api;
 
@@ -24,7 +25,7 @@ internal static class AccountEndpoints
         {
             var settings = request.Settings.ToSettings() with { Team = AccessService.TeamForNew(user, request.Settings.Team) };
             await access.PersonaFieldAsync(user, request.PersonaId, "personaId");
-            var id = Ids.New("a");
+            var id = AccountDesk.NewId("a");
             await grains.Get<IAccountGrain>(id).Create(settings, request.PersonaId, request.Role, request.Status ?? AccountStatus.WarmingUp, By(user));
             return Results.Created($"/api/accounts/{id}", await FindAsync(directory, id, clock));
         }).ForManagers();
@@ -38,27 +39,21 @@ internal static class AccountEndpoints
             return Results.Ok(await FindAsync(directory, id, clock));
         }).Scoped(ScopeKind.Account, manage: true);
 
-        api.MapPost("/{id}/role", async (string id, RoleChange change, IGrainFactory grains, MatrixDirectory directory, AuditLog audit, StoreClock clock, ClaimsPrincipal user) =>
+        api.MapPost("/{id}/role", async (string id, RoleChange change, AccountDesk desk, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
         {
-            await grains.Get<IAccountGrain>(id).ChangeRole(change.Role, By(user));
-            await audit.WriteAsync(By(user), "account.role", id, change.Role.ToString());
+            await desk.ChangeRoleAsync(user, [id], change.Role);
             return Results.Ok(await FindAsync(directory, id, clock));
         }).Scoped(ScopeKind.Account, manage: true);
 
-        api.MapPost("/{id}/status", async (string id, StatusChange change, IGrainFactory grains, MatrixDirectory directory, AuditLog audit, StoreClock clock, ClaimsPrincipal user) =>
+        api.MapPost("/{id}/status", async (string id, StatusChange change, AccountDesk desk, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
         {
-            await grains.Get<IAccountGrain>(id).ChangeStatus(change.Status, By(user));
-            await audit.WriteAsync(By(user), "account.status", id, change.Status.ToString());
+            await desk.ChangeStatusAsync(user, id, change.Status);
             return Results.Ok(await FindAsync(directory, id, clock));
         }).Scoped(ScopeKind.Account, manage: true);
 
         // Moves the customers of a banned, retired or restricted account (or one whose operator left) to its siblings.
-        api.MapPost("/{id}/rehome", async (string id, RehomeRequest? request, RehomeService rehome, AuditLog audit, ClaimsPrincipal user) =>
-        {
-            var plan = await rehome.PlanAsync(id, request?.OperatorLeft ?? false);
-            await audit.WriteAsync(By(user), "customers.moved", id, System.Text.Json.JsonSerializer.Serialize(plan));
-            return Results.Ok(plan);
-        }).Scoped(ScopeKind.Account, manage: true);
+        api.MapPost("/{id}/rehome", async (string id, RehomeRequest? request, AccountDesk desk, ClaimsPrincipal user) =>
+            Results.Ok(await desk.RehomeAsync(user, id, request?.OperatorLeft ?? false))).Scoped(ScopeKind.Account, manage: true);
 
         api.MapPost("/{id}/persona", async (string id, PersonaChange change, IGrainFactory grains, MatrixDirectory directory, AccessService access, AuditLog audit, StoreClock clock, ClaimsPrincipal user) =>
         {
@@ -73,5 +68,5 @@ internal static class AccountEndpoints
         (await directory.AccountsAsync(ids: [id])).FirstOrDefault() is { } a ? AccountView.From(a.Id, a.Profile, a.Ledger, clock.UtcNow) : null;
 
     /// <summary>Who made a change, for histories and the audit log: the operator's user name, or "key:{name}" for an API key.</summary>
-    internal static string By(ClaimsPrincipal user) => user.Identity?.Name ?? "unknown";
+    internal static string By(ClaimsPrincipal user) => AccountDesk.By(user);
 }

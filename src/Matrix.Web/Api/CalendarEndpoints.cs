@@ -51,7 +51,7 @@ internal static class CalendarEndpoints
         api.MapPost("/posts", async (string id, MomentPost post, IGrainFactory grains) =>
         {
             await RequirePersonaAsync(grains, id);
-            var postId = Ids.New("post");
+            var postId = Matrix.Web.ConsoleModel.AccountDesk.NewId("post");
             await grains.Get<ICalendarGrain>(id).Plan(postId, post);
             return Results.Created($"/api/personas/{id}/calendar", new { id = postId, post });
         }).Scoped(ScopeKind.Persona, manage: true);
@@ -74,7 +74,7 @@ internal static class CalendarEndpoints
             var calendar = grains.Get<ICalendarGrain>(id);
             var source = (await calendar.Get()).Posts.GetValueOrDefault(postId) ?? throw new KeyNotFoundException($"post {postId}");
             var copy = source.Post with { PlannedAt = PostTemplate.SameTimeOn(source.Post.PlannedAt, request.Date, clock.Zone) };
-            var copyId = Ids.New("post");
+            var copyId = Matrix.Web.ConsoleModel.AccountDesk.NewId("post");
             await calendar.Plan(copyId, copy);
             return Results.Created($"/api/personas/{id}/calendar", new { id = copyId, post = copy });
         }).Scoped(ScopeKind.Persona, manage: true);

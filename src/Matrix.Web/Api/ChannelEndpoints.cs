@@ -29,11 +29,10 @@ internal static class ChannelEndpoints
             return Results.Ok(new ChannelStatusView(id, d, LiveCodeUrl(id), await liveCodes.HasRoomAsync(id) == false, scans, fullScans, lastFullAt));
         }).Scoped(ScopeKind.Channel);
 
-        api.MapPost("/", async (CreateChannelRequest request, IGrainFactory grains, AccessService access, ClaimsPrincipal user) =>
+        api.MapPost("/", async (CreateChannelRequest request, Matrix.Web.ConsoleModel.ChannelDesk desk, ClaimsPrincipal user) =>
         {
             var definition = request.Channel.ToDefinition();
-            await RequirePoolAsync(access, user, definition);
-            await grains.Get<IChannelGrain>(request.Id ?? "").Create(definition);
+            await desk.CreateAsync(user, request.Id ?? "", definition);
             return Results.Created($"/api/channels/{request.Id}", new ChannelView(request.Id!, definition, LiveCodeUrl(request.Id!)));
         }).ForManagers();
 

@@ -19,7 +19,7 @@ internal static class PersonaEndpoints
 
         api.MapPost("/", async (PersonaRequest request, IGrainFactory grains, ClaimsPrincipal user) =>
         {
-            var id = Ids.New("p");
+            var id = Matrix.Web.ConsoleModel.AccountDesk.NewId("p");
             var details = request.ToDetails() with { Team = AccessService.TeamForNew(user, request.Team) };
             await grains.Get<IPersonaGrain>(id).Create(details);
             return Results.Created($"/api/personas/{id}", PersonaView.From(id, details));
@@ -36,8 +36,3 @@ internal static class PersonaEndpoints
     }
 }
 
-internal static class Ids
-{
-    /// <summary>Short random ids ("a-3f9c2d1e"): readable in URLs and logs, no coordination between nodes.</summary>
-    public static string New(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
-}

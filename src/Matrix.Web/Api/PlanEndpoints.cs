@@ -27,7 +27,7 @@ internal static class PlanEndpoints
         // A state-driven plan (no reply, weekly, before a date) starts at once for every customer it applies to.
         api.MapPost("/", async (PlanRequest request, FollowUpService followUps, AuditLog audit, ClaimsPrincipal user) =>
         {
-            var id = Ids.New("plan");
+            var id = Matrix.Web.ConsoleModel.AccountDesk.NewId("plan");
             var plan = request.ToPlan();
             await followUps.CreatePlanAsync(id, plan);
             await audit.WriteAsync(AccountEndpoints.By(user), "plan.created", id, plan.Name);

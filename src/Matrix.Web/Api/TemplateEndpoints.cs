@@ -27,7 +27,7 @@ internal static class TemplateEndpoints
         api.MapPost("/", async (string id, PostTemplate template, IGrainFactory grains) =>
         {
             await CalendarEndpoints.RequirePersonaAsync(grains, id);
-            var templateId = Ids.New("tpl");
+            var templateId = Matrix.Web.ConsoleModel.AccountDesk.NewId("tpl");
             await grains.Get<ITemplateShelfGrain>(id).Save(templateId, template, create: true);
             return Results.Created($"/api/personas/{id}/templates/{templateId}", new { id = templateId, template });
         }).Scoped(ScopeKind.Persona, manage: true);
@@ -47,7 +47,7 @@ internal static class TemplateEndpoints
         api.MapPost("/{templateId}/plan", async (string id, string templateId, PlanFromTemplateRequest request, IGrainFactory grains) =>
         {
             var template = (await grains.Get<ITemplateShelfGrain>(id).List()).GetValueOrDefault(templateId) ?? throw new KeyNotFoundException($"template {templateId}");
-            var postId = Ids.New("post");
+            var postId = Matrix.Web.ConsoleModel.AccountDesk.NewId("post");
             var post = template.ToPost(request.PlannedAt, request.Siblings);
             await grains.Get<ICalendarGrain>(id).Plan(postId, post);
             return Results.Created($"/api/personas/{id}/calendar", new { id = postId, post });
@@ -59,7 +59,7 @@ internal static class TemplateEndpoints
             await CalendarEndpoints.RequirePersonaAsync(grains, id);
             var slotted = (await grains.Get<ITemplateShelfGrain>(id).List()).Where(t => t.Value.Slot is not null).OrderBy(t => t.Key).ToList();
             if (slotted.Count == 0) throw new DomainValidationException("week", "no template of this persona has a weekly slot");
-            var posts = slotted.Select(t => new NewPost(Ids.New("post"), t.Value.ToPost(PostTemplate.SlotIn(t.Value.Slot!, request.Week, clock.Zone)),
+            var posts = slotted.Select(t => new NewPost(Matrix.Web.ConsoleModel.AccountDesk.NewId("post"), t.Value.ToPost(PostTemplate.SlotIn(t.Value.Slot!, request.Week, clock.Zone)),
                 $"templates.{t.Key}")).ToList();
             await grains.Get<ICalendarGrain>(id).PlanAll(posts);
             return Results.Created($"/api/personas/{id}/calendar", posts.Select(p => new { id = p.Id, post = p.Post }));

@@ -14,6 +14,11 @@ public static class ConsoleHosting
         services.AddRadzenComponents();
         services.AddCascadingAuthenticationState();
         services.AddScoped<ConsoleUser>();
+        services.AddSingleton<AccountDesk>();
+        services.AddSingleton<ChannelDesk>();
+        services.AddSingleton<TaskDesk>();
+        services.AddSingleton<DashboardDesk>();
+        services.AddSingleton<PlanDesk>();
         return services;
     }
 }

@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using Matrix.Domain;
+using Matrix.Grains.Changes;
+using Matrix.Web.Access;
+using Matrix.Web.ConsoleModel;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
+using Radzen;
+
+namespace Matrix.Web.Components.Shared;
+
+/// <summary>
+/// A console page that loads what it shows and loads it again whenever the change feed says that kind of thing
+/// changed (on any node), so the team sees a friend added or a task done without reloading. Actions go through
+/// <see cref="ActAsync"/>, which turns a refused change into a message instead of a broken circuit.
+/// </summary>
+public abstract partial class LivePage : ComponentBase, IDisposable
+{
+    [Inject] private ChangeFeed Feed { get; set; } = null!;
+    [Inject] private ConsoleUser Who { get; set; } = null!;
+    [Inject] private NotificationService Notifications { get; set; } = null!;
+    [Inject] protected IStringLocalizer<Ui> Text { get; set; } = null!;
+    [Inject] private ILogger<LivePage> Logger { get; set; } = null!;
+
+    private bool _subscribed;
+
+    /// <summary>The signed-in person (read from the circuit's authentication state).</summary>
+    protected ClaimsPrincipal User { get; private set; } = new();
+
+    /// <summary>What this page shows: a change to any of these reloads it.</summary>
+    protected abstract ChangeTopics Topics { get; }
+
+    protected abstract Task LoadAsync();
+
+    protected override async Task OnInitializedAsync()
+    {
+        User = await Who.PrincipalAsync();
+        await LoadAsync();
+        if (RendererInfo.IsInteractive && !_subscribed)
+        {
+            Feed.Changed += OnChanged;
+            _subscribed = true;
+        }
+    }
+
+    private void OnChanged(ChangeTopics topics)
+    {
+        if ((topics & Topics) == 0) return;
+        _ = InvokeAsync(async () =>
+        {
+            try
+            {
+                await LoadAsync();
+                StateHasChanged();
+            }
+            catch (Exception ex)
+            {
+                LogReloadFailed(Logger, GetType().Name, ex);
+            }
+        });
+    }
+
+    /// <summary>Runs a change; true when it went through. A refusal is shown with its reason and nothing else happens.</summary>
+    protected async Task<bool> ActAsync(Func<Task> action, string? doneMessage = null)
+    {
+        try
+        {
+            await action();
+            if (doneMessage is not null) Notifications.Notify(NotificationSeverity.Success, doneMessage);
+            await LoadAsync();
+            return true;
+        }
+        catch (Exception ex) when (ex is DomainValidationException or AccessDeniedException or KeyNotFoundException or Matrix.Runtime.GrainStateConflictException)
+        {
+            var reason = ex.Message; // a validation message names its field ("capacity.softCap: ...")
+            Notifications.Notify(new NotificationMessage { Severity = NotificationSeverity.Error, Summary = Text["ActionRefused"], Detail = reason, Duration = 8000 });
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_subscribed) Feed.Changed -= OnChanged;
+        GC.SuppressFinalize(this);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Console page {Page} failed to reload after a change notice")]
+    private static partial void LogReloadFailed(ILogger logger, string page, Exception ex);
+}

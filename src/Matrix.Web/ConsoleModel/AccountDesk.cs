@@ -1,0 +1,86 @@
+using System.Security.Claims;
+using Matrix.Domain.Accounts;
+using Matrix.Grains;
+using Matrix.Grains.Accounts;
+using Matrix.Grains.Personas;
+using Matrix.Runtime;
+using Matrix.Web.Access;
+
+namespace Matrix.Web.ConsoleModel;
+
+/// <summary>An account as the console lists it, with its persona's nickname.</summary>
+public sealed record AccountRow(AccountEntry Entry, string PersonaName)
+{
+    public string Id => Entry.Id;
+    public AccountProfile Profile => Entry.Profile;
+    public int Friends => Entry.Ledger.Friends;
+}
+
+/// <summary>
+/// Personas and accounts for the console and the API alike: every change checks who asks (the same rules as the
+/// endpoints' scopes) and leaves a line in the audit log.
+/// </summary>
+public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory, AccessService access, AuditLog audit, RehomeService rehome)
+{
+    public async Task<IReadOnlyList<AccountRow>> RowsAsync(ClaimsPrincipal user)
+    {
+        var personas = (await directory.PersonasAsync()).ToDictionary(p => p.Id, p => p.Details.Nickname);
+        return [.. (await access.VisibleAccountsAsync(user)).OrderBy(a => a.Profile.WeChatId, StringComparer.Ordinal)
+            .Select(a => new AccountRow(a, personas.GetValueOrDefault(a.Profile.PersonaId, a.Profile.PersonaId)))];
+    }
+
+    public Task<IReadOnlyList<PersonaEntry>> PersonasAsync(ClaimsPrincipal user) => access.VisiblePersonasAsync(user);
+
+    public async Task<string> CreatePersonaAsync(ClaimsPrincipal user, PersonaDetails details)
+    {
+        var id = NewId("p");
+        await grains.Get<IPersonaGrain>(id).Create(details with { Team = AccessService.TeamForNew(user, details.Team) });
+        return id;
+    }
+
+    public async Task UpdatePersonaAsync(ClaimsPrincipal user, string id, PersonaDetails details)
+    {
+        await access.PersonaAsync(user, id, manage: true);
+        await grains.Get<IPersonaGrain>(id).Update(details);
+    }
+
+    public async Task<string> CreateAccountAsync(ClaimsPrincipal user, string personaId, AccountRole role, AccountStatus status, AccountSettings settings)
+    {
+        await access.PersonaFieldAsync(user, personaId, "personaId");
+        var id = NewId("a");
+        await grains.Get<IAccountGrain>(id).Create(settings with { Team = AccessService.TeamForNew(user, settings.Team) }, personaId, role, status, By(user));
+        return id;
+    }
+
+    /// <summary>The design's main verb: one role for one account or many (each checked and recorded on its own).</summary>
+    public async Task ChangeRoleAsync(ClaimsPrincipal user, IReadOnlyCollection<string> accountIds, AccountRole role)
+    {
+        foreach (var id in accountIds) await access.AccountAsync(user, id, manage: true); // all or nothing: check every one first
+        foreach (var id in accountIds)
+        {
+            await grains.Get<IAccountGrain>(id).ChangeRole(role, By(user));
+            await audit.WriteAsync(By(user), "account.role", id, role.ToString());
+        }
+    }
+
+    public async Task ChangeStatusAsync(ClaimsPrincipal user, string accountId, AccountStatus status)
+    {
+        await access.AccountAsync(user, accountId, manage: true);
+        await grains.Get<IAccountGrain>(accountId).ChangeStatus(status, By(user));
+        await audit.WriteAsync(By(user), "account.status", accountId, status.ToString());
+    }
+
+    public async Task<RehomeResult> RehomeAsync(ClaimsPrincipal user, string accountId, bool operatorLeft)
+    {
+        await access.AccountAsync(user, accountId, manage: true);
+        var plan = await rehome.PlanAsync(accountId, operatorLeft);
+        await audit.WriteAsync(By(user), "customers.moved", accountId, System.Text.Json.JsonSerializer.Serialize(plan));
+        return plan;
+    }
+
+    /// <summary>Short random ids ("a-3f9c2d1e"): readable in URLs and logs, no coordination between nodes.</summary>
+    public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..10]}";
+
+    /// <summary>Who made a change, for histories and the audit log: the operator's user name, or "key:{name}" for an API key.</summary>
+    public static string By(ClaimsPrincipal user) => user.Identity?.Name ?? "unknown";
+}

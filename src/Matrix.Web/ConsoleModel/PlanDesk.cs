@@ -1,0 +1,34 @@
+using System.Security.Claims;
+using Matrix.Domain.FollowUps;
+using Matrix.Grains;
+using Matrix.Grains.FollowUps;
+using Matrix.Web.Access;
+
+namespace Matrix.Web.ConsoleModel;
+
+/// <summary>Follow-up plans for the console: the store's rules, read and written by admins and leads.</summary>
+public sealed class PlanDesk(FollowUpService followUps, AuditLog audit, StoreClock clock)
+{
+    public Task<IReadOnlyList<PlanEntry>> PlansAsync(ClaimsPrincipal user)
+    {
+        AccessService.RequireManager(user);
+        return followUps.PlansAsync();
+    }
+
+    public async Task<string> CreateAsync(ClaimsPrincipal user, FollowUpPlan plan)
+    {
+        AccessService.RequireManager(user);
+        var id = AccountDesk.NewId("plan");
+        await followUps.CreatePlanAsync(id, plan);
+        await audit.WriteAsync(AccountDesk.By(user), "plan.created", id, plan.Name);
+        return id;
+    }
+
+    /// <summary>
+    /// When the first touches of a plan would fall for a customer it starts for right now (a friend added or a
+    /// purchase this minute), in store time and out of quiet hours: what the editor previews before saving.
+    /// </summary>
+    public IReadOnlyList<DateTimeOffset> Preview(FollowUpPlan plan, int count = 3) =>
+        [.. DueTimes.Occurrences(clock.LocalNow, plan.Delay, TriggerTimes.RepeatOf(plan)).Take(count)
+            .Select(local => DueTimes.Place(local, QuietHours.Default, clock.Zone))];
+}
