@@ -34,6 +34,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<CapacityLedger>();
         services.AddSingleton<MatrixDirectory>();
         services.AddSingleton<Reports.MatrixReports>();
+        services.AddSingleton<Reports.CustomerSearch>();
         services.AddSingleton<Demo.DemoMatrix>();
         services.AddSingleton<LiveCodeService>();
         services.AddSingleton<FriendEventService>();

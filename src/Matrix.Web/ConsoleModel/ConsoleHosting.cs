@@ -14,11 +14,14 @@ public static class ConsoleHosting
         services.AddRadzenComponents();
         services.AddCascadingAuthenticationState();
         services.AddScoped<ConsoleUser>();
+        services.AddSingleton<Microsoft.Extensions.Localization.IStringLocalizer<Ui>, UiText>();
         services.AddSingleton<AccountDesk>();
         services.AddSingleton<ChannelDesk>();
         services.AddSingleton<TaskDesk>();
         services.AddSingleton<DashboardDesk>();
         services.AddSingleton<PlanDesk>();
+        services.AddSingleton<CalendarDesk>();
+        services.AddSingleton<CustomerDesk>();
         return services;
     }
 }
