@@ -21,10 +21,10 @@ public sealed class HostTests
         var client = await app.SignedInAsync();
         var chinese = await client.GetStringAsync("/");
         Assert.Contains("lang=\"zh-CN\"", chinese);
-        Assert.Contains("你的微信个人号矩阵", chinese);
+        Assert.Contains("矩阵总览", chinese);
 
         var english = await client.GetStringAsync("/?culture=en");
-        Assert.Contains("Your WeChat account matrix", english);
+        Assert.Contains("The matrix at a glance", english);
     }
 
     [Fact]
