@@ -28,6 +28,10 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
         (await ReadStatesAsync<RecordState<PersonaDetails>>("persona")).Where(p => p.State.Value is not null)
             .Select(p => new PersonaEntry(p.Key, p.State.Value!)).ToList();
 
+    public async Task<IReadOnlyList<FollowUps.PlanEntry>> PlansAsync() =>
+        (await ReadStatesAsync<RecordState<Domain.FollowUps.FollowUpPlan>>("plan")).Where(p => p.State.Value is not null)
+            .Select(p => new FollowUps.PlanEntry(p.Key, p.State.Value!)).ToList();
+
     public async Task<IReadOnlyList<ChannelEntry>> ChannelsAsync() =>
         (await ReadStatesAsync<RecordState<ChannelDefinition>>("channel")).Where(c => c.State.Value is not null)
             .Select(c => new ChannelEntry(c.Key, c.State.Value!)).ToList();

@@ -12,4 +12,15 @@ public sealed class StoreClock(TimeProvider time, TimeZoneInfo zone)
     public DateTime LocalNow => TimeZoneInfo.ConvertTime(Time.GetUtcNow(), Zone).DateTime;
 
     public DateOnly Today => DateOnly.FromDateTime(LocalNow);
+
+    /// <summary>Where the store's today begins and ends, as instants (a day is not always 24 hours where clocks change).</summary>
+    public (DateTimeOffset Start, DateTimeOffset End) TodayUtc
+    {
+        get
+        {
+            var midnight = LocalNow.Date;
+            return (new DateTimeOffset(midnight, Zone.GetUtcOffset(midnight)).ToUniversalTime(),
+                new DateTimeOffset(midnight.AddDays(1), Zone.GetUtcOffset(midnight.AddDays(1))).ToUniversalTime());
+        }
+    }
 }

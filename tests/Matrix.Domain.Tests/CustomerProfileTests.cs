@@ -10,6 +10,15 @@ public sealed class CustomerProfileTests
             new Dictionary<string, string> { ["birthday"] = "1990-12-05", ["child_age"] = "7" }).Validate("wx_me"));
 
     [Fact]
+    public void Changed_attributes_are_the_added_removed_and_changed_keys()
+    {
+        var before = new CustomerProfile(Attributes: new Dictionary<string, string> { ["birthday"] = "1990-12-05", ["child_age"] = "7", ["city"] = "杭州" });
+        var after = new CustomerProfile(Attributes: new Dictionary<string, string> { ["birthday"] = "1990-12-06", ["city"] = "杭州", ["lens"] = "-3.25" });
+        Assert.Equal(["birthday", "child_age", "lens"], before.ChangedAttributes(after));
+        Assert.Empty(after.ChangedAttributes(after));
+    }
+
+    [Fact]
     public void Each_broken_field_is_named()
     {
         var profile = new CustomerProfile(new string('名', 65), null, "call me", "wx_me",

@@ -139,7 +139,7 @@ public sealed class FollowUpTriggerTests
         Assert.Equal([("wx-a", At(11, 24, 15)), ("wx-b", At(11, 24, 15, 10)), ("wx-c", At(11, 25, 9))], tasks.Select(t => (t.Customer, t.Due)).Order());
 
         // Wednesday's queue starts with the carried task, ahead of the day's own follow-ups.
-        var queue = await node.Service<TaskStore>().DueAsync("a-1", At(11, 26, 0));
+        var queue = await node.Service<TaskStore>().DueAsync(["a-1"], At(11, 26, 0));
         Assert.Equal(["wx-a", "wx-b", "wx-c"], queue.Select(t => t.CustomerId));
     }
 

@@ -1,9 +1,6 @@
 using System.Net.Http.Json;
 using Matrix.Domain.Access;
 using Matrix.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Matrix.Web.Tests;
@@ -12,38 +9,24 @@ namespace Matrix.Web.Tests;
 public sealed class BrowserTests : IAsyncLifetime
 {
     private MatrixApp _app = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private string _url = "";
+    private ConsoleBrowser _browser = null!;
 
     public async Task InitializeAsync()
     {
         _app = MatrixApp.OnDatabase(await TestPostgres.CreateDatabaseAsync("web"));
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1");
-        _playwright = await Playwright.CreateAsync();
-        // Debian's chromium; the flags keep it from reaching for the network at start (closed here).
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _browser = await ConsoleBrowser.LaunchAsync(_app.StartKestrel());
     }
 
     public async Task DisposeAsync()
     {
         await _browser.DisposeAsync();
-        _playwright.Dispose();
         await _app.DisposeAsync();
     }
 
     private async Task<IPage> SignInAsync(string userName)
     {
         var page = await _browser.NewPageAsync();
-        page.Dialog += (_, dialog) => throw new InvalidOperationException($"a script ran: {dialog.Message}");
-        await page.GotoAsync($"{_url}/accounts");
+        await page.GotoAsync($"{_browser.Url}/accounts");
         Assert.Contains("/sign-in", page.Url); // not signed in: sent to sign in first
         await page.FillAsync("input[name=userName]", userName);
         await page.FillAsync("input[name=password]", MatrixApp.Password);
@@ -64,8 +47,8 @@ public sealed class BrowserTests : IAsyncLifetime
         Assert.Contains("账号", await page.TitleAsync()); // Chinese by default
 
         // A wrong password keeps them out, with the reason shown.
-        var stranger = await _browser.NewPageAsync();
-        await stranger.GotoAsync($"{_url}/sign-in");
+        var stranger = await _browser.Browser.NewPageAsync(); // a browser of its own, with no session
+        await stranger.GotoAsync($"{_browser.Url}/sign-in");
         await stranger.FillAsync("input[name=userName]", "op-north");
         await stranger.FillAsync("input[name=password]", "not the password");
         await stranger.ClickAsync("button[type=submit]");

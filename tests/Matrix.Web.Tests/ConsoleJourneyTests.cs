@@ -1,7 +1,4 @@
 using Matrix.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Matrix.Web.Tests;
@@ -23,9 +20,7 @@ public sealed class ConsoleJourneyTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("journey"), time: _clock);
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _browser = await ConsoleBrowser.LaunchAsync(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _browser = await ConsoleBrowser.LaunchAsync(_app.StartKestrel());
         await _app.SignedInAsync(); // creates the admin "root"
     }
 
@@ -109,6 +104,12 @@ public sealed class ConsoleJourneyTests : IAsyncLifetime
         await followUp.Locator("[data-testid=done]").ClickAsync();
         await followUp.WaitForAsync(new() { State = WaitForSelectorState.Detached });
         await dashboard.WaitForFunctionAsync("() => document.querySelector('[data-testid=tasks-done] b').textContent === '1'");
+
+        // Signing out from the console's top bar ends the session: the console sends to sign-in again.
+        await page.ClickAsync("form.signout button[type=submit]");
+        await page.WaitForURLAsync("**/sign-in");
+        await page.GotoAsync($"{_browser.Url}/today");
+        Assert.Contains("/sign-in", page.Url);
     }
 
     private static async Task<string[]> FriendsAsync(IPage dashboard) =>

@@ -1,7 +1,5 @@
 using Matrix.Grains.Demo;
 using Matrix.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -23,9 +21,7 @@ public sealed class ConsolePagesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("pages"), time: _clock);
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _address = _app.StartKestrel();
         await _app.SignedInAsync();
         await _app.Services.GetRequiredService<DemoMatrix>().LoadAsync(customers: 300);
         Directory.CreateDirectory(Shots);

@@ -27,6 +27,15 @@ public sealed class MatrixApp(string connectionString, string nodeId = "web-node
         return app;
     }
 
+    /// <summary>Serves the app on a real Kestrel port on loopback (for a real browser) and returns its address.</summary>
+    public string StartKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        return Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+    }
+
     public const string Password = "correct horse battery staple";
 
     /// <summary>A client signed in (by the sign-in API, with a cookie) as an operator made for the test if missing.</summary>

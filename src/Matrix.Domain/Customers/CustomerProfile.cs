@@ -32,6 +32,10 @@ public sealed partial record CustomerProfile(string? DisplayName = null, string?
         return errors;
     }
 
+    /// <summary>The attributes whose value differs between the two profiles (added, removed or changed), in key order.</summary>
+    public IEnumerable<string> ChangedAttributes(CustomerProfile other) =>
+        Fields.Keys.Union(other.Fields.Keys).Where(k => Fields.GetValueOrDefault(k) != other.Fields.GetValueOrDefault(k)).Order(StringComparer.Ordinal);
+
     /// <summary>The attribute as a date, when it is written as one (yyyy-MM-dd).</summary>
     public DateOnly? DateOf(string attribute) =>
         Fields.TryGetValue(attribute, out var v) && DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;

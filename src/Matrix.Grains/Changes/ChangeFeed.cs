@@ -37,14 +37,9 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
 
     public void Announce(ChangeTopics topics)
     {
-        if ((Interlocked.Or(ref _topics, (int)topics) & (int)topics) == (int)topics) return; // already pending
-        try
-        {
-            _pending.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
+        // Only the write that finds nothing pending wakes the loop: the loop takes every flag at once, so the
+        // semaphore never holds more than one wake-up and later writers before the send cost one Interlocked.Or.
+        if (topics != ChangeTopics.None && Interlocked.Or(ref _topics, (int)topics) == 0) _pending.Release();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(PublishAsync(stoppingToken), ListenAsync(stoppingToken));
@@ -67,8 +62,8 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
                 }
                 catch (NpgsqlException ex)
                 {
-                    Interlocked.Or(ref _topics, topics); // try again with the next change
                     LogPublishFailed(logger, ex);
+                    Announce((ChangeTopics)topics); // try again after the next pause
                 }
             }
         }
@@ -119,7 +114,7 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce console changes; will retry with the next change")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce console changes; will retry")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Console change listener lost its connection; reconnecting")]

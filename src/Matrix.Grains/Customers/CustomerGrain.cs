@@ -120,7 +120,6 @@ public sealed partial class CustomerGrain(IPersistentState<CustomerState> state,
         if (a.Remark != b.Remark) yield return "remark";
         if (a.Phone != b.Phone) yield return "phone";
         if (a.ReferrerId != b.ReferrerId) yield return "referrerId";
-        foreach (var key in a.Fields.Keys.Union(b.Fields.Keys).Order(StringComparer.Ordinal))
-            if (a.Fields.GetValueOrDefault(key) != b.Fields.GetValueOrDefault(key)) yield return "attributes." + key;
+        foreach (var key in a.ChangedAttributes(b)) yield return "attributes." + key;
     }
 }

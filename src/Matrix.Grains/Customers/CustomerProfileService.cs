@@ -21,8 +21,7 @@ public sealed class CustomerProfileService(IGrainFactory grains, CapacityLedger 
         await Conflicts.RetryAsync(async () => old = await grains.Get<ICustomerGrain>(customerId).UpdateProfile(profile, by, clock.UtcNow));
         if (profile.ReferrerId is { } r && old.ReferrerId is null)
             await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(r).RecordReferral(customerId));
-        var changed = old.Fields.Keys.Union(profile.Fields.Keys)
-            .Where(k => old.Fields.GetValueOrDefault(k) != profile.Fields.GetValueOrDefault(k)).ToHashSet(StringComparer.Ordinal);
+        var changed = old.ChangedAttributes(profile).ToHashSet(StringComparer.Ordinal);
         if (changed.Count > 0) await followUps.AttributesChangedAsync(customerId, changed);
         return true;
     }

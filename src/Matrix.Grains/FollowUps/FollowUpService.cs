@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Matrix.Domain.Customers;
 using Matrix.Domain.FollowUps;
 using Matrix.Grains.Capacity;
@@ -16,18 +15,9 @@ public sealed record PlanEntry(string Id, FollowUpPlan Plan);
 /// state triggers (no reply, a weekly slot, a date attribute) start from the customer's state whenever it changes,
 /// and for every customer when such a plan is created, edited or enabled.
 /// </summary>
-public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, CustomerReader customers, IOptions<CustomerSettings> settings, StoreClock clock)
+public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, MatrixDirectory directory, CustomerReader customers, IOptions<CustomerSettings> settings,
+    StoreClock clock)
 {
-    public async Task<IReadOnlyList<PlanEntry>> PlansAsync()
-    {
-        await using var cmd = db.CreateCommand("select grain_key, state::text from grain_state where grain_type = 'plan' order by grain_key");
-        await using var r = await cmd.ExecuteReaderAsync();
-        var plans = new List<PlanEntry>();
-        while (await r.ReadAsync())
-            if (JsonSerializer.Deserialize<RecordState<FollowUpPlan>>(r.GetString(1), GrainStateJson.Options)?.Value is { } plan) plans.Add(new(r.GetString(0), plan));
-        return plans;
-    }
-
     /// <summary>A new friend: friend-added plans start at the add; state plans start unless already running.</summary>
     public Task FriendAddedAsync(string customerId, DateTimeOffset at) => StartAsync(customerId, (plan, c) =>
         plan.Trigger.Kind == TriggerKind.FriendAdded ? (at, true) : StateStart(plan, c, restart: false));
@@ -83,7 +73,7 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, C
     private async Task StartAsync(string customerId, Func<FollowUpPlan, CustomerRecord, (DateTimeOffset? Anchor, bool Restart)?> startOf)
     {
         // Plans first: most events trigger none, and then the customer need not be read at all.
-        var enabled = (await PlansAsync()).Where(p => p.Plan.Enabled).ToList();
+        var enabled = (await directory.PlansAsync()).Where(p => p.Plan.Enabled).ToList();
         if (enabled.Count > 0) await StartAsync(customerId, enabled, startOf);
     }
 

@@ -122,9 +122,10 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
     public Task<List<WorkTask>> ForCustomerAsync(string customerId) =>
         QueryAsync($"select {Columns} from tasks where customer_id = $1 order by due_at, id", customerId);
 
-    /// <summary>Open tasks of the account due before <paramref name="until"/> (the end of the store's today), oldest first.</summary>
-    public Task<List<WorkTask>> DueAsync(string accountId, DateTimeOffset until) =>
-        QueryAsync($"select {Columns} from tasks where account_id = $1 and status = 'open' and due_at < $2 order by due_at, planned_at nulls first, id", accountId, until.ToUniversalTime());
+    /// <summary>Open tasks of the accounts due before <paramref name="until"/> (the end of the store's today), oldest first.</summary>
+    public Task<List<WorkTask>> DueAsync(IReadOnlyCollection<string> accountIds, DateTimeOffset until) =>
+        QueryAsync($"select {Columns} from tasks where account_id = any($1) and status = 'open' and due_at < $2 order by due_at, planned_at nulls first, id",
+            accountIds.ToArray(), until.ToUniversalTime());
 
     /// <summary>Skips an open task with the person's reason; false when it was not open.</summary>
     public async Task<bool> SkipAsync(Guid id, string reason, string by, DateTimeOffset at)

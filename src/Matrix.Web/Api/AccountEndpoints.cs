@@ -21,12 +21,9 @@ internal static class AccountEndpoints
         api.MapGet("/{id}", async (string id, MatrixDirectory directory, StoreClock clock) =>
             await FindAsync(directory, id, clock) is { } view ? Results.Ok(view) : Results.NotFound()).Scoped(ScopeKind.Account);
 
-        api.MapPost("/", async (CreateAccountRequest request, IGrainFactory grains, MatrixDirectory directory, AccessService access, StoreClock clock, ClaimsPrincipal user) =>
+        api.MapPost("/", async (CreateAccountRequest request, AccountDesk desk, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
         {
-            var settings = request.Settings.ToSettings() with { Team = AccessService.TeamForNew(user, request.Settings.Team) };
-            await access.PersonaFieldAsync(user, request.PersonaId, "personaId");
-            var id = AccountDesk.NewId("a");
-            await grains.Get<IAccountGrain>(id).Create(settings, request.PersonaId, request.Role, request.Status ?? AccountStatus.WarmingUp, By(user));
+            var id = await desk.CreateAccountAsync(user, request.PersonaId, request.Role, request.Status ?? AccountStatus.WarmingUp, request.Settings.ToSettings());
             return Results.Created($"/api/accounts/{id}", await FindAsync(directory, id, clock));
         }).ForManagers();
 

@@ -36,21 +36,13 @@ internal static class ChannelEndpoints
             return Results.Created($"/api/channels/{request.Id}", new ChannelView(request.Id!, definition, LiveCodeUrl(request.Id!)));
         }).ForManagers();
 
-        api.MapPut("/{id}", async (string id, ChannelRequest request, IGrainFactory grains, AccessService access, ClaimsPrincipal user) =>
+        api.MapPut("/{id}", async (string id, ChannelRequest request, Matrix.Web.ConsoleModel.ChannelDesk desk, ClaimsPrincipal user) =>
         {
             var definition = request.ToDefinition();
-            await RequirePoolAsync(access, user, definition);
-            await grains.Get<IChannelGrain>(id).Update(definition);
+            await desk.UpdateAsync(user, id, definition);
             return Results.Ok(new ChannelView(id, definition, LiveCodeUrl(id)));
         }).Scoped(ScopeKind.Channel, manage: true);
     }
 
-    private static string LiveCodeUrl(string id) => $"/c/{Uri.EscapeDataString(id)}";
-
-    /// <summary>A persona's channel is its team's to make; a role-wide channel spans teams, so only admins make one.</summary>
-    private static async Task RequirePoolAsync(AccessService access, ClaimsPrincipal user, Matrix.Domain.Channels.ChannelDefinition definition)
-    {
-        if (definition.PersonaId is { Length: > 0 } personaId) await access.PersonaFieldAsync(user, personaId, "personaId");
-        else if (!AccessService.ViewerOf(user).IsAdmin) throw new AccessDeniedException("a channel on a role's accounts spans teams: only an admin makes one");
-    }
+    private static string LiveCodeUrl(string id) => Matrix.Web.ConsoleModel.ChannelRow.LiveCodeUrlOf(id);
 }

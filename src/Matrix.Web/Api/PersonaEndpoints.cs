@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Matrix.Grains.Personas;
 using Matrix.Runtime;
 using Matrix.Web.Access;
+using Matrix.Web.ConsoleModel;
 
 namespace Matrix.Web.Api;
 
@@ -17,22 +18,14 @@ internal static class PersonaEndpoints
         api.MapGet("/{id}", async (string id, IGrainFactory grains) =>
             await grains.Get<IPersonaGrain>(id).Get() is { } d ? Results.Ok(PersonaView.From(id, d)) : Results.NotFound()).Scoped(ScopeKind.Persona);
 
-        api.MapPost("/", async (PersonaRequest request, IGrainFactory grains, ClaimsPrincipal user) =>
+        api.MapPost("/", async (PersonaRequest request, AccountDesk desk, ClaimsPrincipal user) =>
         {
-            var id = Matrix.Web.ConsoleModel.AccountDesk.NewId("p");
-            var details = request.ToDetails() with { Team = AccessService.TeamForNew(user, request.Team) };
-            await grains.Get<IPersonaGrain>(id).Create(details);
+            var (id, details) = await desk.CreatePersonaAsync(user, request.ToDetails());
             return Results.Created($"/api/personas/{id}", PersonaView.From(id, details));
         }).ForManagers();
 
-        api.MapPut("/{id}", async (string id, PersonaRequest request, IGrainFactory grains, ClaimsPrincipal user) =>
-        {
-            // Leaving the team out keeps it; naming one moves the persona (a lead only into their own team).
-            var team = request.Team is null ? (await grains.Get<IPersonaGrain>(id).Get())?.Team : AccessService.TeamForNew(user, request.Team);
-            var details = request.ToDetails() with { Team = team };
-            await grains.Get<IPersonaGrain>(id).Update(details);
-            return Results.Ok(PersonaView.From(id, details));
-        }).Scoped(ScopeKind.Persona, manage: true);
+        api.MapPut("/{id}", async (string id, PersonaRequest request, AccountDesk desk, ClaimsPrincipal user) =>
+            Results.Ok(PersonaView.From(id, await desk.UpdatePersonaAsync(user, id, request.ToDetails())))).Scoped(ScopeKind.Persona, manage: true);
     }
 }
 

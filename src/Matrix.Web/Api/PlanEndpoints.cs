@@ -3,6 +3,7 @@ using Matrix.Grains.FollowUps;
 using System.Security.Claims;
 using Matrix.Runtime;
 using Matrix.Web.Access;
+using Matrix.Web.ConsoleModel;
 
 namespace Matrix.Web.Api;
 
@@ -19,27 +20,22 @@ internal static class PlanEndpoints
         // Plans are the store's follow-up rules: admins and leads read and write them.
         var api = app.MapGroup("/api/plans").WithTags("Follow-up plans").ForManagers();
 
-        api.MapGet("/", async (FollowUpService followUps) => await followUps.PlansAsync());
+        api.MapGet("/", (PlanDesk plans, ClaimsPrincipal user) => plans.PlansAsync(user));
 
         api.MapGet("/{id}", async (string id, IGrainFactory grains) =>
             await grains.Get<IPlanGrain>(id).Get() is { } plan ? Results.Ok(new PlanEntry(id, plan)) : Results.NotFound());
 
-        // A state-driven plan (no reply, weekly, before a date) starts at once for every customer it applies to.
-        api.MapPost("/", async (PlanRequest request, FollowUpService followUps, AuditLog audit, ClaimsPrincipal user) =>
+        api.MapPost("/", async (PlanRequest request, PlanDesk plans, ClaimsPrincipal user) =>
         {
-            var id = Matrix.Web.ConsoleModel.AccountDesk.NewId("plan");
             var plan = request.ToPlan();
-            await followUps.CreatePlanAsync(id, plan);
-            await audit.WriteAsync(AccountEndpoints.By(user), "plan.created", id, plan.Name);
+            var id = await plans.CreateAsync(user, plan);
             return Results.Created($"/api/plans/{id}", new PlanEntry(id, plan));
         });
 
-        // Customers running the plan get their pending touch placed again from the edit, or stopped when it is disabled.
-        api.MapPut("/{id}", async (string id, PlanRequest request, FollowUpService followUps, AuditLog audit, ClaimsPrincipal user) =>
+        api.MapPut("/{id}", async (string id, PlanRequest request, PlanDesk plans, ClaimsPrincipal user) =>
         {
             var plan = request.ToPlan();
-            await followUps.UpdatePlanAsync(id, plan);
-            await audit.WriteAsync(AccountEndpoints.By(user), "plan.updated", id, $"{plan.Name}{(plan.Enabled ? "" : " (disabled)")}");
+            await plans.UpdateAsync(user, id, plan);
             return Results.Ok(new PlanEntry(id, plan));
         });
     }

@@ -9,19 +9,13 @@ public sealed record SkipRequest(string Reason);
 
 internal static class TaskEndpoints
 {
-    private static DateTimeOffset EndOfToday(StoreClock clock)
-    {
-        var midnight = clock.LocalNow.Date.AddDays(1);
-        return new DateTimeOffset(midnight, clock.Zone.GetUtcOffset(midnight));
-    }
-
     public static void MapTaskApi(this IEndpointRouteBuilder app)
     {
         // ?due=today: what the person holding the phone should do today (store time); without it, every open task.
         app.MapGet("/api/accounts/{id}/tasks", async (string id, string? due, TaskStore tasks, StoreClock clock) => due switch
         {
             null => Results.Ok(await tasks.OpenForAccountAsync(id)),
-            "today" => Results.Ok(await tasks.DueAsync(id, EndOfToday(clock))),
+            "today" => Results.Ok(await tasks.DueAsync([id], clock.TodayUtc.End)),
             _ => throw new Matrix.Domain.DomainValidationException("due", "only 'today' is supported"),
         }).WithTags("Tasks").Scoped(ScopeKind.Account);
 

@@ -31,24 +31,29 @@ public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory,
 
     public Task<IReadOnlyList<PersonaEntry>> PersonasAsync(ClaimsPrincipal user) => access.VisiblePersonasAsync(user);
 
-    public async Task<string> CreatePersonaAsync(ClaimsPrincipal user, PersonaDetails details)
+    public async Task<PersonaEntry> CreatePersonaAsync(ClaimsPrincipal user, PersonaDetails details)
     {
-        var id = NewId("p");
-        await grains.Get<IPersonaGrain>(id).Create(details with { Team = AccessService.TeamForNew(user, details.Team) });
-        return id;
+        var entry = new PersonaEntry(NewId("p"), details with { Team = AccessService.TeamForNew(user, details.Team) });
+        await grains.Get<IPersonaGrain>(entry.Id).Create(entry.Details);
+        return entry;
     }
 
-    public async Task UpdatePersonaAsync(ClaimsPrincipal user, string id, PersonaDetails details)
+    /// <summary>Leaving the team out keeps it; naming one moves the persona (a lead only into their own team).</summary>
+    public async Task<PersonaDetails> UpdatePersonaAsync(ClaimsPrincipal user, string id, PersonaDetails details)
     {
         await access.PersonaAsync(user, id, manage: true);
-        await grains.Get<IPersonaGrain>(id).Update(details);
+        var team = details.Team is null ? (await grains.Get<IPersonaGrain>(id).Get())?.Team : AccessService.TeamForNew(user, details.Team);
+        var saved = details with { Team = team };
+        await grains.Get<IPersonaGrain>(id).Update(saved);
+        return saved;
     }
 
     public async Task<string> CreateAccountAsync(ClaimsPrincipal user, string personaId, AccountRole role, AccountStatus status, AccountSettings settings)
     {
+        var team = AccessService.TeamForNew(user, settings.Team);
         await access.PersonaFieldAsync(user, personaId, "personaId");
         var id = NewId("a");
-        await grains.Get<IAccountGrain>(id).Create(settings with { Team = AccessService.TeamForNew(user, settings.Team) }, personaId, role, status, By(user));
+        await grains.Get<IAccountGrain>(id).Create(settings with { Team = team }, personaId, role, status, By(user));
         return id;
     }
 

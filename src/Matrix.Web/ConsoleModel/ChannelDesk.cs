@@ -11,7 +11,10 @@ namespace Matrix.Web.ConsoleModel;
 /// <summary>A live code as the console shows it: its pool, whether it is full right now, and its scans.</summary>
 public sealed record ChannelRow(string Id, ChannelDefinition Definition, string PoolName, bool Full, long Scans, long FullScans)
 {
-    public string LiveCodeUrl => $"/c/{Uri.EscapeDataString(Id)}";
+    public string LiveCodeUrl => LiveCodeUrlOf(Id);
+
+    /// <summary>The public page a printed QR code opens.</summary>
+    public static string LiveCodeUrlOf(string channelId) => $"/c/{Uri.EscapeDataString(channelId)}";
 }
 
 /// <summary>Channels (live codes) for the console: listed as the viewer may see them, made by admins and leads.</summary>
@@ -22,19 +25,41 @@ public sealed class ChannelDesk(IGrainFactory grains, MatrixDirectory directory,
         var personas = (await directory.PersonasAsync()).ToDictionary(p => p.Id, p => p.Details.Nickname);
         var rows = new List<ChannelRow>();
         foreach (var c in await directory.ChannelsAsync())
-        {
-            if (!await access.SeesAsync(() => access.ChannelAsync(user, c.Id))) continue;
-            var (scans, fullScans, _) = await ledger.ChannelStatsAsync(c.Id);
-            var pool = c.Definition.PersonaId is { } p ? personas.GetValueOrDefault(p, p) : c.Definition.Role?.ToString() ?? "";
-            rows.Add(new ChannelRow(c.Id, c.Definition, pool, await liveCodes.HasRoomAsync(c.Id) == false, scans, fullScans));
-        }
+            if (await access.SeesAsync(() => access.ChannelAsync(user, c.Id))) rows.Add(await RowAsync(c, personas));
         return rows;
+    }
+
+    /// <summary>One channel the viewer sees, or null.</summary>
+    public async Task<ChannelRow?> FindAsync(ClaimsPrincipal user, string id)
+    {
+        if (!await access.SeesAsync(() => access.ChannelAsync(user, id))) return null;
+        if (await grains.Get<IChannelGrain>(id).Get() is not { } definition) return null;
+        return await RowAsync(new ChannelEntry(id, definition), (await directory.PersonasAsync()).ToDictionary(p => p.Id, p => p.Details.Nickname));
     }
 
     public async Task CreateAsync(ClaimsPrincipal user, string id, ChannelDefinition definition)
     {
+        await RequirePoolAsync(user, definition);
+        await grains.Get<IChannelGrain>(id).Create(definition);
+    }
+
+    public async Task UpdateAsync(ClaimsPrincipal user, string id, ChannelDefinition definition)
+    {
+        await RequirePoolAsync(user, definition);
+        await grains.Get<IChannelGrain>(id).Update(definition);
+    }
+
+    private async Task<ChannelRow> RowAsync(ChannelEntry c, IReadOnlyDictionary<string, string> personaNames)
+    {
+        var (scans, fullScans, _) = await ledger.ChannelStatsAsync(c.Id);
+        var pool = c.Definition.PersonaId is { } p ? personaNames.GetValueOrDefault(p, p) : c.Definition.Role?.ToString() ?? "";
+        return new ChannelRow(c.Id, c.Definition, pool, await liveCodes.HasRoomAsync(c.Id) == false, scans, fullScans);
+    }
+
+    /// <summary>A persona's channel is its team's to make; a role-wide channel spans teams, so only admins make one.</summary>
+    private async Task RequirePoolAsync(ClaimsPrincipal user, ChannelDefinition definition)
+    {
         if (definition.PersonaId is { Length: > 0 } personaId) await access.PersonaFieldAsync(user, personaId, "personaId");
         else if (!AccessService.ViewerOf(user).IsAdmin) throw new AccessDeniedException("a channel on a role's accounts spans teams: only an admin makes one");
-        await grains.Get<IChannelGrain>(id).Create(definition);
     }
 }

@@ -7,14 +7,15 @@ using Matrix.Web.Access;
 namespace Matrix.Web.ConsoleModel;
 
 /// <summary>Follow-up plans for the console: the store's rules, read and written by admins and leads.</summary>
-public sealed class PlanDesk(FollowUpService followUps, AuditLog audit, StoreClock clock)
+public sealed class PlanDesk(FollowUpService followUps, MatrixDirectory directory, AuditLog audit, StoreClock clock)
 {
     public Task<IReadOnlyList<PlanEntry>> PlansAsync(ClaimsPrincipal user)
     {
         AccessService.RequireManager(user);
-        return followUps.PlansAsync();
+        return directory.PlansAsync();
     }
 
+    /// <summary>A state-driven plan (no reply, weekly, before a date) starts at once for every customer it applies to.</summary>
     public async Task<string> CreateAsync(ClaimsPrincipal user, FollowUpPlan plan)
     {
         AccessService.RequireManager(user);
@@ -22,6 +23,14 @@ public sealed class PlanDesk(FollowUpService followUps, AuditLog audit, StoreClo
         await followUps.CreatePlanAsync(id, plan);
         await audit.WriteAsync(AccountDesk.By(user), "plan.created", id, plan.Name);
         return id;
+    }
+
+    /// <summary>Customers running the plan get their pending touch placed again from the edit, or stopped when it is disabled.</summary>
+    public async Task UpdateAsync(ClaimsPrincipal user, string id, FollowUpPlan plan)
+    {
+        AccessService.RequireManager(user);
+        await followUps.UpdatePlanAsync(id, plan);
+        await audit.WriteAsync(AccountDesk.By(user), "plan.updated", id, $"{plan.Name}{(plan.Enabled ? "" : " (disabled)")}");
     }
 
     /// <summary>

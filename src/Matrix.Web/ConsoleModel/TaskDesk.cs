@@ -17,11 +17,9 @@ public sealed class TaskDesk(AccountDesk accounts, TaskStore tasks, TaskService 
 {
     public async Task<IReadOnlyList<AccountQueue>> TodayAsync(ClaimsPrincipal user)
     {
-        var endOfToday = clock.LocalNow.Date.AddDays(1);
-        var until = new DateTimeOffset(endOfToday, clock.Zone.GetUtcOffset(endOfToday));
-        var queues = new List<AccountQueue>();
-        foreach (var row in await accounts.RowsAsync(user)) queues.Add(new(row, await tasks.DueAsync(row.Id, until)));
-        return queues;
+        var rows = await accounts.RowsAsync(user);
+        var due = (await tasks.DueAsync([.. rows.Select(r => r.Id)], clock.TodayUtc.End)).ToLookup(t => t.AccountId);
+        return [.. rows.Select(r => new AccountQueue(r, [.. due[r.Id]]))];
     }
 
     public async Task<TaskDoneOutcome> DoneAsync(ClaimsPrincipal user, Guid taskId)

@@ -23,6 +23,8 @@ public abstract partial class LivePage : ComponentBase, IDisposable
     [Inject] private ILogger<LivePage> Logger { get; set; } = null!;
 
     private bool _subscribed;
+    private int _reloads; // notices not yet served: one reload runs at a time, and one more after it if any came in
+
 
     /// <summary>The signed-in person (read from the circuit's authentication state).</summary>
     protected ClaimsPrincipal User { get; private set; } = new();
@@ -43,20 +45,26 @@ public abstract partial class LivePage : ComponentBase, IDisposable
         }
     }
 
+    // A busy matrix sends a notice every 250 ms; a page whose reload takes longer catches up once instead of queueing.
     private void OnChanged(ChangeTopics topics)
     {
-        if ((topics & Topics) == 0) return;
+        if ((topics & Topics) == 0 || Interlocked.Increment(ref _reloads) > 1) return;
         _ = InvokeAsync(async () =>
         {
-            try
+            do
             {
-                await LoadAsync();
-                StateHasChanged();
+                Interlocked.Exchange(ref _reloads, 1);
+                try
+                {
+                    await LoadAsync();
+                    StateHasChanged();
+                }
+                catch (Exception ex)
+                {
+                    LogReloadFailed(Logger, GetType().Name, ex);
+                }
             }
-            catch (Exception ex)
-            {
-                LogReloadFailed(Logger, GetType().Name, ex);
-            }
+            while (Interlocked.Decrement(ref _reloads) > 0);
         });
     }
 
