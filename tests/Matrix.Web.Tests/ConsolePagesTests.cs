@@ -8,7 +8,7 @@ namespace Matrix.Web.Tests;
 /// <summary>Every console page on the demo matrix, in Chinese and in English, and Today on a phone; screenshots of each.</summary>
 public sealed class ConsolePagesTests : IAsyncLifetime
 {
-    private static readonly string[] Pages = ["", "accounts", "channels", "customers", "plans", "calendar", "today"];
+    private static readonly string[] Pages = ["", "accounts", "channels", "customers", "plans", "calendar", "today", "team"];
 
     /// <summary>Where the screenshots go (the best are copied by hand into docs/screenshots).</summary>
     private static readonly string Shots = Environment.GetEnvironmentVariable("MATRIX_SCREENSHOTS")
@@ -50,7 +50,7 @@ public sealed class ConsolePagesTests : IAsyncLifetime
             Assert.DoesNotContain("Status.", text);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, $"{(path == "" ? "dashboard" : path)}.{culture}.png"), FullPage = true });
         }
-        Assert.Equal(7, (await page.Locator("header nav a").AllInnerTextsAsync()).Count);
+        Assert.Equal(Pages.Length, (await page.Locator("header nav a").AllInnerTextsAsync()).Count);
         Assert.DoesNotContain(_app.Logs, l => l.Contains("Missing console text"));
         // The demo is alive: accounts listed with their fill, and a chart of arrivals.
         await browser.OpenAsync("", page);

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Matrix.Domain.Access;
 using Matrix.Web.Access;
+using Matrix.Web.ConsoleModel;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
@@ -41,20 +42,17 @@ internal static class AccessEndpoints
 
         var me = app.MapGroup("/api/me").WithTags("Access");
         me.MapGet("/", (ClaimsPrincipal user) => AccessService.ViewerOf(user));
-        me.MapPost("/password", async (PasswordChange change, ClaimsPrincipal user, OperatorStore operators, AuditLog audit) =>
+        me.MapPost("/password", async (PasswordChange change, OperatorDesk desk, ClaimsPrincipal user) =>
         {
-            if (AccessService.ViewerOf(user).Role is null) throw new AccessDeniedException("an API key has no password");
-            await operators.ChangePasswordAsync(user.Identity!.Name!, change.CurrentPassword, change.NewPassword);
-            await audit.WriteAsync(user.Identity.Name!, "operator.password", user.Identity.Name!);
+            await desk.ChangePasswordAsync(user, change.CurrentPassword, change.NewPassword);
             return Results.NoContent();
         });
 
         var admin = app.MapGroup("/api").WithTags("Access").RequireAuthorization("admin");
-        admin.MapGet("/operators", async (OperatorStore operators) => await operators.ListAsync());
-        admin.MapPost("/operators", async (NewOperator request, OperatorStore operators, AuditLog audit, ClaimsPrincipal user) =>
+        admin.MapGet("/operators", (OperatorDesk desk, ClaimsPrincipal user) => desk.ListAsync(user));
+        admin.MapPost("/operators", async (NewOperator request, OperatorDesk desk, ClaimsPrincipal user) =>
         {
-            await operators.CreateAsync(request, user.Identity!.Name!);
-            await audit.WriteAsync(user.Identity.Name!, "operator.created", request.UserName, $"{request.Role} {request.Team}".Trim());
+            await desk.CreateAsync(user, request);
             return Results.Created($"/api/operators/{request.UserName}", new { request.UserName, request.Role, request.Team });
         });
         admin.MapGet("/api-keys", async (ApiKeyStore keys) => await keys.ListAsync());

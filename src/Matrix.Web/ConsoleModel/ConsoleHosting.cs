@@ -22,6 +22,7 @@ public static class ConsoleHosting
         services.AddSingleton<PlanDesk>();
         services.AddSingleton<CalendarDesk>();
         services.AddSingleton<CustomerDesk>();
+        services.AddSingleton<OperatorDesk>();
         return services;
     }
 }
