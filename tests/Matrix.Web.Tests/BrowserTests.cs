@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Matrix.Domain.Access;
 using Matrix.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Matrix.Web.Tests;
@@ -32,6 +33,7 @@ public sealed class BrowserTests : IAsyncLifetime
         await page.FillAsync("input[name=password]", MatrixApp.Password);
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync("**/accounts");
+        await page.WaitForSelectorAsync("main[data-live=true]"); // the circuit is up and the page loaded
         return page;
     }
 
@@ -73,5 +75,34 @@ public sealed class BrowserTests : IAsyncLifetime
         var page = await SignInAsync("op-x");
         Assert.Equal(hostile, await page.Locator("td.persona").InnerTextAsync());
         Assert.Equal(0, await page.Locator("img[src=x]").CountAsync());
+    }
+
+    [Fact]
+    public async Task An_admin_adds_an_operator_in_the_console_who_then_changes_their_password()
+    {
+        await _app.SignedInAsync(); // the admin "root"
+        var admin = await _browser.OpenAsync("team", await SignInAsync("root"));
+        await admin.FillAsync("[data-testid=operator-name]", "op-new");
+        await admin.SelectOptionAsync("[data-testid=operator-role]", "Operator");
+        await admin.FillAsync("[data-testid=operator-team]", "north");
+        await admin.FillAsync("[data-testid=operator-password]", "first password 1");
+        await admin.ClickAsync("[data-testid=operator-save]");
+        await admin.WaitForSelectorAsync("[data-testid=operators] td:has-text('op-new')");
+
+        await using var other = await ConsoleBrowser.LaunchAsync(_browser.Url); // a browser of its own, with no session
+        var page = await other.NewPageAsync();
+        await page.GotoAsync($"{other.Url}/sign-in?returnUrl=/team");
+        await page.FillAsync("input[name=userName]", "op-new");
+        await page.FillAsync("input[name=password]", "first password 1");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForSelectorAsync("main[data-live=true]");
+        Assert.Equal(0, await page.Locator("[data-testid=operator-form]").CountAsync()); // operators do not manage people
+        await page.FillAsync("[data-testid=password-current]", "first password 1");
+        await page.FillAsync("[data-testid=password-new]", "my own password 2");
+        await page.ClickAsync("[data-testid=password-save]");
+        await page.WaitForSelectorAsync(".rz-notification-item:has-text('密码已修改')");
+
+        var (outcome, _) = await _app.Services.GetRequiredService<Matrix.Web.Access.OperatorStore>().SignInAsync("op-new", "my own password 2");
+        Assert.Equal(Matrix.Web.Access.SignInOutcome.SignedIn, outcome);
     }
 }

@@ -22,6 +22,9 @@ public abstract partial class LivePage : ComponentBase, IDisposable
     [Inject] protected IStringLocalizer<Ui> Text { get; set; } = null!;
     [Inject] private ILogger<LivePage> Logger { get; set; } = null!;
 
+    /// <summary>The console's layout, told while the first load runs so it can say when the page is ready.</summary>
+    [CascadingParameter] private Layout.MainLayout? Layout { get; set; }
+
     private bool _subscribed;
     private int _reloads; // notices not yet served: one reload runs at a time, and one more after it if any came in
 
@@ -36,8 +39,17 @@ public abstract partial class LivePage : ComponentBase, IDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        User = await Who.PrincipalAsync();
-        await LoadAsync();
+        var layout = RendererInfo.IsInteractive ? Layout : null;
+        layout?.PageLoading();
+        try
+        {
+            User = await Who.PrincipalAsync();
+            await LoadAsync();
+        }
+        finally
+        {
+            layout?.PageLoaded();
+        }
         if (RendererInfo.IsInteractive && !_subscribed)
         {
             Feed.Changed += OnChanged;
