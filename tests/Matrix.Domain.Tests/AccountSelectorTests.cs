@@ -6,6 +6,14 @@ public sealed class AccountSelectorTests
 {
     private static readonly CapacitySettings NoBudget = new() { DailyBudget = null, Reserve = 0 };
 
+    [Theory]
+    [InlineData(2_999, FillLevel.BelowSoft)]
+    [InlineData(3_000, FillLevel.OverSoft)]
+    [InlineData(4_949, FillLevel.OverSoft)]
+    [InlineData(4_950, FillLevel.Full)] // hard cap 5,000 less the reserve of 50: no live code sends anyone here
+    public void An_accounts_fill_level_follows_the_soft_cap_and_the_hard_limit(int friends, FillLevel level) =>
+        Assert.Equal(level, new CapacitySettings().LevelOf(friends));
+
     private static Candidate C(string id, int friends, int reserved = 0, CapacitySettings? cap = null, AccountStatus status = AccountStatus.Active,
         int addedToday = 0, int ageDays = 100, bool onShift = true) =>
         new(id, status, cap ?? NoBudget, friends, reserved, addedToday, ageDays, onShift);

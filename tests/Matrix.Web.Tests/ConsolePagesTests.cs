@@ -67,4 +67,32 @@ public sealed class ConsolePagesTests : IAsyncLifetime
         Assert.True(scrollWidth <= viewport, $"page is {scrollWidth}px wide on a {viewport}px screen");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, "today.phone.png") });
     }
+
+    [Fact]
+    public async Task Accounts_filter_by_fill_plans_turn_off_and_hand_tags_come_off_again()
+    {
+        await using var browser = await ConsoleBrowser.LaunchAsync(_address);
+        var page = await browser.SignInAsync("root", "accounts");
+        await page.SelectOptionAsync("[data-testid=filter-fill]", "BelowSoft");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('tr[data-account]').length === 8");
+        await page.SelectOptionAsync("[data-testid=filter-fill]", "Full");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('tr[data-account]').length === 0");
+
+        await browser.OpenAsync("plans", page);
+        await page.Locator("[data-testid=plan-toggle][data-enabled=true]").First.ClickAsync();
+        await page.WaitForSelectorAsync("[data-testid=plan-toggle][data-enabled=false]");
+        var plans = await _app.Services.GetRequiredService<Matrix.Grains.MatrixDirectory>().PlansAsync();
+        Assert.Single(plans, p => !p.Plan.Enabled);
+
+        var grains = _app.Services.GetRequiredService<Matrix.Runtime.IGrainFactory>();
+        await grains.Get<Matrix.Grains.Customers.ITagCatalogGrain>(Matrix.Grains.Customers.TagCatalogGrain.Key).Define("eyes", ["近视"]);
+        await browser.OpenAsync("customers", page);
+        await page.FillAsync("[data-testid=customer-search]", "wx_demo_000001");
+        await page.Locator("[data-testid=customers] td:has-text('wx_demo_000001')").ClickAsync();
+        await page.FillAsync("[data-testid=customer-profile] input", "近视");
+        await page.ClickAsync("[data-testid=customer-profile] .inline button");
+        await page.ClickAsync("[data-tag='近视'] button.untag");
+        await page.WaitForSelectorAsync("[data-tag='近视']", new() { State = Microsoft.Playwright.WaitForSelectorState.Detached });
+        Assert.Empty((await grains.Get<Matrix.Grains.Customers.ICustomerGrain>("wx_demo_000001").Get()).Tags);
+    }
 }

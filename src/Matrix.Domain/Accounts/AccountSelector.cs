@@ -68,5 +68,5 @@ public static class AccountSelector
     public static bool IsEligible(Candidate c) =>
         c.Status.AcceptsFriends() && c.OnShift && (c.BudgetToday is not { } budget || c.AddedToday + c.Reserved < budget);
 
-    public static int HardLimit(Candidate c) => c.Capacity.HardCap - c.Capacity.Reserve;
+    public static int HardLimit(Candidate c) => c.Capacity.HardLimit;
 }

@@ -5,6 +5,8 @@ namespace Matrix.Domain.Accounts;
 /// 5,000 hard cap of a personal account; the 3,000 soft cap (Moments reach drops beyond it) and all pacing are
 /// the operators' experience, not a platform fact.
 /// </summary>
+public enum FillLevel { BelowSoft, OverSoft, Full }
+
 public sealed record CapacitySettings
 {
     public const int PersonalHardCapLimit = 5_000;
@@ -35,6 +37,12 @@ public sealed record CapacitySettings
     public int? DailyTasks { get; init; } = 120;
 
     public static CapacitySettings DefaultFor(AccountKind kind) => new();
+
+    /// <summary>The most friends (and held slots) a live code fills an account to: the hard cap less the reserve.</summary>
+    public int HardLimit => HardCap - Reserve;
+
+    /// <summary>How full an account is, as the console shows it: at its hard limit no live code sends anyone there.</summary>
+    public FillLevel LevelOf(int friends) => friends >= HardLimit ? FillLevel.Full : friends >= SoftCap ? FillLevel.OverSoft : FillLevel.BelowSoft;
 
     public IEnumerable<FieldError> Validate(AccountKind kind, string prefix = "capacity")
     {
