@@ -117,7 +117,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         cmd.Parameters.Add(new() { Value = (object?)channelState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (channelTags ?? []).ToArray() });
         var outcome = (string)(await cmd.ExecuteScalarAsync())!;
-        if (outcome == "added") changes.Announce(Changes.ChangeTopics.Accounts | Changes.ChangeTopics.Tasks); // a welcome task comes with it
+        if (outcome == "added") changes.Announce(welcome is null ? Changes.ChangeTopics.Accounts : Changes.ChangeTopics.Accounts | Changes.ChangeTopics.Tasks);
         return outcome switch
         {
             "added" => FriendAddOutcome.Added,
