@@ -1,3 +1,4 @@
+using Matrix.Runtime.Notifications;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -78,13 +79,11 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
         {
             try
             {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) =>
+                await using var listening = await ListenConnection.OpenAsync(db, (_, e) =>
                 {
                     if (int.TryParse(e.Payload, out var topics)) Raise((ChangeTopics)topics);
-                };
-                await using (var listen = new NpgsqlCommand($"listen {Channel}", connection)) await listen.ExecuteNonQueryAsync(stoppingToken);
-                while (true) await connection.WaitAsync(stoppingToken);
+                }, [Channel], stoppingToken);
+                await listening.WaitForeverAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

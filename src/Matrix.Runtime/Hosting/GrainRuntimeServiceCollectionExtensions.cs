@@ -26,11 +26,12 @@ public static class GrainRuntimeServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ReminderOptions>, ReminderOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.TryAddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.TryAddSingleton(_ => DatabaseConnections.Create(connectionString));
         services.AddMigrations(typeof(GrainRuntimeServiceCollectionExtensions).Assembly, order: 0);
 
         services.AddSingleton<GrainTypeRegistry>();
         services.AddSingleton<GrainStateStore>();
+        services.AddSingleton<GrainStateChanges>();
         services.AddSingleton<ReminderTable>();
         services.AddSingleton<ReminderWakeSignal>();
         services.AddSingleton<ReminderRegistry>();

@@ -15,6 +15,7 @@ namespace Matrix.Runtime.Notifications;
 internal sealed class NotificationListener(
     NpgsqlDataSource db,
     GrainCatalog catalog,
+    GrainStateChanges changes,
     ReminderWakeSignal wake,
     IOptions<GrainRuntimeOptions> options,
     ILogger<NotificationListener> logger) : BackgroundService
@@ -38,15 +39,12 @@ internal sealed class NotificationListener(
         {
             try
             {
-                await using var connection = await db.OpenConnectionAsync(stoppingToken);
-                connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand($"listen {StatePublisher.ChannelName}; listen {ReminderTable.Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                if (!first) catalog.InvalidateAll();
+                await using var listening = await ListenConnection.OpenAsync(db, OnNotification, [StatePublisher.ChannelName, ReminderTable.Channel], stoppingToken);
+                if (!first) InvalidateAll();
                 first = false;
                 _listening.TrySetResult();
                 wake.Wake();
-                while (true) await connection.WaitAsync(stoppingToken);
+                await listening.WaitForeverAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -55,7 +53,7 @@ internal sealed class NotificationListener(
             catch (Exception ex)
             {
                 Log.ListenerReconnecting(logger, ex);
-                catalog.InvalidateAll();
+                InvalidateAll();
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
@@ -69,6 +67,14 @@ internal sealed class NotificationListener(
             return;
         }
         if (StatePublisher.Parse(e.Payload) is not ({ } node, { } writes) || node == _nodeId) return;
+        // Caches first: whoever awaits an activation's announcement then finds the caches already told.
+        foreach (var type in writes.Select(w => w.Type).Distinct()) changes.Written(type);
         foreach (var w in writes) catalog.AnnounceVersion(new GrainId(w.Type, w.Key), w.Version);
+    }
+
+    private void InvalidateAll()
+    {
+        catalog.InvalidateAll();
+        changes.Unknown();
     }
 }

@@ -8,7 +8,7 @@ namespace Matrix.Runtime.Storage;
 /// Reads and writes grain state rows. Every write is a compare-and-swap on the version, so two activations
 /// of one grain (on two nodes, or an old and a new one) can never overwrite each other silently.
 /// </summary>
-internal sealed class GrainStateStore(NpgsqlDataSource db, TimeProvider time, StatePublisher publisher)
+internal sealed class GrainStateStore(NpgsqlDataSource db, TimeProvider time, StatePublisher publisher, GrainStateChanges changes)
 {
     public async Task<(string? Json, long Version)> ReadAsync(GrainId id)
     {
@@ -34,6 +34,7 @@ internal sealed class GrainStateStore(NpgsqlDataSource db, TimeProvider time, St
         cmd.Parameters.Add(new() { Value = time.GetUtcNow() });
         if (await cmd.ExecuteScalarAsync() is not long version) throw new GrainStateConflictException(id.Type, id.Key, expectedVersion);
         publisher.Publish(new StateAnnouncement(id.Type, id.Key, version));
+        changes.Written(id.Type);
         return version;
     }
 }
