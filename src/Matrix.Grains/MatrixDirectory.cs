@@ -4,6 +4,7 @@ using Matrix.Domain.Channels;
 using Matrix.Grains.Accounts;
 using Matrix.Grains.Capacity;
 using Matrix.Runtime;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Matrix.Grains;
@@ -18,8 +19,12 @@ public sealed record ChannelEntry(string Id, ChannelDefinition Definition);
 /// Lists across grains, read straight from the committed grain_state rows (a grain is the way to change one thing;
 /// a list of many is a query). Rows are committed state, so a list never shows what a conflict threw away.
 /// </summary>
-public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
+public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock, GrainStateChanges changes, IOptions<MatrixOptions> options)
 {
+    // Every friend added, purchase and reply asks which plans exist; plans change a few times a week. The list is
+    // kept until a plan is written (here or, announced, on another node) or the cache's age runs out.
+    private readonly GrainStateCache<IReadOnlyList<FollowUps.PlanEntry>> _plans = new(changes, "plan", clock.Time, options.Value.ListCacheMaxAge);
+
     // Profiles change rarely and are read on every scan: keep each one deserialised per version, and ask the
     // database for the JSON only of rows whose version this node has not seen.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, AccountProfile Profile)> _profiles = new();
@@ -28,7 +33,9 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock)
         (await ReadStatesAsync<RecordState<PersonaDetails>>("persona")).Where(p => p.State.Value is not null)
             .Select(p => new PersonaEntry(p.Key, p.State.Value!)).ToList();
 
-    public async Task<IReadOnlyList<FollowUps.PlanEntry>> PlansAsync() =>
+    public Task<IReadOnlyList<FollowUps.PlanEntry>> PlansAsync() => _plans.GetAsync(ReadPlansAsync);
+
+    private async Task<IReadOnlyList<FollowUps.PlanEntry>> ReadPlansAsync() =>
         (await ReadStatesAsync<RecordState<Domain.FollowUps.FollowUpPlan>>("plan")).Where(p => p.State.Value is not null)
             .Select(p => new FollowUps.PlanEntry(p.Key, p.State.Value!)).ToList();
 

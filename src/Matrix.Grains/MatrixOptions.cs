@@ -14,6 +14,13 @@ public sealed class MatrixOptions
     /// <summary>How often lapsed reservations are given back. Default 1 minute.</summary>
     public TimeSpan ReservationSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The longest a node keeps a list it reads on every event (the follow-up plans, a live code's pool) without
+    /// reading it again. Writes drop such a list at once, on this node and (announced) on the others; the age is
+    /// the bound for a change that reached the database some other way. Default 10 seconds.
+    /// </summary>
+    public TimeSpan ListCacheMaxAge { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>No follow-up is due between these local times (the seeds: blasting gets you deleted). Default 21:30-09:00.</summary>
     public TimeOnly QuietFrom { get; set; } = new(21, 30);
     public TimeOnly QuietTo { get; set; } = new(9, 0);
@@ -43,6 +50,7 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (o.CapTouches < 1) errors.Add("CapTouches must be at least 1.");
         if (o.CapWindow <= TimeSpan.Zero) errors.Add("CapWindow must be positive.");
         if (o.TaskExpiry <= TimeSpan.Zero) errors.Add("TaskExpiry must be positive.");
+        if (o.ListCacheMaxAge < TimeSpan.Zero) errors.Add("ListCacheMaxAge must not be negative (zero turns the caches off).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -122,4 +122,54 @@ public sealed class OverflowTests(ITestOutputHelper output)
         Assert.Equal(("a-1", false), (first!.AccountId, first.IsBackup));
         Assert.Equal(("a-backup", true, "/qr/backup.png"), (second!.AccountId, second.IsBackup, second.QrCodeUrl));
     }
+
+    [Fact]
+    public async Task A_full_account_still_answers_already_friend_and_a_full_answer_records_nothing()
+    {
+        await using var cluster = await MatrixCluster.StartAsync(1);
+        var node = cluster.Nodes[0];
+        await MatrixCluster.SeedPoolAsync(node.Grains, 1, new CapacitySettings { HardCap = 1, SoftCap = 1, Reserve = 0, DailyBudget = null });
+        var events = node.Service<FriendEventService>();
+        var at = DateTimeOffset.UtcNow;
+
+        Assert.Equal(FriendAddOutcome.Added, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-1")));
+        Assert.Equal(FriendAddOutcome.AlreadyFriend, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-2")));
+        Assert.Equal(FriendAddOutcome.Full, await events.AddedAsync(new("a-1", "wx-li", at, "evt-3")));
+        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from friend_events where idempotency_key = 'evt-3'"));
+
+        // Once there is room, the same event is accepted: "full" was not remembered as its outcome.
+        Assert.Equal(FriendRemoveOutcome.Removed, await events.DeletedAsync(new("a-1", "wx-zhang", at, "evt-4")));
+        Assert.Equal(FriendAddOutcome.Added, await events.AddedAsync(new("a-1", "wx-li", at, "evt-3")));
+        Assert.Equal((1, 0), (await MatrixCluster.LedgerAsync(cluster.ConnectionString)).Select(r => (r.Friends, r.Reserved)).Single());
+    }
+
+    [Fact]
+    public async Task One_key_for_two_accounts_at_once_counts_once_even_when_the_other_commits_mid_confirmation()
+    {
+        await using var cluster = await MatrixCluster.StartAsync(1);
+        var node = cluster.Nodes[0];
+        await MatrixCluster.SeedPoolAsync(node.Grains, 2, new CapacitySettings { DailyBudget = null });
+        var at = DateTimeOffset.UtcNow;
+
+        // Another account's event with the same key is being written: inserted, not yet committed.
+        await using var other = new NpgsqlConnection(cluster.ConnectionString);
+        await other.OpenAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("insert into friend_events values ('evt-race', 'added', 'a-2', 'wx-zhang', now(), 'added')", other, tx))
+            await insert.ExecuteNonQueryAsync();
+
+        // This confirmation passes the duplicate check (the row is not committed) and waits on the key's index entry.
+        var confirming = node.Service<FriendEventService>().AddedAsync(new("a-1", "wx-zhang", at, "evt-race"));
+        await using (var watch = new NpgsqlConnection(cluster.ConnectionString))
+        {
+            await watch.OpenAsync(); // its own connection: activity read inside a transaction is a snapshot that never changes
+            await using var waiting = new NpgsqlCommand("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'", watch);
+            while ((long)(await waiting.ExecuteScalarAsync())! == 0 && !confirming.IsCompleted) { }
+        }
+        await tx.CommitAsync();
+
+        Assert.Equal(FriendAddOutcome.Duplicate, await confirming);
+        Assert.Equal([("a-1", 0, 0), ("a-2", 0, 0)], await MatrixCluster.LedgerAsync(cluster.ConnectionString));
+        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from account_friends"));
+    }
 }

@@ -45,7 +45,7 @@ public sealed class RehomeService(IGrainFactory grains, MatrixDirectory director
         {
             var target = siblings.First(s => s.Id == move.TargetAccountId);
             // The plan counted on a snapshot; the hold is what makes the room real (or tells that it is gone).
-            var slot = await ledger.TryReserveAsync(target.Id, AccountSelector.HardLimit(new Candidate(target.Id, target.Profile.Status, target.Profile.Capacity, 0, 0, 0, 0, true)), null, null, Hold);
+            var slot = (await ledger.TryReserveAsync(target.Id, AccountSelector.HardLimit(new Candidate(target.Id, target.Profile.Status, target.Profile.Capacity, 0, 0, 0, 0, true)), null, null, Hold))?.Token;
             if (slot is null)
             {
                 unplaced.Add(new RehomeUnplaced(move.ExternalId, UnplacedReason.NoRoom));

@@ -22,6 +22,9 @@ public enum FriendRemoveOutcome { Removed, Duplicate, NotAFriend, UnknownAccount
 /// </summary>
 public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Changes.ChangeFeed changes)
 {
+    /// <summary>Raised by matrix_confirm_friend (Migrations/0004) when a concurrent event with the same key committed first.</summary>
+    private const string DuplicateKeyRace = "MX002";
+
     public async Task CreateAsync(string accountId, int hardCap)
     {
         await using var cmd = db.CreateCommand("insert into account_ledger (account_id, hard_cap) values ($1, $2) on conflict (account_id) do nothing");
@@ -56,31 +59,35 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
 
     /// <summary>
     /// Holds one slot on the account if, after the increment, its load stays within <paramref name="loadLimit"/> and
-    /// today's adds plus holds stay within <paramref name="budget"/>. Returns the reservation, or null when there is no room.
+    /// today's adds plus holds stay within <paramref name="budget"/>. Returns the reservation and the account's counters
+    /// after it, or null when there is no room.
     /// </summary>
-    public async Task<Guid?> TryReserveAsync(string accountId, int loadLimit, int? budget, string? channelId, TimeSpan hold)
+    public async Task<(Guid Token, LedgerRow Counters)?> TryReserveAsync(string accountId, int loadLimit, int? budget, string? channelId, TimeSpan hold)
     {
         await using var cmd = db.CreateCommand("""
             with u as (
                 update account_ledger set reserved = reserved + 1
                  where account_id = $1 and friends + reserved + 1 <= $2
                    and ($3::int is null or (case when added_day = $4 then added_today else 0 end) + reserved + 1 <= $3)
-                returning account_id)
-            insert into account_reservations (token, account_id, channel_id, expires_at)
-            select $5, account_id, $6, $7 from u
-            returning token
+                returning account_id, hard_cap, friends, reserved, case when added_day = $4 then added_today else 0 end as added_today),
+                 r as (
+                insert into account_reservations (token, account_id, channel_id, expires_at)
+                select $5, account_id, $6, $7 from u
+                returning token)
+            select r.token, u.hard_cap, u.friends, u.reserved, u.added_today from r, u
             """);
-        var token = Guid.NewGuid();
         cmd.Parameters.Add(new() { Value = accountId });
         cmd.Parameters.Add(new() { Value = loadLimit });
         cmd.Parameters.Add(new() { Value = budget.HasValue ? budget.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = clock.Today });
-        cmd.Parameters.Add(new() { Value = token });
+        cmd.Parameters.Add(new() { Value = Guid.NewGuid() });
         cmd.Parameters.Add(new() { Value = (object?)channelId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (clock.UtcNow + hold).ToUniversalTime() });
-        if (await cmd.ExecuteScalarAsync() is not Guid reserved) return null;
+        await using var reader = await cmd.ExecuteReaderAsync();
+        if (!await reader.ReadAsync()) return null;
+        var held = (reader.GetGuid(0), new LedgerRow(accountId, reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4)));
         changes.Announce(Changes.ChangeTopics.Accounts);
-        return reserved;
+        return held;
     }
 
     /// <summary>Gives back the slots of reservations that lapsed; returns how many.</summary>
@@ -116,7 +123,15 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         cmd.Parameters.Add(new() { Value = reservation.HasValue ? reservation.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new() { Value = (object?)channelState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (channelTags ?? []).ToArray() });
-        var outcome = (string)(await cmd.ExecuteScalarAsync())!;
+        string outcome;
+        try
+        {
+            outcome = (string)(await cmd.ExecuteScalarAsync())!;
+        }
+        catch (PostgresException ex) when (ex.SqlState == DuplicateKeyRace)
+        {
+            return FriendAddOutcome.Duplicate; // the same key for another account won the race; the statement was rolled back
+        }
         if (outcome == "added") changes.Announce(welcome is null ? Changes.ChangeTopics.Accounts : Changes.ChangeTopics.Accounts | Changes.ChangeTopics.Tasks);
         return outcome switch
         {

@@ -15,10 +15,13 @@ public sealed record LiveCodeResult(string ChannelId, ChannelDefinition Channel,
 
 /// <summary>
 /// A scan: choose an account of the channel's pool by the domain's rules, then hold a slot on it with one conditional
-/// statement. A lost race (someone filled it first) moves on to the next choice; the choice is re-read a few times
-/// before the pool is called full.
+/// statement. The choice is made on this node's view of the pool (<see cref="PoolSnapshots"/>) while that view is
+/// good, and on a fresh read otherwise; a lost race (someone filled it first) moves on to the next choice, and the
+/// pool is read afresh a few times before it is called full. Going above a soft cap or to a backup account is only
+/// ever decided on a fresh read, so "no account above its soft cap while a sibling is below it" does not depend
+/// on how old the view is.
 /// </summary>
-public sealed class LiveCodeService(IGrainFactory grains, MatrixDirectory directory, CapacityLedger ledger, StoreClock clock,
+public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, CapacityLedger ledger, StoreClock clock,
     ChannelStats stats, IOptions<MatrixOptions> options)
 {
     private const int Rounds = 5;
@@ -28,20 +31,33 @@ public sealed class LiveCodeService(IGrainFactory grains, MatrixDirectory direct
         var channel = await grains.Get<IChannelGrain>(channelId).Get();
         if (channel is null) return null;
 
+        var fresh = false;
         for (var round = 0; round < Rounds; round++)
         {
-            var (pool, backups) = await CandidatesAsync(channel);
-            var attempts = AccountSelector.Plan(pool.Select(ToCandidate).ToList(), backups.Select(ToCandidate).ToList(), Random.Shared);
+            var view = await pools.GetAsync(channel, fresh);
+            var attempts = Plan(view);
+            if (!view.IsFresh && (attempts.Count == 0 || attempts[0].AboveSoftCap || attempts[0].IsBackup))
+            {
+                fresh = true; // nothing is refused, and no cap is stretched, on a view that may be old
+                round--;
+                continue;
+            }
             if (attempts.Count == 0) break;
             foreach (var attempt in attempts)
             {
-                if (await ledger.TryReserveAsync(attempt.AccountId, attempt.LoadLimit, attempt.BudgetToday, channelId, options.Value.ReservationHold) is not { } token)
+                if (!view.IsFresh && (attempt.AboveSoftCap || attempt.IsBackup)) break;
+                if (await ledger.TryReserveAsync(attempt.AccountId, attempt.LoadLimit, attempt.BudgetToday, channelId, options.Value.ReservationHold) is not { } held)
+                {
+                    pools.Forget(channel);
                     continue;
+                }
+                pools.Held(channel, held.Counters);
                 stats.Count(channelId, full: false, clock.UtcNow);
-                var account = pool.Concat(backups).First(a => a.Id == attempt.AccountId);
+                var account = view.Pool.Concat(view.Backups).First(a => a.Id == attempt.AccountId);
                 var persona = await grains.Get<IPersonaGrain>(account.Profile.PersonaId).Get();
-                return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, token, attempt.IsBackup);
+                return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, held.Token, attempt.IsBackup);
             }
+            fresh = true;
         }
 
         stats.Count(channelId, full: true, clock.UtcNow);
@@ -50,18 +66,16 @@ public sealed class LiveCodeService(IGrainFactory grains, MatrixDirectory direct
         return new(channelId, channel, shown, null, null, null, false);
     }
 
-    /// <summary>Would a scan find room now? Plans as a scan does, holds nothing (for the console and for alerts).</summary>
+    /// <summary>Would a scan find room now? Plans as a scan does on a fresh read, holds nothing (for the console and for alerts).</summary>
     public async Task<bool?> HasRoomAsync(string channelId)
     {
         var channel = await grains.Get<IChannelGrain>(channelId).Get();
         if (channel is null) return null;
-        var (pool, backups) = await CandidatesAsync(channel);
-        return AccountSelector.Plan(pool.Select(ToCandidate).ToList(), backups.Select(ToCandidate).ToList()).Count > 0;
+        return Plan(await pools.GetAsync(channel, fresh: true), spread: false).Count > 0;
     }
 
-    private async Task<(IReadOnlyList<AccountEntry> Pool, IReadOnlyList<AccountEntry> Backups)> CandidatesAsync(ChannelDefinition channel) =>
-        (await directory.AccountsAsync(personaId: channel.PersonaId, role: channel.Role),
-         channel.BackupAccountIds.Count > 0 ? await directory.AccountsAsync(ids: channel.BackupAccountIds) : []);
+    private IReadOnlyList<ReservationAttempt> Plan(PoolView view, bool spread = true) =>
+        AccountSelector.Plan(view.Pool.Select(ToCandidate).ToList(), view.Backups.Select(ToCandidate).ToList(), spread ? Random.Shared : null);
 
     private Candidate ToCandidate(AccountEntry a) => new(
         a.Id, a.Profile.Status, a.Profile.Capacity, a.Ledger.Friends, a.Ledger.Reserved, a.Ledger.AddedToday,
