@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (a private PostgreSQL, the runtime against raw Npgsql loops on the same database) and
-# writes docs/benchmarks.md. Arguments go to the bench program: --writes N --reminders N --scans N --followups N --demo N --concurrency N.
+# writes docs/benchmarks.md. Arguments go to the bench program: --writes N --reminders N --scans N --followups N --demo N --concurrency N --only scans,demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/prerequisites.sh
 dotnet build ops/Matrix.Bench -c Release -nologo -clp:ErrorsOnly
 out=$(dotnet ops/Matrix.Bench/bin/Release/net10.0/Matrix.Bench.dll "$@")
+# A partial run (--only) prints its rows and leaves docs/benchmarks.md, which holds a whole run, alone.
+if [[ " $* " == *" --only "* ]]; then echo "$out"; exit 0; fi
 pg=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 {
   echo "# Benchmarks"

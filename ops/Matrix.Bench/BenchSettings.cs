@@ -1,7 +1,12 @@
 namespace Matrix.Bench;
 
-public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, int Scans, int FollowUps, int DemoCustomers)
+/// <param name="Only">The benchmarks to run ("writes", "reminders", "scans", "followups", "demo"); empty runs them all.</param>
+public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, int Scans, int FollowUps, int DemoCustomers, IReadOnlySet<string> Only)
 {
+    public static readonly string[] Names = ["writes", "reminders", "scans", "followups", "demo"];
+
+    public bool Runs(string name) => Only.Count == 0 || Only.Contains(name);
+
     public static BenchSettings Parse(string[] args)
     {
         int Arg(string name, int fallback)
@@ -10,8 +15,13 @@ public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, i
             return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) && v > 0 ? v
                 : i >= 0 ? throw new ArgumentException($"{name} takes a positive whole number") : fallback;
         }
+        var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length
+            ? args[o + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet()
+            : [];
+        if (only.FirstOrDefault(n => !Names.Contains(n)) is { } unknown)
+            throw new ArgumentException($"--only takes a comma-separated list of {string.Join(", ", Names)}; '{unknown}' is none of them");
         return new(Arg("--writes", 50_000), Arg("--reminders", 100_000), Arg("--concurrency", 16), Arg("--scans", 20_000), Arg("--followups", 100_000),
-            Arg("--demo", 10_000));
+            Arg("--demo", 10_000), only);
     }
 }
 

@@ -1,3 +1,4 @@
+using Matrix.Runtime.Storage;
 using Matrix.Grains;
 using Matrix.Grains.Demo;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,7 @@ internal static class DemoBench
 {
     public static async Task RunAsync(string connectionString, BenchSettings settings, Report report)
     {
-        await using (var admin = NpgsqlDataSource.Create(connectionString))
+        await using (var admin = DatabaseConnections.Create(connectionString))
         await using (var create = admin.CreateCommand("create database matrix_demo"))
             await create.ExecuteNonQueryAsync();
         var demoDb = new NpgsqlConnectionStringBuilder(connectionString) { Database = "matrix_demo" }.ConnectionString;

@@ -1,3 +1,4 @@
+using Matrix.Runtime.Storage;
 using System.Text.Json;
 using Matrix.Domain.Accounts;
 using Matrix.Domain.FollowUps;
@@ -27,7 +28,7 @@ internal static class FollowUpBench
     public static async Task RunAsync(string connectionString, BenchSettings settings, Report report)
     {
         var count = settings.FollowUps;
-        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var db = DatabaseConnections.Create(connectionString);
         using (var setup = await StartAsync(connectionString))
         {
             var grains = setup.Services.GetRequiredService<IGrainFactory>();

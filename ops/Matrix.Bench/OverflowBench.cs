@@ -1,3 +1,4 @@
+using Matrix.Runtime.Storage;
 using System.Diagnostics;
 using Matrix.Domain.Accounts;
 using Matrix.Domain.Channels;
@@ -47,7 +48,7 @@ internal static class OverflowBench
         var runtime = pairs / watch.Elapsed.TotalSeconds;
         await host.StopAsync();
 
-        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var db = DatabaseConnections.Create(connectionString);
         await using (var setup = db.CreateCommand("create table bench_raw_counter (id int primary key, n bigint not null); insert into bench_raw_counter values (1, 0)"))
             await setup.ExecuteNonQueryAsync();
         next = -1;

@@ -1,3 +1,4 @@
+using Matrix.Runtime.Storage;
 using System.Diagnostics;
 using Matrix.Runtime;
 using Matrix.Runtime.Reminders;
@@ -29,7 +30,7 @@ internal static class ReminderBench
 
     public static async Task RunAsync(string connectionString, BenchSettings settings, Report report)
     {
-        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var db = DatabaseConnections.Create(connectionString);
         var (runtimeRate, runtimeLate) = await RunRuntimeAsync(connectionString, db, settings.Reminders);
         var (rawRate, rawLate) = await RunRawAsync(db, settings.Reminders);
         report.Add($"reminders delivered / s ({settings.Reminders:N0} due at once)", $"{runtimeRate:N0}", $"{rawRate:N0}", $"{runtimeRate / rawRate:P0} of raw");

@@ -1,3 +1,4 @@
+using Matrix.Runtime.Storage;
 using System.Diagnostics;
 using Matrix.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +47,7 @@ internal static class StateWriteBench
         });
         await host.StopAsync();
 
-        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var db = DatabaseConnections.Create(connectionString);
         await using (var setup = db.CreateCommand("""
             create table bench_raw_state (k text primary key, state jsonb not null, version bigint not null);
             insert into bench_raw_state select 'r' || i, '{"count":0,"note":"a persona''s counters"}', 1 from generate_series(0, 255) i
