@@ -37,6 +37,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Reports.CustomerSearch>();
         services.AddSingleton<Demo.DemoMatrix>();
         services.AddSingleton<PoolSnapshots>();
+        services.AddSingleton<HoldBatcher>();
         services.AddSingleton<LiveCodeService>();
         services.AddSingleton<FriendEventService>();
         services.AddSingleton<Tasks.TaskStore>();

@@ -64,30 +64,33 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
     /// </summary>
     public async Task<(Guid Token, LedgerRow Counters)?> TryReserveAsync(string accountId, int loadLimit, int? budget, string? channelId, TimeSpan hold)
     {
-        await using var cmd = db.CreateCommand("""
-            with u as (
-                update account_ledger set reserved = reserved + 1
-                 where account_id = $1 and friends + reserved + 1 <= $2
-                   and ($3::int is null or (case when added_day = $4 then added_today else 0 end) + reserved + 1 <= $3)
-                returning account_id, hard_cap, friends, reserved, case when added_day = $4 then added_today else 0 end as added_today),
-                 r as (
-                insert into account_reservations (token, account_id, channel_id, expires_at)
-                select $5, account_id, $6, $7 from u
-                returning token)
-            select r.token, u.hard_cap, u.friends, u.reserved, u.added_today from r, u
-            """);
+        var held = await TryReserveManyAsync(accountId, loadLimit, budget, [channelId], hold);
+        return held.Tokens.Count == 1 ? (held.Tokens[0], held.Counters!) : null;
+    }
+
+    /// <summary>
+    /// Holds up to one slot per channel given (a reservation each), as many as fit by the same rules, in one statement
+    /// (Migrations/0005_lighter_holds.sql). The first <c>Tokens.Count</c> callers got theirs; Counters are the account's
+    /// after the holds, null when none fitted.
+    /// </summary>
+    public async Task<(IReadOnlyList<Guid> Tokens, LedgerRow? Counters)> TryReserveManyAsync(string accountId, int loadLimit, int? budget,
+        IReadOnlyList<string?> channelIds, TimeSpan hold)
+    {
+        await using var cmd = db.CreateCommand("select held, hard_cap, friends, reserved, added_today from matrix_hold_slots($1, $2, $3, $4, $5, $6, $7)");
+        var tokens = channelIds.Select(_ => Guid.NewGuid()).ToArray();
         cmd.Parameters.Add(new() { Value = accountId });
         cmd.Parameters.Add(new() { Value = loadLimit });
         cmd.Parameters.Add(new() { Value = budget.HasValue ? budget.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = clock.Today });
-        cmd.Parameters.Add(new() { Value = Guid.NewGuid() });
-        cmd.Parameters.Add(new() { Value = (object?)channelId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = tokens });
+        cmd.Parameters.Add(new() { Value = channelIds.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (clock.UtcNow + hold).ToUniversalTime() });
         await using var reader = await cmd.ExecuteReaderAsync();
-        if (!await reader.ReadAsync()) return null;
-        var held = (reader.GetGuid(0), new LedgerRow(accountId, reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4)));
+        if (!await reader.ReadAsync()) return ([], null);
+        var held = reader.GetInt32(0);
+        var counters = new LedgerRow(accountId, reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
         changes.Announce(Changes.ChangeTopics.Accounts);
-        return held;
+        return (tokens[..held], counters);
     }
 
     /// <summary>Gives back the slots of reservations that lapsed; returns how many.</summary>

@@ -21,7 +21,7 @@ public sealed record LiveCodeResult(string ChannelId, ChannelDefinition Channel,
 /// ever decided on a fresh read, so "no account above its soft cap while a sibling is below it" does not depend
 /// on how old the view is.
 /// </summary>
-public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, CapacityLedger ledger, StoreClock clock,
+public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, HoldBatcher holds, CapacityLedger ledger, StoreClock clock,
     ChannelStats stats, IOptions<MatrixOptions> options)
 {
     private const int Rounds = 5;
@@ -46,7 +46,7 @@ public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, C
             foreach (var attempt in attempts)
             {
                 if (!view.IsFresh && (attempt.AboveSoftCap || attempt.IsBackup)) break;
-                if (await ledger.TryReserveAsync(attempt.AccountId, attempt.LoadLimit, attempt.BudgetToday, channelId, options.Value.ReservationHold) is not { } held)
+                if (await holds.TryReserveAsync(attempt.AccountId, attempt.LoadLimit, attempt.BudgetToday, channelId, options.Value.ReservationHold) is not { } held)
                 {
                     pools.Forget(channel);
                     continue;
