@@ -89,6 +89,23 @@ public sealed class AccountApiTests : ApiTest
         Assert.Contains(("status", "Active", "Banned"), history);
     }
 
+    [Fact]
+    public async Task A_WeChat_ID_belongs_to_one_account()
+    {
+        var persona = await CreatePersonaAsync();
+        var first = await CreateAccountAsync(persona, "wx_twice", 5000, 3000);
+        var second = await CreateAccountAsync(persona, "wx_once", 5000, 3000);
+        var before = await SnapshotAsync();
+
+        await AssertProblemAsync(await Http.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Sales", settings = new { weChatId = "WX_Twice", kind = "PersonalWeChat" } }),
+            "weChatId");
+        await AssertProblemAsync(await Http.PutAsJsonAsync($"/api/accounts/{second}", new { weChatId = "wx_twice", kind = "PersonalWeChat" }), "weChatId");
+        Assert.Equal(before, await SnapshotAsync());
+
+        // An account keeps its own ID when other settings change.
+        Assert.Equal(HttpStatusCode.OK, (await Http.PutAsJsonAsync($"/api/accounts/{first}", new { weChatId = "wx_twice", kind = "PersonalWeChat", level = 2 })).StatusCode);
+    }
+
     public static TheoryData<string, string, string, HttpStatusCode, string> BadRequests => new()
     {
         { "POST", "/api/accounts", """{"personaId":"PERSONA","role":"Traffic","settings":{"weChatId":"wx","kind":"PersonalWeChat","capacity":{"hardCap":-5,"softCap":3000}}}""", HttpStatusCode.BadRequest, "capacity.hardCap" },
@@ -118,7 +135,7 @@ public sealed class AccountApiTests : ApiTest
     public async Task Bad_input_answers_with_the_reason_and_changes_nothing(string method, string path, string body, HttpStatusCode expected, string field)
     {
         var persona = await CreatePersonaAsync();
-        var account = await CreateAccountAsync(persona, "wx_existing", 5000, 3000);
+        var account = await CreateAccountAsync(persona, UniqueWeChatId("wx_existing"), 5000, 3000);
         var before = await SnapshotAsync();
 
         var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("ACCOUNT", account));

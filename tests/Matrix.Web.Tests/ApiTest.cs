@@ -20,6 +20,9 @@ public abstract class ApiTest : IAsyncLifetime
 
     public async Task DisposeAsync() => await App.DisposeAsync();
 
+    /// <summary>A WeChat ID no other account of the class's database has (an ID belongs to one account).</summary>
+    public static string UniqueWeChatId(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
     /// <summary>POSTs and returns the new resource's id, failing with the server's answer if it was not created.</summary>
     protected async Task<string> CreateAsync(string path, object body)
     {

@@ -11,7 +11,7 @@ public sealed class PlanApiTests : ApiTest
     private async Task FriendAsync(string customer)
     {
         var persona = await CreateAsync("/api/personas", new { nickname = "小林" });
-        var account = await CreateAsync("/api/accounts", new { personaId = persona, role = "Sales", status = "Active", settings = new { weChatId = "wx_lin", kind = "PersonalWeChat" } });
+        var account = await CreateAsync("/api/accounts", new { personaId = persona, role = "Sales", status = "Active", settings = new { weChatId = ApiTest.UniqueWeChatId("wx_lin"), kind = "PersonalWeChat" } });
         Assert.Equal(HttpStatusCode.OK, (await Http.PostAsJsonAsync("/api/events/friend-added",
             new { accountId = account, externalId = customer, at = DateTimeOffset.UtcNow, idempotencyKey = customer })).StatusCode);
     }

@@ -10,7 +10,7 @@ public sealed class TaskApiTests : ApiTest
     private async Task<string> WelcomedFriendAsync(string customer)
     {
         var persona = await CreateAsync("/api/personas", new { nickname = "小林" });
-        var account = await CreateAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = "wx_lin", kind = "PersonalWeChat" } });
+        var account = await CreateAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = ApiTest.UniqueWeChatId("wx_lin"), kind = "PersonalWeChat" } });
         var channel = await Http.PostAsJsonAsync("/api/channels", new { id = "table", channel = new { name = "桌卡", personaId = persona, state = "t1", welcomeScript = "你好呀，我是小林～" } });
         Assert.Equal(HttpStatusCode.Created, channel.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = customer, channel = "table", at = DateTimeOffset.UtcNow, idempotencyKey = customer })).StatusCode);
@@ -78,7 +78,7 @@ public sealed class TaskApiTests : ApiTest
         await using var app = await MatrixApp.StartAsync(clock);
         var http = await app.SignedInAsync();
         var persona = (await (await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        var account = (await (await http.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = "wx_lin", kind = "PersonalWeChat" } }))
+        var account = (await (await http.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = ApiTest.UniqueWeChatId("wx_lin"), kind = "PersonalWeChat" } }))
             .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
         await http.PostAsJsonAsync("/api/channels", new { id = "table", channel = new { name = "桌卡", personaId = persona, state = "t1", welcomeScript = "你好" } });
         await http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = "wx-sun", channel = "table", at = clock.GetUtcNow(), idempotencyKey = "sun" });

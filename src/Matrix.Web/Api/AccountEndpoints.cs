@@ -27,12 +27,9 @@ internal static class AccountEndpoints
             return Results.Created($"/api/accounts/{id}", await FindAsync(directory, id, clock));
         }).ForManagers();
 
-        api.MapPut("/{id}", async (string id, AccountSettingsRequest request, IGrainFactory grains, MatrixDirectory directory, AccessService access, StoreClock clock, ClaimsPrincipal user) =>
+        api.MapPut("/{id}", async (string id, AccountSettingsRequest request, AccountDesk desk, MatrixDirectory directory, StoreClock clock, ClaimsPrincipal user) =>
         {
-            // Leaving the team out keeps it; naming one moves the account (a lead only into their own team).
-            var team = request.Team is null ? (await access.AccountAsync(user, id)).Profile.Team : AccessService.TeamForNew(user, request.Team);
-            var settings = request.ToSettings() with { Team = team };
-            await grains.Get<IAccountGrain>(id).Update(settings, By(user));
+            await desk.UpdateAccountAsync(user, id, request.ToSettings());
             return Results.Ok(await FindAsync(directory, id, clock));
         }).Scoped(ScopeKind.Account, manage: true);
 

@@ -52,9 +52,30 @@ public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory,
     {
         var team = AccessService.TeamForNew(user, settings.Team);
         await access.PersonaFieldAsync(user, personaId, "personaId");
+        await EnsureWeChatIdFreeAsync(settings.WeChatId, exceptAccountId: null);
         var id = NewId("a");
         await grains.Get<IAccountGrain>(id).Create(settings with { Team = team }, personaId, role, status, By(user));
         return id;
+    }
+
+    /// <summary>Leaving the team out keeps it; naming one moves the account (a lead only into their own team).</summary>
+    public async Task UpdateAccountAsync(ClaimsPrincipal user, string accountId, AccountSettings settings)
+    {
+        var current = await access.AccountAsync(user, accountId, manage: true);
+        var team = settings.Team is null ? current.Profile.Team : AccessService.TeamForNew(user, settings.Team);
+        await EnsureWeChatIdFreeAsync(settings.WeChatId, exceptAccountId: accountId);
+        await grains.Get<IAccountGrain>(accountId).Update(settings with { Team = team }, By(user));
+    }
+
+    // One phone account registered twice would split its friends over two ledgers and pass its cap. Checked here,
+    // where accounts are created and edited (two people typing the same ID in the same second is not guarded).
+    // The other account is not named: it may belong to a team the caller cannot see.
+    private async Task EnsureWeChatIdFreeAsync(string? weChatId, string? exceptAccountId)
+    {
+        if (string.IsNullOrWhiteSpace(weChatId)) return; // the grain's own validation names the missing field
+        var wanted = weChatId.Trim();
+        if ((await directory.AccountsAsync()).Any(a => a.Id != exceptAccountId && string.Equals(a.Profile.WeChatId.Trim(), wanted, StringComparison.OrdinalIgnoreCase)))
+            throw new Domain.DomainValidationException("weChatId", "is already the WeChat ID of another account");
     }
 
     /// <summary>The design's main verb: one role for one account or many (each checked and recorded on its own).</summary>
