@@ -23,6 +23,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddGrain<IChannelGrain, ChannelGrain>();
         services.AddGrain<ICustomerGrain, CustomerGrain>();
         services.AddGrain<FollowUps.IPlanGrain, FollowUps.PlanGrain>();
+        services.AddGrain<FollowUps.IPlanRolloutGrain, FollowUps.PlanRolloutGrain>();
         services.AddGrain<Moments.ICalendarGrain, Moments.CalendarGrain>();
         services.AddGrain<Moments.ITemplateShelfGrain, Moments.TemplateShelfGrain>();
         services.AddGrain<ITagCatalogGrain, TagCatalogGrain>();

@@ -48,10 +48,28 @@ public sealed class FollowUpTriggerTests
         Assert.Equal(3, (await cluster.PlanTasksAsync()).Count(t => t.Due == At(12, 1, 10)));
 
         await node.Service<FollowUpService>().UpdatePlanAsync("member-day", memberDay with { Enabled = false });
+        await node.RemindersIdleAsync(); // the edit reaches the customers in the background (the plan's rollout)
         Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders where name = 'plan:member-day'"));
         await AdvanceAsync(cluster, TimeSpan.FromDays(7));
         Assert.Equal(0, await node.PollRemindersOnceAsync());
         Assert.Equal(6, (await cluster.PlanTasksAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_state_plan_reaches_every_current_customer_in_chunks_after_the_save_returns()
+    {
+        await using var cluster = await MatrixCluster.StartAsync(1, _clock);
+        var node = await StartAsync(cluster);
+        var customers = PlanRolloutGrain.Chunk * 2 + 50; // three chunks
+        for (var i = 0; i < customers; i++) await AddFriendAsync(node, $"wx-{i:D4}");
+
+        var memberDay = Plan(new PlanTrigger(TriggerKind.Weekly, Day: DayOfWeek.Tuesday, At: new TimeOnly(10, 0)), "周二会员日");
+        await node.Service<FollowUpService>().CreatePlanAsync("member-day", memberDay);
+        await node.RemindersIdleAsync();
+
+        Assert.Equal(customers, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders where name = 'plan:member-day'"));
+        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders where name = 'rollout'"));
+        Assert.False(await node.Grains.Get<IPlanRolloutGrain>("member-day").IsRunning());
     }
 
     [Fact]
@@ -113,9 +131,11 @@ public sealed class FollowUpTriggerTests
         Assert.Equal([On(2027, 2, 23, 15), On(2027, 2, 23, 15)], await PendingAsync(cluster, "plan:lens"));
 
         await followUps.UpdatePlanAsync("lens", lens with { Delay = CalendarSpan.FromMonths(1) });
+        await node.RemindersIdleAsync(); // the edit reaches the customers in the background (the plan's rollout)
         Assert.Equal([At(12, 23, 15), At(12, 23, 15)], await PendingAsync(cluster, "plan:lens"));
 
         await followUps.UpdatePlanAsync("lens", lens with { Enabled = false });
+        await node.RemindersIdleAsync();
         Assert.Empty(await PendingAsync(cluster, "plan:lens"));
         Assert.Empty((await node.Grains.Get<ICustomerGrain>("wx-a").Get()).Plans);
     }

@@ -112,8 +112,7 @@ public sealed class TestNode(string nodeId, IHost host) : IAsyncDisposable
     internal GrainCatalog Catalog => host.Services.GetRequiredService<GrainCatalog>();
 
     /// <summary>Completes once this node's reminder poller is parked with its timer set: move a manual clock only then.</summary>
-    public Task RemindersIdleAsync(TimeSpan? timeout = null) =>
-        host.Services.GetRequiredService<ReminderWakeSignal>().WhenIdle.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+    public Task RemindersIdleAsync(TimeSpan? timeout = null) => host.Services.RemindersIdleAsync(timeout);
 
     /// <summary>Runs one claim-and-deliver round of this node's reminder poller now; returns how many it claimed.</summary>
     public Task<int> PollRemindersOnceAsync() => host.Services.GetRequiredService<ReminderService>().RunOnceAsync(CancellationToken.None);

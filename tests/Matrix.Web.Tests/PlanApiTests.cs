@@ -1,3 +1,4 @@
+using Matrix.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -30,10 +31,12 @@ public sealed class PlanApiTests : ApiTest
         await FriendAsync("wx-a");
         var body = new { name = "会员日", trigger = new { kind = "Weekly", day = "Tuesday", at = "10:00" }, template = "周二会员日", delay = new { months = 0, days = 0, time = "00:00:00" } };
         var id = await CreateAsync("/api/plans", body);
+        await App.Services.RemindersIdleAsync(); // a plan reaches existing customers in the background
         Assert.Equal(1, await PendingAsync(id));
         Assert.Contains(id, await Http.GetStringAsync("/api/plans"));
 
         Assert.Equal(HttpStatusCode.OK, (await Http.PutAsJsonAsync($"/api/plans/{id}", new { body.name, body.trigger, body.template, body.delay, enabled = false })).StatusCode);
+        await App.Services.RemindersIdleAsync();
         Assert.Equal(0, await PendingAsync(id));
     }
 

@@ -47,21 +47,42 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
 
     /// <summary>
     /// A plan was created or edited. Customers running it get their next touch placed from the edited plan (or
-    /// stop, when it is disabled or they no longer match); a state plan then starts for every customer it now applies to.
+    /// stop, when it is disabled or they no longer match); a state plan then starts for every customer it now applies
+    /// to. Both happen in the background, a chunk at a time (<see cref="PlanRolloutGrain"/>).
     /// </summary>
-    private async Task PlanChangedAsync(string planId)
+    private Task PlanChangedAsync(string planId) => grains.Get<IPlanRolloutGrain>(planId).Start();
+
+    /// <summary>
+    /// Re-places or stops the plan for up to <paramref name="limit"/> of the customers running it, those whose id
+    /// comes after <paramref name="after"/>. Returns the last id handled; null when none was left.
+    /// </summary>
+    public async Task<string?> ReplaceRunningAsync(string planId, string? after, int limit)
     {
-        if (await grains.Get<IPlanGrain>(planId).Get() is not { } plan) return;
-        var entry = new PlanEntry(planId, plan);
-        foreach (var customerId in await KeysAsync("select grain_key from grain_state where grain_type = 'customer' and state->'plans' ? $1", planId))
+        if (await grains.Get<IPlanGrain>(planId).Get() is not { } plan) return null;
+        var ids = await KeysAsync("select grain_key from grain_state where grain_type = 'customer' and state->'plans' ? $1 and grain_key > $2 order by grain_key limit $3",
+            planId, after ?? "", limit);
+        foreach (var customerId in ids)
         {
             var customer = grains.Get<ICustomerGrain>(customerId);
             if (plan.Enabled && await customers.GetAsync(customerId) is { } c && Matches(plan, c)) await Conflicts.RetryAsync(() => customer.ReschedulePlan(planId));
             else await Conflicts.RetryAsync(() => customer.StopPlan(planId));
         }
-        if (!plan.Enabled || !PlanStart.FollowsState(plan.Trigger.Kind)) return;
-        foreach (var customerId in await KeysAsync("select distinct external_id from account_friends where removed_at is null", null))
-            await StartAsync(customerId, [entry], (p, c) => StateStart(p, c, restart: false));
+        return ids.LastOrDefault();
+    }
+
+    /// <summary>Whether the plan, as it is now, starts for every current customer (an enabled state plan).</summary>
+    public async Task<bool> StartsForCurrentCustomersAsync(string planId) =>
+        await grains.Get<IPlanGrain>(planId).Get() is { Enabled: true } plan && PlanStart.FollowsState(plan.Trigger.Kind);
+
+    /// <summary>Starts a state plan for up to <paramref name="limit"/> current customers after <paramref name="after"/>; returns the last id, null when none was left.</summary>
+    public async Task<string?> StartForCurrentCustomersAsync(string planId, string? after, int limit)
+    {
+        if (await grains.Get<IPlanGrain>(planId).Get() is not { Enabled: true } plan || !PlanStart.FollowsState(plan.Trigger.Kind)) return null;
+        var ids = await KeysAsync("select distinct external_id from account_friends where removed_at is null and external_id > $1 order by external_id limit $2",
+            after ?? "", limit);
+        foreach (var customerId in ids)
+            await StartAsync(customerId, [new PlanEntry(planId, plan)], (p, c) => StateStart(p, c, restart: false));
+        return ids.LastOrDefault();
     }
 
     private (DateTimeOffset? Anchor, bool Restart)? StateStart(FollowUpPlan plan, CustomerRecord c, bool restart) =>
@@ -100,10 +121,10 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
             CustomerRules.Band(score, s), CustomerRules.Stage(facts, s, now));
     }
 
-    private async Task<List<string>> KeysAsync(string sql, string? parameter)
+    private async Task<List<string>> KeysAsync(string sql, params object[] parameters)
     {
         await using var cmd = db.CreateCommand(sql);
-        if (parameter is not null) cmd.Parameters.AddWithValue(parameter);
+        foreach (var parameter in parameters) cmd.Parameters.AddWithValue(parameter);
         await using var r = await cmd.ExecuteReaderAsync();
         var keys = new List<string>();
         while (await r.ReadAsync()) keys.Add(r.GetString(0));

@@ -41,8 +41,19 @@ internal sealed class ReminderWakeSignal
     /// <summary>The poller woke by its own timer: the round it slept in is over.</summary>
     public void EndRound(Round round) => Interlocked.CompareExchange(ref _current, new Round(), round);
 
-    /// <summary>Completes once the poller is parked in the current round, with its timer set (tests move a fake clock only then).</summary>
-    public Task WhenIdle => Current.Idle.Task;
+    /// <summary>
+    /// Completes once the poller is parked with its timer set and no wake-up pending (tests move a fake clock only
+    /// then). A round woken before it parked is followed to the next one: a reminder armed for "now" while the
+    /// poller works (a grain re-arming itself, say) is delivered before this completes.
+    /// </summary>
+    public async Task WhenIdle()
+    {
+        while (true)
+        {
+            var round = Current;
+            if (await Task.WhenAny(round.Idle.Task, round.WakeUp.Task) == round.Idle.Task) return;
+        }
+    }
 
     internal sealed class Round
     {
