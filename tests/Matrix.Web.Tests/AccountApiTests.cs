@@ -118,6 +118,7 @@ public sealed class AccountApiTests : ApiTest
         { "POST", "/api/accounts", """{"role":"Traffic","settings":{"weChatId":"wx","kind":"PersonalWeChat"}}""", HttpStatusCode.BadRequest, "personaId" },
         { "POST", "/api/channels", """{"id":"c31","channel":{"name":"x","personaId":"PERSONA","state":"1234567890123456789012345678901"}}""", HttpStatusCode.BadRequest, "state" },
         { "POST", "/api/channels", """{"id":"Bad Id!","channel":{"name":"x","personaId":"PERSONA","state":"s"}}""", HttpStatusCode.BadRequest, "id" },
+        { "POST", "/api/channels", """{"id":"c-tag","channel":{"name":"x","personaId":"PERSONA","state":"s","tags":["不在标签库"]}}""", HttpStatusCode.BadRequest, "tags[0]" },
         { "POST", "/api/personas", """{"nickname":""}""", HttpStatusCode.BadRequest, "nickname" },
         { "POST", "/api/personas", "not json", HttpStatusCode.BadRequest, "" },
         { "POST", "/api/events/friend-added", """{"accountId":"a-unknown","externalId":"x","at":"2026-11-22T10:00:00Z","idempotencyKey":"k"}""", HttpStatusCode.NotFound, "" },

@@ -8,7 +8,7 @@ namespace Matrix.Web.Tests;
 /// <summary>Every console page on the demo matrix, in Chinese and in English, and Today on a phone; screenshots of each.</summary>
 public sealed class ConsolePagesTests : IAsyncLifetime
 {
-    private static readonly string[] Pages = ["", "accounts", "channels", "customers", "plans", "calendar", "today", "team"];
+    private static readonly string[] Pages = ["", "accounts", "channels", "customers", "plans", "calendar", "today", "tags", "team"];
 
     /// <summary>Where the screenshots go (the best are copied by hand into docs/screenshots).</summary>
     private static readonly string Shots = Environment.GetEnvironmentVariable("MATRIX_SCREENSHOTS")
@@ -89,10 +89,35 @@ public sealed class ConsolePagesTests : IAsyncLifetime
         await browser.OpenAsync("customers", page);
         await page.FillAsync("[data-testid=customer-search]", "wx_demo_000001");
         await page.Locator("[data-testid=customers] td:has-text('wx_demo_000001')").ClickAsync();
-        await page.FillAsync("[data-testid=customer-profile] input", "近视");
+        await page.SelectOptionAsync("[data-testid=tag-pick]", "近视");
         await page.ClickAsync("[data-testid=customer-profile] .inline button");
         await page.ClickAsync("[data-tag='近视'] button.untag");
         await page.WaitForSelectorAsync("[data-tag='近视']", new() { State = Microsoft.Playwright.WaitForSelectorState.Detached });
         Assert.Empty((await grains.Get<Matrix.Grains.Customers.ICustomerGrain>("wx_demo_000001").Get()).Tags);
+    }
+
+    [Fact]
+    public async Task Admins_keep_the_tag_list_and_a_new_channel_takes_its_tags_from_it()
+    {
+        await using var browser = await ConsoleBrowser.LaunchAsync(_address);
+        var page = await browser.SignInAsync("root", "tags");
+        Assert.Equal(2, await page.Locator("[data-testid=tag-dimensions] tr[data-dimension]").CountAsync()); // the demo's two
+        await page.FillAsync("[data-testid=tag-dimension]", "场景");
+        await page.FillAsync("[data-testid=tag-list]", "节日，门店活动");
+        await page.ClickAsync("[data-testid=tag-save]");
+        await page.WaitForSelectorAsync("tr[data-dimension='场景'] [data-tag='门店活动']");
+
+        await browser.OpenAsync("channels", page);
+        await page.ClickAsync("[data-testid=new-channel]");
+        await page.FillAsync("[data-testid=channel-id]", "festival");
+        await page.FillAsync("[data-testid=channel-name]", "节日展台");
+        await page.FillAsync("[data-testid=channel-state]", "festival");
+        await page.CheckAsync("[data-testid=channel-tags] input[data-tag='节日']");
+        await page.ClickAsync("[data-testid=channel-save]");
+        await page.WaitForSelectorAsync("tr[data-channel=festival]");
+
+        var grains = _app.Services.GetRequiredService<Matrix.Runtime.IGrainFactory>();
+        Assert.Equal(["节日"], (await grains.Get<Matrix.Grains.Channels.IChannelGrain>("festival").Get())!.Tags);
+        Assert.Equal(["节日", "门店活动"], (await grains.Get<Matrix.Grains.Customers.ITagCatalogGrain>(Matrix.Grains.Customers.TagCatalogGrain.Key).Get()).Dimensions["场景"]);
     }
 }

@@ -55,6 +55,13 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
         ("partner-shop", new("合作商户", "p-demo-optician", null, "partner_shop", ["异业合作"], null, [])),
     ];
 
+    // The channels' tags come from the list, as in the console; the second dimension is for people to give.
+    private static readonly (string Dimension, string[] Tags)[] TagList =
+    [
+        ("来源", ["到店", "已购", "电商", "异业合作"]),
+        ("需求", ["配镜", "隐形眼镜", "太阳镜", "护眼"]),
+    ];
+
     private static readonly string[] Categories = ["lens", "frames", "sunglasses", "contacts"];
 
     /// <summary>Loads the demo into an empty matrix (refused once any account exists, so nothing real is mixed in).</summary>
@@ -75,6 +82,7 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
             await grains.Get<IAccountGrain>(id).Create(settings, Personas[persona].Id, role, status, by);
             accountIds.Add((id, persona));
         }
+        foreach (var (dimension, tags) in TagList) await grains.Get<Customers.ITagCatalogGrain>(Customers.TagCatalogGrain.Key).Define(dimension, tags);
         foreach (var (id, definition) in Channels) await grains.Get<IChannelGrain>(id).Create(definition);
 
         var purchaseCount = 0;

@@ -48,9 +48,9 @@ internal static class CustomerEndpoints
         // The managed tag list, by dimension; customers are tagged only from it.
         app.MapGet("/api/tags", async (IGrainFactory grains) => (await grains.Get<ITagCatalogGrain>(TagCatalogGrain.Key).Get()).Dimensions).WithTags("Customers");
         // One list for the whole matrix: admins keep it.
-        app.MapPut("/api/tags/{dimension}", async (string dimension, TagDimension body, IGrainFactory grains) =>
+        app.MapPut("/api/tags/{dimension}", async (string dimension, TagDimension body, ConsoleModel.TagDesk tags, ClaimsPrincipal user) =>
         {
-            await grains.Get<ITagCatalogGrain>(TagCatalogGrain.Key).Define(dimension, body.Tags);
+            await tags.DefineAsync(user, dimension, body.Tags);
             return Results.Ok(body);
         }).WithTags("Customers").RequireAuthorization("admin");
 

@@ -18,7 +18,7 @@ public sealed record ChannelRow(string Id, ChannelDefinition Definition, string 
 }
 
 /// <summary>Channels (live codes) for the console: listed as the viewer may see them, made by admins and leads.</summary>
-public sealed class ChannelDesk(IGrainFactory grains, MatrixDirectory directory, AccessService access, LiveCodeService liveCodes, CapacityLedger ledger)
+public sealed class ChannelDesk(IGrainFactory grains, MatrixDirectory directory, AccessService access, LiveCodeService liveCodes, CapacityLedger ledger, TagDesk tags)
 {
     public async Task<IReadOnlyList<ChannelRow>> RowsAsync(ClaimsPrincipal user)
     {
@@ -40,12 +40,14 @@ public sealed class ChannelDesk(IGrainFactory grains, MatrixDirectory directory,
     public async Task CreateAsync(ClaimsPrincipal user, string id, ChannelDefinition definition)
     {
         await RequirePoolAsync(user, definition);
+        await tags.RequireListedAsync(definition.Tags ?? [], "tags");
         await grains.Get<IChannelGrain>(id).Create(definition);
     }
 
     public async Task UpdateAsync(ClaimsPrincipal user, string id, ChannelDefinition definition)
     {
         await RequirePoolAsync(user, definition);
+        await tags.RequireListedAsync(definition.Tags ?? [], "tags");
         await grains.Get<IChannelGrain>(id).Update(definition);
     }
 

@@ -23,6 +23,7 @@ public static class ConsoleHosting
         services.AddSingleton<CalendarDesk>();
         services.AddSingleton<CustomerDesk>();
         services.AddSingleton<OperatorDesk>();
+        services.AddSingleton<TagDesk>();
         return services;
     }
 }
