@@ -120,4 +120,18 @@ public sealed class ConsolePagesTests : IAsyncLifetime
         Assert.Equal(["节日"], (await grains.Get<Matrix.Grains.Channels.IChannelGrain>("festival").Get())!.Tags);
         Assert.Equal(["节日", "门店活动"], (await grains.Get<Matrix.Grains.Customers.ITagCatalogGrain>(Matrix.Grains.Customers.TagCatalogGrain.Key).Get()).Dimensions["场景"]);
     }
+
+    [Fact]
+    public async Task A_refused_save_says_why_in_the_readers_language()
+    {
+        await using var browser = await ConsoleBrowser.LaunchAsync(_address);
+        var page = await browser.SignInAsync("root", "channels");
+        await page.ClickAsync("[data-testid=new-channel]");
+        await page.FillAsync("[data-testid=channel-id]", "Bad Id");
+        await page.FillAsync("[data-testid=channel-name]", "门口");
+        await page.FillAsync("[data-testid=channel-state]", "door");
+        await page.ClickAsync("[data-testid=channel-save]");
+        await page.WaitForSelectorAsync(".rz-notification-item:has-text('id: 须为 1-48 位小写字母、数字或连字符')");
+        Assert.Null(await _app.Services.GetRequiredService<Matrix.Runtime.IGrainFactory>().Get<Matrix.Grains.Channels.IChannelGrain>("bad-id").Get());
+    }
 }

@@ -49,8 +49,8 @@ public sealed record CapacitySettings
         var max = kind == AccountKind.WeCom ? WeComHardCapLimit : PersonalHardCapLimit;
         if (HardCap < 1 || HardCap > max)
             yield return new($"{prefix}.hardCap", $"must be between 1 and {max:N0} for a {(kind == AccountKind.WeCom ? "WeCom member" : "personal WeChat account")}");
-        if (SoftCap < 1) yield return new($"{prefix}.softCap", "must be at least 1");
-        else if (SoftCap > HardCap) yield return new($"{prefix}.softCap", $"must not be above the hard cap ({HardCap:N0})");
+        if (SoftCap < 1) yield return FieldError.Of($"{prefix}.softCap", RuleKeys.AtLeast, "must be at least {0}", 1);
+        else if (SoftCap > HardCap) yield return FieldError.Of($"{prefix}.softCap", RuleKeys.SoftAboveHard, "must not be above the hard cap ({0})", $"{HardCap:N0}");
         if (Reserve < 0) yield return new($"{prefix}.reserve", "must not be negative");
         else if (Reserve >= HardCap) yield return new($"{prefix}.reserve", $"must be below the hard cap ({HardCap:N0})");
         if (DailyBudget is < 0) yield return new($"{prefix}.dailyBudget", "must not be negative (leave it empty for no daily limit)");

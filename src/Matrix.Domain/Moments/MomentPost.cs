@@ -45,19 +45,20 @@ public sealed record CalendarRules(int MaxPerDay = 3, double MinHoursBetween = 2
         var rest = others.Select(o => (Post: o, Local: TimeZoneInfo.ConvertTime(o.PlannedAt, zone).DateTime)).ToList();
 
         if (QuietHours.Contains(local))
-            errors.Add(new("plannedAt", $"falls in quiet hours ({QuietHours.From:HH\\:mm}-{QuietHours.To:HH\\:mm}); nobody posts then"));
+            errors.Add(FieldError.Of("plannedAt", RuleKeys.QuietHours, "falls in quiet hours ({0}-{1}); nobody posts then", $"{QuietHours.From:HH\\:mm}", $"{QuietHours.To:HH\\:mm}"));
         var sameDay = rest.Count(o => o.Local.Date == local.Date);
         if (sameDay + 1 > MaxPerDay)
-            errors.Add(new("plannedAt", $"{local:yyyy-MM-dd} already has {sameDay} posts; at most {MaxPerDay} a day"));
+            errors.Add(FieldError.Of("plannedAt", RuleKeys.PostsPerDay, "{0} already has {1} posts; at most {2} a day", $"{local:yyyy-MM-dd}", sameDay, MaxPerDay));
         if (rest.FirstOrDefault(o => Math.Abs((o.Local - local).TotalHours) < MinHoursBetween) is { Post: not null } near)
-            errors.Add(new("plannedAt", $"is within {MinHoursBetween:0.#} hours of the post at {near.Local:yyyy-MM-dd HH:mm}"));
+            errors.Add(FieldError.Of("plannedAt", RuleKeys.PostsTooClose, "is within {0} hours of the post at {1}", $"{MinHoursBetween:0.#}", $"{near.Local:yyyy-MM-dd HH:mm}"));
         if (post.Category == PostCategory.Offer)
         {
             var week = rest.Where(o => WeekStart(o.Local) == WeekStart(local)).ToList();
             var offers = week.Count(o => o.Post.Category == PostCategory.Offer) + 1;
             var allowed = Math.Max(1, (int)Math.Floor(OfferShareMax * (week.Count + 1)));
             if (offers > allowed)
-                errors.Add(new("category", $"would make {offers} offers of {week.Count + 1} posts this week; offers may be at most {OfferShareMax:P0} ({allowed})"));
+                errors.Add(FieldError.Of("category", RuleKeys.OfferShare, "would make {0} offers of {1} posts this week; offers may be at most {2} ({3})", offers, week.Count + 1,
+                    $"{OfferShareMax * 100:0}%", allowed));
         }
         return errors;
     }

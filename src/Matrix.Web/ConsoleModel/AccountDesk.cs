@@ -75,7 +75,7 @@ public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory,
         if (string.IsNullOrWhiteSpace(weChatId)) return; // the grain's own validation names the missing field
         var wanted = weChatId.Trim();
         if ((await directory.AccountsAsync()).Any(a => a.Id != exceptAccountId && string.Equals(a.Profile.WeChatId.Trim(), wanted, StringComparison.OrdinalIgnoreCase)))
-            throw new Domain.DomainValidationException("weChatId", "is already the WeChat ID of another account");
+            throw new Domain.DomainValidationException([Domain.FieldError.Of("weChatId", Domain.RuleKeys.WeChatIdTaken, "is already the WeChat ID of another account")]);
     }
 
     /// <summary>The design's main verb: one role for one account or many (each checked and recorded on its own).</summary>

@@ -29,7 +29,7 @@ public sealed class TagDesk(IGrainFactory grains, AuditLog audit)
         if (tags.Count == 0) return;
         var catalog = await CatalogAsync();
         var errors = tags.Select((tag, i) => (tag, i)).Where(t => !catalog.Contains(t.tag))
-            .Select(t => new FieldError($"{field}[{t.i}]", $"'{t.tag}' is not on the tag list (admins add tags there first)")).ToList();
+            .Select(t => FieldError.Of($"{field}[{t.i}]", RuleKeys.TagNotListed, "'{0}' is not on the tag list (admins add tags there first)", t.tag)).ToList();
         DomainValidationException.ThrowIfAny(errors);
     }
 }

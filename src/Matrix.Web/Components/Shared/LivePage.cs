@@ -92,11 +92,15 @@ public abstract partial class LivePage : ComponentBase, IDisposable
         }
         catch (Exception ex) when (ex is DomainValidationException or AccessDeniedException or KeyNotFoundException or Matrix.Runtime.GrainStateConflictException)
         {
-            var reason = ex.Message; // a validation message names its field ("capacity.softCap: ...")
+            var reason = ex is DomainValidationException invalid ? string.Join("; ", invalid.Errors.Select(Describe)) : ex.Message;
             Notifications.Notify(new NotificationMessage { Severity = NotificationSeverity.Error, Summary = Text["ActionRefused"], Detail = reason, Duration = 8000 });
             return false;
         }
     }
+
+    /// <summary>A refusal in the reader's language where the rule has a translation ("Error.{key}"), else in English.</summary>
+    private string Describe(FieldError error) =>
+        $"{error.Field}: {(error.Key is { } key ? Text[$"Error.{key}", [.. error.Args]].Value : error.Message)}";
 
     public void Dispose()
     {
