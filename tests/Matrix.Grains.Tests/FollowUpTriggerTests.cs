@@ -78,6 +78,7 @@ public sealed class FollowUpTriggerTests
         await using var cluster = await MatrixCluster.StartAsync(1, _clock);
         var node = await StartAsync(cluster);
         await node.Service<FollowUpService>().CreatePlanAsync("wake-up", Plan(new PlanTrigger(TriggerKind.NoReply, Days: 14), "好久不见，最近眼睛还好吗？"));
+        await cluster.RemindersIdleAsync(); // the plan's rollout (a reminder due at once) has run
         await AddFriendAsync(node, "wx-a");
 
         await AdvanceAsync(cluster, TimeSpan.FromDays(5));
@@ -98,6 +99,7 @@ public sealed class FollowUpTriggerTests
         var node = await StartAsync(cluster);
         await node.Service<FollowUpService>().CreatePlanAsync("birthday",
             Plan(new PlanTrigger(TriggerKind.BeforeAttributeDate, Attribute: "birthday", Days: 7, Yearly: true), "{nickname}，下周{birthday}生日，到店领生日礼"));
+        await cluster.RemindersIdleAsync(); // the plan's rollout (a reminder due at once) has run
         await AddFriendAsync(node, "wx-a");
         Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders")); // no date yet
 
@@ -123,6 +125,7 @@ public sealed class FollowUpTriggerTests
         var lens = Plan(new PlanTrigger(TriggerKind.Purchase, Category: "lenses"), "该清洗镜片啦", CalendarSpan.FromMonths(3), CalendarSpan.FromMonths(6));
         var followUps = node.Service<FollowUpService>();
         await followUps.CreatePlanAsync("lens", lens);
+        await cluster.RemindersIdleAsync(); // the plan's rollout (a reminder due at once) has run
         foreach (var customer in new[] { "wx-a", "wx-b" })
         {
             await AddFriendAsync(node, customer);
@@ -146,6 +149,7 @@ public sealed class FollowUpTriggerTests
         await using var cluster = await MatrixCluster.StartAsync(1, _clock);
         var node = await StartAsync(cluster, dailyTasks: 2);
         await node.Service<FollowUpService>().CreatePlanAsync("welcome-back", Plan(new PlanTrigger(TriggerKind.FriendAdded), "欢迎再来店里", CalendarSpan.FromDays(1)));
+        await cluster.RemindersIdleAsync(); // the plan's rollout (a reminder due at once) has run
         foreach (var customer in new[] { "wx-a", "wx-b", "wx-c" })
         {
             await AddFriendAsync(node, customer);
@@ -170,6 +174,7 @@ public sealed class FollowUpTriggerTests
         await using var cluster = await MatrixCluster.StartAsync(2, _clock);
         var node = await StartAsync(cluster);
         await node.Service<FollowUpService>().CreatePlanAsync("day-one", Plan(new PlanTrigger(TriggerKind.FriendAdded), "昨天到店感觉如何？", CalendarSpan.FromDays(1)));
+        await cluster.RemindersIdleAsync(); // the plan's rollout (a reminder due at once) has run
         var ids = Enumerable.Range(0, customers).Select(i => $"wx-{i:00}").ToList();
         foreach (var id in ids) await AddFriendAsync(node, id);
 

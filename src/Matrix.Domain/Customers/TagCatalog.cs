@@ -25,7 +25,11 @@ public sealed record TagCatalog(IReadOnlyDictionary<string, IReadOnlyList<string
         return new(new Dictionary<string, IReadOnlyList<string>>(Dimensions) { [dimension] = tags });
     }
 
-    /// <summary>The tags not on the list, which a customer may not be given.</summary>
-    public IEnumerable<FieldError> Unknown(IEnumerable<string> tags) =>
-        tags.Where(t => !Contains(t)).Select(t => new FieldError("tags", $"'{t}' is not on the managed tag list"));
+    /// <summary>
+    /// The tags not on the list, which a customer or a channel may not be given; the i-th is named
+    /// <paramref name="field"/>(i), or "tags" when no naming is given.
+    /// </summary>
+    public IEnumerable<FieldError> Unknown(IReadOnlyList<string> tags, Func<int, string>? field = null) =>
+        tags.Select((tag, i) => (tag, i)).Where(t => !Contains(t.tag))
+            .Select(t => FieldError.Of(field?.Invoke(t.i) ?? "tags", RuleKeys.TagNotListed, "'{0}' is not on the tag list (admins add tags there first)", t.tag));
 }

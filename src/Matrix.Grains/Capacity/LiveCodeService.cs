@@ -31,20 +31,15 @@ public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, H
         var channel = await grains.Get<IChannelGrain>(channelId).Get();
         if (channel is null) return null;
 
-        var fresh = false;
-        for (var round = 0; round < Rounds; round++)
+        // Round 0 may choose on this node's view of the pool; each of the Rounds after it reads the pool afresh.
+        for (var round = 0; round <= Rounds; round++)
         {
-            var view = await pools.GetAsync(channel, fresh);
+            var view = await pools.GetAsync(channel, fresh: round > 0);
             var attempts = Plan(view);
-            if (!view.IsFresh && (attempts.Count == 0 || attempts[0].AboveSoftCap || attempts[0].IsBackup))
-            {
-                fresh = true; // nothing is refused, and no cap is stretched, on a view that may be old
-                round--;
-                continue;
-            }
-            if (attempts.Count == 0) break;
+            if (attempts.Count == 0 && view.IsFresh) break;
             foreach (var attempt in attempts)
             {
+                // Nothing is called full, and no soft cap is passed, on a view that may be old.
                 if (!view.IsFresh && (attempt.AboveSoftCap || attempt.IsBackup)) break;
                 if (await holds.TryReserveAsync(attempt.AccountId, attempt.LoadLimit, attempt.BudgetToday, channelId, options.Value.ReservationHold) is not { } held)
                 {
@@ -57,7 +52,6 @@ public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, H
                 var persona = await grains.Get<IPersonaGrain>(account.Profile.PersonaId).Get();
                 return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, held.Token, attempt.IsBackup);
             }
-            fresh = true;
         }
 
         stats.Count(channelId, full: true, clock.UtcNow);

@@ -10,7 +10,7 @@ public sealed record PoolView(IReadOnlyList<AccountEntry> Pool, IReadOnlyList<Ac
 
 /// <summary>
 /// This node's last view of each live code's pool: its accounts' profiles and counters. A scan may choose from it
-/// and then hold a slot with the one conditional statement that decides (Migrations/0001_accounts.sql); the hold's
+/// and then hold a slot with the one call that decides (matrix_hold_slots, Migrations/0005_lighter_holds.sql); the hold's
 /// RETURNING brings the account's new counters back into the view. So a scan is usually one round trip, not two.
 /// The view only guides the choice, the database still enforces every cap; and it is dropped when an account is
 /// written (here, or announced by another node), after a refused hold, and after MatrixOptions.ListCacheMaxAge.
@@ -22,24 +22,21 @@ public sealed class PoolSnapshots
     private readonly MatrixDirectory _directory;
     private readonly StoreClock _clock;
     private readonly TimeSpan _maxAge;
+    private readonly GrainStateGeneration _generation;
     private readonly ConcurrentDictionary<string, Snapshot> _pools = new();
-    private long _generation;
 
     public PoolSnapshots(MatrixDirectory directory, GrainStateChanges changes, StoreClock clock, IOptions<MatrixOptions> options)
     {
         _directory = directory;
         _clock = clock;
         _maxAge = options.Value.ListCacheMaxAge;
-        changes.Changed += type =>
-        {
-            if (type is null or "account") Interlocked.Increment(ref _generation);
-        };
+        _generation = new(changes, "account");
     }
 
     public async Task<PoolView> GetAsync(ChannelDefinition channel, bool fresh)
     {
         var key = KeyOf(channel);
-        var generation = Volatile.Read(ref _generation);
+        var generation = _generation.Current;
         if (!fresh && _pools.TryGetValue(key, out var s) && s.Generation == generation && _clock.UtcNow - s.ReadAt < _maxAge && s.Day == _clock.Today)
             return new(s.Entries(s.PoolIds), s.Entries(s.BackupIds), false);
 

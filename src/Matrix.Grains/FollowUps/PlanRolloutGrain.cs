@@ -11,11 +11,11 @@ public interface IPlanRolloutGrain : IGrain
     Task<bool> IsRunning();
 }
 
-public enum RolloutStep { Done, Running, Starting }
+public enum RolloutStep { Done, Replacing, Starting }
 
 public sealed class PlanRolloutState
 {
-    /// <summary>Running: re-placing (or stopping) customers already on the plan. Starting: starting a state plan for every current customer.</summary>
+    /// <summary>Replacing: re-placing (or stopping) customers already on the plan. Starting: starting a state plan for every current customer.</summary>
     public RolloutStep Step { get; set; }
 
     /// <summary>The last customer id handled in this step; the next chunk begins after it.</summary>
@@ -37,7 +37,7 @@ public sealed class PlanRolloutGrain(IPersistentState<PlanRolloutState> state, F
 
     async Task IPlanRolloutGrain.Start()
     {
-        state.State.Step = RolloutStep.Running;
+        state.State.Step = RolloutStep.Replacing;
         state.State.After = null;
         await state.WriteStateAsync();
         await RegisterOrUpdateReminderAsync(Tick, clock.UtcNow);
@@ -49,12 +49,12 @@ public sealed class PlanRolloutGrain(IPersistentState<PlanRolloutState> state, F
     {
         var (step, after) = (state.State.Step, state.State.After);
         if (step == RolloutStep.Done) return;
-        var last = step == RolloutStep.Running
+        var last = step == RolloutStep.Replacing
             ? await followUps.ReplaceRunningAsync(GrainKey, after, Chunk)
             : await followUps.StartForCurrentCustomersAsync(GrainKey, after, Chunk);
 
         if (last is not null) state.State.After = last;
-        else if (step == RolloutStep.Running && await followUps.StartsForCurrentCustomersAsync(GrainKey)) (state.State.Step, state.State.After) = (RolloutStep.Starting, null);
+        else if (step == RolloutStep.Replacing && await followUps.StartsForCurrentCustomersAsync(GrainKey)) (state.State.Step, state.State.After) = (RolloutStep.Starting, null);
         else (state.State.Step, state.State.After) = (RolloutStep.Done, null);
         await state.WriteStateAsync();
         if (state.State.Step != RolloutStep.Done) await RegisterOrUpdateReminderAsync(Tick, clock.UtcNow);

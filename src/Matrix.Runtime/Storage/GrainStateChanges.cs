@@ -17,32 +17,34 @@ public sealed class GrainStateChanges
 }
 
 /// <summary>
-/// One value derived from the states of one grain type (a list, say), kept until a state of that type changes or
-/// <c>maxAge</c> passes. A load is stamped with the generation seen before it started, so a change that lands
-/// while it runs makes its result stale at once instead of being lost.
+/// How many changes to one grain type this node has heard of. Whatever is read from those states is stamped with
+/// <see cref="Current"/> taken *before* the read: it is still good while the count has not moved, and a change
+/// that lands during the read makes it stale at once instead of being lost.
 /// </summary>
-public sealed class GrainStateCache<T> where T : class
+public sealed class GrainStateGeneration
 {
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _maxAge;
-    private long _generation;
-    private Entry? _entry;
+    private long _count;
 
-    public GrainStateCache(GrainStateChanges changes, string grainType, TimeProvider time, TimeSpan maxAge)
-    {
-        _time = time;
-        _maxAge = maxAge;
+    public GrainStateGeneration(GrainStateChanges changes, string grainType) =>
         changes.Changed += type =>
         {
-            if (type is null || type == grainType) Interlocked.Increment(ref _generation);
+            if (type is null || type == grainType) Interlocked.Increment(ref _count);
         };
-    }
+
+    public long Current => Volatile.Read(ref _count);
+}
+
+/// <summary>One value derived from the states of one grain type (a list, say), kept until a state of that type changes or <c>maxAge</c> passes.</summary>
+public sealed class GrainStateCache<T>(GrainStateChanges changes, string grainType, TimeProvider time, TimeSpan maxAge) where T : class
+{
+    private readonly GrainStateGeneration _generation = new(changes, grainType);
+    private Entry? _entry;
 
     public async Task<T> GetAsync(Func<Task<T>> load)
     {
-        var generation = Volatile.Read(ref _generation);
-        var now = _time.GetUtcNow();
-        if (_entry is { } e && e.Generation == generation && now - e.LoadedAt < _maxAge) return e.Value;
+        var generation = _generation.Current;
+        var now = time.GetUtcNow();
+        if (_entry is { } e && e.Generation == generation && now - e.LoadedAt < maxAge) return e.Value;
         var value = await load();
         _entry = new Entry(value, generation, now);
         return value;

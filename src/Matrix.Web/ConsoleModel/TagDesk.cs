@@ -13,7 +13,11 @@ namespace Matrix.Web.ConsoleModel;
 /// </summary>
 public sealed class TagDesk(IGrainFactory grains, AuditLog audit)
 {
-    public Task<TagCatalog> CatalogAsync() => grains.Get<ITagCatalogGrain>(TagCatalogGrain.Key).Get();
+    /// <summary>The list as pages show it: dimensions in name order, each with its tags in the order they were given.</summary>
+    public async Task<IReadOnlyList<(string Dimension, IReadOnlyList<string> Tags)>> DimensionsAsync() =>
+        [.. (await CatalogAsync()).Dimensions.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => (d.Key, d.Value))];
+
+    private Task<TagCatalog> CatalogAsync() => grains.Get<ITagCatalogGrain>(TagCatalogGrain.Key).Get();
 
     /// <summary>Defines a dimension's tags anew (tags already given to customers stay on them).</summary>
     public async Task DefineAsync(ClaimsPrincipal user, string dimension, IReadOnlyList<string> tags)
@@ -27,9 +31,6 @@ public sealed class TagDesk(IGrainFactory grains, AuditLog audit)
     public async Task RequireListedAsync(IReadOnlyList<string> tags, string field)
     {
         if (tags.Count == 0) return;
-        var catalog = await CatalogAsync();
-        var errors = tags.Select((tag, i) => (tag, i)).Where(t => !catalog.Contains(t.tag))
-            .Select(t => FieldError.Of($"{field}[{t.i}]", RuleKeys.TagNotListed, "'{0}' is not on the tag list (admins add tags there first)", t.tag)).ToList();
-        DomainValidationException.ThrowIfAny(errors);
+        DomainValidationException.ThrowIfAny([.. (await CatalogAsync()).Unknown(tags, i => $"{field}[{i}]")]);
     }
 }
