@@ -1,4 +1,4 @@
-using Matrix.Runtime.Storage;
+using Matrix.Storage;
 using Matrix.Grains;
 using Matrix.Grains.Demo;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +21,7 @@ internal static class DemoBench
             await create.ExecuteNonQueryAsync();
         var demoDb = new NpgsqlConnectionStringBuilder(connectionString) { Database = "matrix_demo" }.ConnectionString;
 
-        using var node = await Nodes.StartAsync(demoDb, s => s.AddMatrixGrains());
+        using var node = await Nodes.StartAsync(demoDb);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var summary = await node.Services.GetRequiredService<DemoMatrix>().LoadAsync(settings.DemoCustomers, "bench");
         var seconds = watch.Elapsed.TotalSeconds;

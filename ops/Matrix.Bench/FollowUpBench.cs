@@ -1,5 +1,4 @@
-using Matrix.Runtime.Storage;
-using System.Text.Json;
+using Matrix.Storage;
 using Matrix.Domain.Accounts;
 using Matrix.Domain.FollowUps;
 using Matrix.Grains;
@@ -7,7 +6,6 @@ using Matrix.Grains.Accounts;
 using Matrix.Grains.Customers;
 using Matrix.Grains.FollowUps;
 using Matrix.Grains.Personas;
-using Matrix.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -16,10 +14,11 @@ namespace Matrix.Bench;
 
 /// <summary>
 /// Follow-ups due for many customers at once (a campaign, or a node coming back after an outage): every customer
-/// runs one plan whose touch is due at the same instant. Each tick is the real path: the customer grain activates,
-/// re-reads the plan, places the touch, finds the owning account, renders the template, inserts the task within the
-/// account's daily budget and saves its state. Measured: tasks created per second and lateness (task created minus
-/// due). The raw column is the plain insert of as many task rows from the same number of callers.
+/// runs one plan whose touch is due at the same instant. Each tick is the real path: a fresh silo's reminder service
+/// loads the reminders from its table and fires them, the customer grain activates (reading its state), re-reads the
+/// plan, places the touch, finds the owning account, renders the template, inserts the task within the account's
+/// daily budget, saves its state and removes its reminder. Measured: tasks created per second and lateness (task
+/// created minus due). The raw column is the plain insert of as many task rows from the same number of callers.
 /// </summary>
 internal static class FollowUpBench
 {
@@ -39,18 +38,34 @@ internal static class FollowUpBench
                     "fu-persona", AccountRole.Sales, AccountStatus.Active, "bench");
             await setup.Services.GetRequiredService<FollowUpService>().CreatePlanAsync("fu", new FollowUpPlan("bench", new PlanTrigger(TriggerKind.FriendAdded),
                 new PlanFilter(), default, null, "{nickname}您好，我是{persona_name}", new PlanEnd()));
+            await setup.Services.GetRequiredService<ImmediateWork>().WhenIdle(); // the plan's rollout
             await setup.StopAsync();
         }
 
-        // The customers, their friendships and their pending reminders are written straight into the tables, as
-        // the runtime would have left them (setting up is not what is measured).
-        // Ticks the reminder bench stopped before completing would compete with this run: they go first.
-        await Execute(db, "delete from grain_reminders");
-        var due = DateTimeOffset.UtcNow.AddSeconds(5);
-        var state = JsonSerializer.Serialize(new CustomerState { Plans = { ["fu"] = new PlanRun(due, 0) } }, GrainStateJson.Options);
+        // The customers and their friendships are written straight into the tables; each customer's plan is started
+        // through its grain (the state, the index row and the reminder, as a friend add leaves them), due tomorrow.
+        // Then, with no node running, every touch is made due a few seconds from now, in the state and the reminder
+        // alike: as after an outage, or a campaign's instant. Setting up is not what is measured.
         await Execute(db, $"insert into account_friends (account_id, external_id, added_at) select 'fu-' || (i % {Accounts}), 'c' || i, now() from generate_series(1, {count}) i");
-        await Execute(db, $"insert into grain_state (grain_type, grain_key, state, version, updated_at) select 'customer', 'c' || i, $1::jsonb, 1, now() from generate_series(1, {count}) i", state);
-        await Execute(db, $"insert into grain_reminders (grain_type, grain_key, name, start_at, next_due_at) select 'customer', 'c' || i, 'plan:fu', $1, $1 from generate_series(1, {count}) i", due);
+        using (var setup = await StartAsync(connectionString))
+        {
+            var grains = setup.Services.GetRequiredService<IGrainFactory>();
+            var anchor = DateTimeOffset.UtcNow.AddDays(1);
+            var next = 0;
+            await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) <= count) await grains.Get<ICustomerGrain>($"c{i}").StartPlan("fu", anchor);
+            })));
+            await setup.StopAsync();
+        }
+        var due = DateTimeOffset.UtcNow.AddSeconds(10);
+        await Execute(db, """
+            update orleansstorage
+               set payloadbinary = convert_to(jsonb_set(convert_from(payloadbinary, 'UTF8')::jsonb, '{plans,fu,dueAt}', to_jsonb($1::timestamptz))::text, 'UTF8')
+             where graintypestring = 'customer'
+            """, due);
+        await Execute(db, "update orleansreminderstable set starttime = $1 where remindername = 'plan:fu'", due);
         await Execute(db, "analyze");
 
         using var node = await StartAsync(connectionString);
@@ -67,7 +82,6 @@ internal static class FollowUpBench
 
     private static Task<IHost> StartAsync(string connectionString) => Nodes.StartAsync(connectionString, s =>
     {
-        s.AddMatrixGrains();
         // Quiet hours off: the run must not depend on the hour it is started at.
         s.Configure<MatrixOptions>(o => (o.QuietFrom, o.QuietTo) = (new TimeOnly(0, 0), new TimeOnly(0, 0)));
     });

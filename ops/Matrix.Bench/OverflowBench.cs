@@ -1,4 +1,4 @@
-using Matrix.Runtime.Storage;
+using Matrix.Storage;
 using System.Diagnostics;
 using Matrix.Domain.Accounts;
 using Matrix.Domain.Channels;
@@ -7,7 +7,6 @@ using Matrix.Grains.Accounts;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Channels;
 using Matrix.Grains.Personas;
-using Matrix.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -35,7 +34,7 @@ internal static class OverflowBench
 
     private static async Task<double> PairsAsync(string connectionString, BenchSettings settings)
     {
-        using var host = await Nodes.StartAsync(connectionString, s => s.AddMatrixGrains());
+        using var host = await Nodes.StartAsync(connectionString);
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         await grains.Get<IPersonaGrain>("bench-persona").Create(new PersonaDetails("bench", null, null, new PersonaProfile()));
         var capacity = new CapacitySettings { HardCap = 20_000, SoftCap = 20_000, Reserve = 0, DailyBudget = null };

@@ -1,5 +1,5 @@
 using Matrix.Bench;
-using Matrix.Runtime.Embedded;
+using Matrix.Storage.Embedded;
 
 // Macro benchmarks: the runtime against the raw SQL loop it is built on, in one run on one database.
 // Usage: Matrix.Bench [--writes N] [--reminders N] [--scans N] [--followups N] [--demo N] [--concurrency N] [--only scans,demo] [--connection "Host=...;Database=empty"]

@@ -1,113 +1,102 @@
-using Matrix.Runtime.Storage;
 using System.Diagnostics;
-using Matrix.Runtime;
-using Matrix.Runtime.Reminders;
+using Matrix.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Matrix.Bench;
 
-public interface IBenchReminderGrain : IGrain
+public interface IBenchReminderGrain : IGrainWithStringKey
 {
-    Task Noop();
+    Task Arm(TimeSpan dueTime);
 }
 
-public sealed class BenchReminderGrain : IBenchReminderGrain, IRemindable
+public sealed class BenchReminderGrain(BenchReminderSignal signal) : Grain, IBenchReminderGrain, IRemindable
 {
-    Task IBenchReminderGrain.Noop() => Task.CompletedTask;
+    async Task IBenchReminderGrain.Arm(TimeSpan dueTime) => await this.RegisterOrUpdateReminder("plan:bench", dueTime, TimeSpan.FromMinutes(1));
 
-    Task IRemindable.ReceiveReminder(string name, TickStatus status) => Task.CompletedTask;
+    async Task IRemindable.ReceiveReminder(string name, TickStatus status)
+    {
+        if (await this.GetReminder(name) is { } reminder) await this.UnregisterReminder(reminder);
+        signal.Fired.TrySetResult();
+    }
+}
+
+public sealed class BenchReminderSignal
+{
+    public TaskCompletionSource Fired { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>
-/// N reminders fall due at the same instant. The runtime claims, activates each grain, delivers and completes;
-/// the raw loop only claims and deletes rows with the same "for update skip locked" statement shape.
-/// Lateness is delivery time minus due time.
+/// Memory of one silo when a million customers each have a follow-up reminder, spread over the next six months (a
+/// chain's customers between their touches). Orleans keeps in memory only the reminders due within its loading
+/// window (ReminderOptions.ReminderLoadingWindow, 10 minutes); the rest stay in the table until they come near.
+/// The rows are written straight into Orleans's reminder table with the hash Orleans gives each grain (checked
+/// against rows Orleans wrote itself); one reminder due a few seconds ahead tells when the silo has loaded and fires.
+/// Measured: the process's resident memory and managed heap after that, against a silo with no reminders.
 /// </summary>
 internal static class ReminderBench
 {
-    private static readonly TimeSpan Lead = TimeSpan.FromSeconds(3);
-
     public static async Task RunAsync(string connectionString, BenchSettings settings, Report report)
     {
-        await using var db = DatabaseConnections.Create(connectionString);
-        var (runtimeRate, runtimeLate) = await RunRuntimeAsync(connectionString, db, settings.Reminders);
-        var (rawRate, rawLate) = await RunRawAsync(db, settings.Reminders);
-        report.Add($"reminders delivered / s ({settings.Reminders:N0} due at once)", $"{runtimeRate:N0}", $"{rawRate:N0}", $"{runtimeRate / rawRate:P0} of raw");
-        report.Add("lateness p50", Ms(Percentile(runtimeLate, 0.50)), Ms(Percentile(rawLate, 0.50)), "");
-        report.Add("lateness p99", Ms(Percentile(runtimeLate, 0.99)), Ms(Percentile(rawLate, 0.99)), "");
+        await using (var admin = DatabaseConnections.Create(connectionString))
+        await using (var create = admin.CreateCommand("create database matrix_reminders"))
+            await create.ExecuteNonQueryAsync();
+        var database = new NpgsqlConnectionStringBuilder(connectionString) { Database = "matrix_reminders" }.ConnectionString;
+        await using var db = DatabaseConnections.Create(database);
+
+        // An empty silo first: its memory is the baseline. It also registers a few reminders, so the hash used
+        // below can be checked against Orleans's own.
+        var (emptyRss, emptyHeap) = await SiloMemoryAsync(database, async grains =>
+        {
+            for (var i = 0; i < 5; i++) await grains.GetGrain<IBenchReminderGrain>($"check{i}").Arm(TimeSpan.FromDays(30));
+        });
+        await using (var check = db.CreateCommand("select grainid, grainhash from orleansreminderstable"))
+        await using (var r = await check.ExecuteReaderAsync())
+            while (await r.ReadAsync())
+                if (HashOf(GrainId.Parse(r.GetString(0))) != r.GetInt32(1))
+                    throw new InvalidOperationException($"the bench's grain hash differs from Orleans's for {r.GetString(0)}");
+
+        var count = settings.Reminders;
+        var start = DateTime.UtcNow.AddMinutes(30);
+        var writer = await db.OpenConnectionAsync();
+        await using (writer)
+        await using (var copy = await writer.BeginBinaryImportAsync("copy orleansreminderstable (serviceid, grainid, remindername, starttime, period, grainhash, version) from stdin (format binary)"))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var grain = GrainId.Create("benchreminder", $"c{i}");
+                await copy.StartRowAsync();
+                await copy.WriteAsync("matrix");
+                await copy.WriteAsync(grain.ToString());
+                await copy.WriteAsync("plan:bench");
+                await copy.WriteAsync(start.AddSeconds(i * (180.0 * 86400 / count)), NpgsqlTypes.NpgsqlDbType.TimestampTz);
+                await copy.WriteAsync((long)TimeSpan.FromMinutes(1).TotalMilliseconds);
+                await copy.WriteAsync(HashOf(grain));
+                await copy.WriteAsync(0);
+            }
+            await copy.CompleteAsync();
+        }
+
+        var (rss, heap) = await SiloMemoryAsync(database, _ => Task.CompletedTask);
+        report.Add($"memory of one silo holding {count:N0} customers' reminders (due over 6 months)", $"{rss / 1048576:N0} MiB resident, {heap / 1048576:N0} MiB managed heap",
+            $"{emptyRss / 1048576:N0} MiB / {emptyHeap / 1048576:N0} MiB with none", "");
     }
 
-    private static async Task<(double Rate, List<TimeSpan> Lateness)> RunRuntimeAsync(string connectionString, NpgsqlDataSource db, int count)
-    {
-        using var host = await Nodes.StartAsync(connectionString, s => s.AddGrain<IBenchReminderGrain, BenchReminderGrain>());
-        // Recording must cost the subject almost nothing: a slot per delivery and one counter (ConcurrentBag.Count
-        // would take all the bag's locks on every delivery).
-        var lateness = new TimeSpan[count];
-        var delivered = 0;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var service = host.Services.GetRequiredService<ReminderService>();
-        service.Delivered += (tick, at) =>
-        {
-            var n = Interlocked.Increment(ref delivered);
-            if (n <= count) lateness[n - 1] = at - tick.TickDueAt;
-            if (n == count) done.TrySetResult();
-        };
+    private static int HashOf(GrainId grain) => unchecked((int)grain.GetUniformHashCode());
 
-        // Rows are written straight into the table (registration speed is not what is measured here).
-        await Execute(db, $"insert into grain_reminders (grain_type, grain_key, name, start_at, next_due_at) select 'benchReminder', 'b' || i, 'due', 'infinity', 'infinity' from generate_series(1, {count}) i");
-        var due = DateTimeOffset.UtcNow + Lead;
-        await Execute(db, "update grain_reminders set start_at = $1, next_due_at = $1; select pg_notify('matrix_reminders', '')", due);
-        await done.Task.WaitAsync(TimeSpan.FromMinutes(10));
-        var elapsed = DateTimeOffset.UtcNow - due;
+    /// <summary>Starts a silo, arms one reminder due in 5 s, and measures the process once it has fired (the reminder service has loaded).</summary>
+    private static async Task<(long Rss, long Heap)> SiloMemoryAsync(string database, Func<IGrainFactory, Task> before)
+    {
+        using var host = await Nodes.StartAsync(database, s => s.AddSingleton<BenchReminderSignal>());
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        await before(grains);
+        await grains.GetGrain<IBenchReminderGrain>("sentinel").Arm(TimeSpan.FromSeconds(5));
+        await host.Services.GetRequiredService<BenchReminderSignal>().Fired.Task.WaitAsync(TimeSpan.FromMinutes(10));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var heap = GC.GetTotalMemory(true);
+        var rss = Process.GetCurrentProcess().WorkingSet64;
         await host.StopAsync();
-        return (count / elapsed.TotalSeconds, lateness.ToList());
+        return (rss, heap);
     }
-
-    private static async Task<(double Rate, List<TimeSpan> Lateness)> RunRawAsync(NpgsqlDataSource db, int count)
-    {
-        await Execute(db, "create table bench_raw_queue (id bigint primary key, due_at timestamptz not null); create index on bench_raw_queue (due_at)");
-        await Execute(db, $"insert into bench_raw_queue select i, 'infinity' from generate_series(1, {count}) i");
-        var due = DateTimeOffset.UtcNow + Lead;
-        await Execute(db, "update bench_raw_queue set due_at = $1", due);
-
-        var lateness = new List<TimeSpan>(count);
-        while (lateness.Count < count)
-        {
-            await using var cmd = db.CreateCommand("""
-                delete from bench_raw_queue where id in (
-                    select id from bench_raw_queue where due_at <= $1 order by due_at limit 500 for update skip locked)
-                returning due_at
-                """);
-            cmd.Parameters.Add(new() { Value = DateTimeOffset.UtcNow });
-            await using var reader = await cmd.ExecuteReaderAsync();
-            var batch = new List<DateTimeOffset>();
-            while (await reader.ReadAsync()) batch.Add(reader.GetFieldValue<DateTimeOffset>(0));
-            var now = DateTimeOffset.UtcNow;
-            lateness.AddRange(batch.Select(d => now - d));
-            if (batch.Count == 0) await Task.Delay(1);
-        }
-        var elapsed = DateTimeOffset.UtcNow - due;
-        return (count / elapsed.TotalSeconds, lateness);
-    }
-
-    private static async Task Execute(NpgsqlDataSource db, string sql, object? parameter = null)
-    {
-        await using var batch = db.CreateBatch();
-        foreach (var statement in sql.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var cmd = new NpgsqlBatchCommand(statement);
-            if (statement.Contains("$1")) cmd.Parameters.Add(new() { Value = parameter });
-            batch.BatchCommands.Add(cmd);
-        }
-        await batch.ExecuteNonQueryAsync();
-    }
-
-    private static TimeSpan Percentile(List<TimeSpan> values, double p)
-    {
-        var sorted = values.OrderBy(v => v).ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
-
-    private static string Ms(TimeSpan t) => $"{t.TotalMilliseconds:N0} ms";
 }

@@ -1,12 +1,11 @@
-using Matrix.Runtime.Storage;
 using System.Diagnostics;
-using Matrix.Runtime;
+using Matrix.Storage;
+using Matrix.Storage.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Matrix.Bench;
 
-public interface IBenchCounterGrain : IGrain
+public interface IBenchCounterGrain : IGrainWithStringKey
 {
     Task Increment();
 }
@@ -17,7 +16,8 @@ public sealed class BenchCounterState
     public string Note { get; set; } = "a persona's counters";
 }
 
-public sealed class BenchCounterGrain(IPersistentState<BenchCounterState> state) : IBenchCounterGrain
+public sealed class BenchCounterGrain([PersistentState("benchCounter", StorageHosting.GrainStore)] IPersistentState<BenchCounterState> state)
+    : Grain, IBenchCounterGrain
 {
     Task IBenchCounterGrain.Increment()
     {
@@ -27,41 +27,42 @@ public sealed class BenchCounterGrain(IPersistentState<BenchCounterState> state)
 }
 
 /// <summary>
-/// Grain state writes per second (a call, a turn, a CAS write with NOTIFY) against the bare
-/// "update ... where version = $v" loop on rows of the same shape, with the same number of concurrent callers.
+/// Grain state writes per second (a grain call, a turn, Orleans's ADO.NET storage write with its version check)
+/// against the bare "update ... where version = $v" loop on rows of the same shape, with the same number of
+/// concurrent callers.
 /// </summary>
 internal static class StateWriteBench
 {
     public static async Task RunAsync(string connectionString, BenchSettings settings, Report report)
     {
-        using var host = await Nodes.StartAsync(connectionString, s => s.AddGrain<IBenchCounterGrain, BenchCounterGrain>());
+        using var host = await Nodes.StartAsync(connectionString);
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var perCaller = settings.Writes / settings.Concurrency;
 
         // Warm-up: activates the grains and creates their rows.
-        await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(i => grains.Get<IBenchCounterGrain>($"w{i}").Increment()));
+        await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(i => grains.GetGrain<IBenchCounterGrain>($"w{i}").Increment()));
         var runtime = await Measure(settings.Concurrency, async i =>
         {
-            var grain = grains.Get<IBenchCounterGrain>($"w{i}");
+            var grain = grains.GetGrain<IBenchCounterGrain>($"w{i}");
             for (var n = 0; n < perCaller; n++) await grain.Increment();
         });
         await host.StopAsync();
 
         await using var db = DatabaseConnections.Create(connectionString);
         await using (var setup = db.CreateCommand("""
-            create table bench_raw_state (k text primary key, state jsonb not null, version bigint not null);
-            insert into bench_raw_state select 'r' || i, '{"count":0,"note":"a persona''s counters"}', 1 from generate_series(0, 255) i
+            create table bench_raw_state (k text primary key, state bytea not null, version int not null);
+            insert into bench_raw_state select 'r' || i, convert_to('{"count":0,"note":"a persona''s counters"}', 'UTF8'), 1 from generate_series(0, 255) i
             """)) await setup.ExecuteNonQueryAsync();
         var raw = await Measure(settings.Concurrency, async i =>
         {
-            long version = 1;
+            var version = 1;
             for (var n = 0; n < perCaller; n++)
             {
                 await using var cmd = db.CreateCommand("update bench_raw_state set state = $1, version = version + 1 where k = $2 and version = $3 returning version");
-                cmd.Parameters.Add(new() { Value = $"{{\"count\":{n + 1},\"note\":\"a persona's counters\"}}", NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+                cmd.Parameters.Add(new() { Value = System.Text.Encoding.UTF8.GetBytes($"{{\"count\":{n + 1},\"note\":\"a persona's counters\"}}") });
                 cmd.Parameters.Add(new() { Value = $"r{i}" });
                 cmd.Parameters.Add(new() { Value = version });
-                version = (long)(await cmd.ExecuteScalarAsync())!;
+                version = (int)(await cmd.ExecuteScalarAsync())!;
             }
         });
 
@@ -69,7 +70,7 @@ internal static class StateWriteBench
         report.Add("state writes / s", $"{total / runtime.TotalSeconds:N0}", $"{total / raw.TotalSeconds:N0}", $"{raw.TotalSeconds / runtime.TotalSeconds:P0} of raw");
     }
 
-    private static async Task<TimeSpan> Measure(int callers, Func<int, Task> caller)
+    internal static async Task<TimeSpan> Measure(int callers, Func<int, Task> caller)
     {
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, callers).Select(i => Task.Run(() => caller(i))));

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using Matrix.Domain.Accounts;
 using Matrix.Domain.Channels;
-using Matrix.Grains.Accounts;
 using Matrix.Grains.Capacity;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -16,32 +15,29 @@ public sealed record AccountEntry(string Id, AccountProfile Profile, LedgerRow L
 public sealed record ChannelEntry(string Id, ChannelDefinition Definition);
 
 /// <summary>
-/// Lists across grains, read straight from the committed grain_state rows (a grain is the way to change one thing;
-/// a list of many is a query). Rows are committed state, so a list never shows what a conflict threw away.
+/// Lists across grains, read from the directory rows the grains write after their state (Migrations/0006_directory.sql):
+/// a grain is the way to change one thing; a list of many is a query.
 /// </summary>
-public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock, GrainStateChanges changes, IOptions<MatrixOptions> options)
+public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock, Changes.ChangeFeed changes, IOptions<MatrixOptions> options)
 {
     // Every friend added, purchase and reply asks which plans exist; plans change a few times a week. The list is
     // kept until a plan is written (here or, announced, on another node) or the cache's age runs out.
-    private readonly GrainStateCache<IReadOnlyList<FollowUps.PlanEntry>> _plans = new(changes, "plan", clock.Time, options.Value.ListCacheMaxAge);
+    private readonly Changes.ChangeCache<IReadOnlyList<FollowUps.PlanEntry>> _plans = new(changes, Changes.ChangeTopics.Plans, clock.Time, options.Value.ListCacheMaxAge);
 
     // Profiles change rarely and are read on every scan: keep each one deserialised per version, and ask the
     // database for the JSON only of rows whose version this node has not seen.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Version, AccountProfile Profile)> _profiles = new();
 
     public async Task<IReadOnlyList<PersonaEntry>> PersonasAsync() =>
-        (await ReadStatesAsync<RecordState<PersonaDetails>>("persona")).Where(p => p.State.Value is not null)
-            .Select(p => new PersonaEntry(p.Key, p.State.Value!)).ToList();
+        (await ReadAsync<PersonaDetails>("persona")).Select(p => new PersonaEntry(p.Id, p.Doc)).ToList();
 
     public Task<IReadOnlyList<FollowUps.PlanEntry>> PlansAsync() => _plans.GetAsync(ReadPlansAsync);
 
     private async Task<IReadOnlyList<FollowUps.PlanEntry>> ReadPlansAsync() =>
-        (await ReadStatesAsync<RecordState<Domain.FollowUps.FollowUpPlan>>("plan")).Where(p => p.State.Value is not null)
-            .Select(p => new FollowUps.PlanEntry(p.Key, p.State.Value!)).ToList();
+        (await ReadAsync<Domain.FollowUps.FollowUpPlan>("plan")).Select(p => new FollowUps.PlanEntry(p.Id, p.Doc)).ToList();
 
     public async Task<IReadOnlyList<ChannelEntry>> ChannelsAsync() =>
-        (await ReadStatesAsync<RecordState<ChannelDefinition>>("channel")).Where(c => c.State.Value is not null)
-            .Select(c => new ChannelEntry(c.Key, c.State.Value!)).ToList();
+        (await ReadAsync<ChannelDefinition>("channel")).Select(c => new ChannelEntry(c.Id, c.Doc)).ToList();
 
     /// <summary>
     /// Accounts with their counters; filter by persona, role or status (each optional), or by id list. The profiles
@@ -56,20 +52,20 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock, Grain
             args.Add(value);
             where.Add(condition.Replace("$?", $"${args.Count + 1}"));
         }
-        if (personaId is not null) Add("s.state->'profile'->>'personaId' = $?", personaId);
-        if (role is not null) Add("s.state->'profile'->>'role' = $?", role.Value.ToString());
-        if (status is not null) Add("s.state->'profile'->>'status' = $?", status.Value.ToString());
-        if (ids is not null) Add("s.grain_key = any($?)", ids.ToArray());
+        if (personaId is not null) Add("d.doc->>'personaId' = $?", personaId);
+        if (role is not null) Add("d.doc->>'role' = $?", role.Value.ToString());
+        if (status is not null) Add("d.doc->>'status' = $?", status.Value.ToString());
+        if (ids is not null) Add("d.id = any($?)", ids.ToArray());
 
         var cached = _profiles.ToArray();
         var cacheParameter = args.Count + 2;
         await using var cmd = db.CreateCommand($"""
-            select s.grain_key, s.version,
-                   case when (s.grain_key, s.version) in (select * from unnest(${cacheParameter}::text[], ${cacheParameter + 1}::bigint[])) then null else s.state::text end,
+            select d.id, d.version,
+                   case when (d.id, d.version) in (select * from unnest(${cacheParameter}::text[], ${cacheParameter + 1}::bigint[])) then null else d.doc::text end,
                    l.hard_cap, l.friends, l.reserved, case when l.added_day = $1 then l.added_today else 0 end
-              from grain_state s join account_ledger l on l.account_id = s.grain_key
-             where s.grain_type = 'account' {string.Concat(where.Select(w => " and " + w))}
-             order by s.grain_key
+              from directory d join account_ledger l on l.account_id = d.id
+             where d.kind = 'account' {string.Concat(where.Select(w => " and " + w))}
+             order by d.id
             """);
         cmd.Parameters.Add(new() { Value = clock.Today });
         foreach (var a in args) cmd.Parameters.Add(new() { Value = a });
@@ -84,7 +80,7 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock, Grain
             if (reader.IsDBNull(2)) profile = _profiles[id].Profile;
             else
             {
-                profile = JsonSerializer.Deserialize<AccountState>(reader.GetString(2), GrainStateJson.Options)?.Profile;
+                profile = JsonSerializer.Deserialize<AccountProfile>(reader.GetString(2), StateSerializer.Options);
                 if (profile is null) continue;
                 _profiles[id] = (version, profile);
             }
@@ -93,14 +89,14 @@ public sealed class MatrixDirectory(NpgsqlDataSource db, StoreClock clock, Grain
         return list;
     }
 
-    private async Task<List<(string Key, T State)>> ReadStatesAsync<T>(string type)
+    private async Task<List<(string Id, T Doc)>> ReadAsync<T>(string kind)
     {
-        await using var cmd = db.CreateCommand("select grain_key, state::text from grain_state where grain_type = $1 order by grain_key");
-        cmd.Parameters.Add(new() { Value = type });
+        await using var cmd = db.CreateCommand("select id, doc::text from directory where kind = $1 order by id");
+        cmd.Parameters.Add(new() { Value = kind });
         await using var reader = await cmd.ExecuteReaderAsync();
         var list = new List<(string, T)>();
         while (await reader.ReadAsync())
-            if (JsonSerializer.Deserialize<T>(reader.GetString(1), GrainStateJson.Options) is { } state) list.Add((reader.GetString(0), state));
+            if (JsonSerializer.Deserialize<T>(reader.GetString(1), StateSerializer.Options) is { } doc) list.Add((reader.GetString(0), doc));
         return list;
     }
 }

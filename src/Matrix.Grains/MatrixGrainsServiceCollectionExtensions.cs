@@ -3,7 +3,7 @@ using Matrix.Grains.Capacity;
 using Matrix.Grains.Channels;
 using Matrix.Grains.Customers;
 using Matrix.Grains.Personas;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -12,23 +12,20 @@ namespace Matrix.Grains;
 public static class MatrixGrainsServiceCollectionExtensions
 {
     /// <summary>The matrix's grains, their tables and the services pages and endpoints use to reach them.</summary>
-    public static IServiceCollection AddMatrixGrains(this IServiceCollection services, Action<MatrixOptions>? configure = null)
+    /// <param name="clock">The business clock (<see cref="MatrixTime"/>); the system clock unless a test gives one.
+    /// Call after the silo's reminder service is added, so this registration of the reminders' clock is the one used.</param>
+    public static IServiceCollection AddMatrixGrains(this IServiceCollection services, Action<MatrixOptions>? configure = null, TimeProvider? clock = null)
     {
+        services.AddKeyedSingleton(MatrixTime.Key, clock ?? TimeProvider.System);
+        services.AddMatrixSerialization();
+        services.AddSingleton<DirectoryWriter>();
+        services.AddSingleton<ImmediateWork>();
         services.AddOptions<MatrixOptions>().Configure(o => configure?.Invoke(o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MatrixOptions>, MatrixOptionsValidator>();
         services.AddMigrations(typeof(MatrixGrainsServiceCollectionExtensions).Assembly, order: 100);
 
-        services.AddGrain<IPersonaGrain, PersonaGrain>();
-        services.AddGrain<IAccountGrain, AccountGrain>();
-        services.AddGrain<IChannelGrain, ChannelGrain>();
-        services.AddGrain<ICustomerGrain, CustomerGrain>();
-        services.AddGrain<FollowUps.IPlanGrain, FollowUps.PlanGrain>();
-        services.AddGrain<FollowUps.IPlanRolloutGrain, FollowUps.PlanRolloutGrain>();
-        services.AddGrain<Moments.ICalendarGrain, Moments.CalendarGrain>();
-        services.AddGrain<Moments.ITemplateShelfGrain, Moments.TemplateShelfGrain>();
-        services.AddGrain<ITagCatalogGrain, TagCatalogGrain>();
 
-        services.AddSingleton(sp => new StoreClock(sp.GetRequiredService<TimeProvider>(),
+        services.AddSingleton(sp => new StoreClock(sp.GetRequiredKeyedService<TimeProvider>(MatrixTime.Key),
             TimeZoneInfo.FindSystemTimeZoneById(sp.GetRequiredService<IOptions<MatrixOptions>>().Value.TimeZone)));
         services.AddSingleton<Changes.ChangeFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<Changes.ChangeFeed>());

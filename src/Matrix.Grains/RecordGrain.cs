@@ -1,5 +1,6 @@
+using System.Text.Json;
 using Matrix.Domain;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains;
 
@@ -10,26 +11,41 @@ public sealed class RecordState<TRecord> where TRecord : class
 }
 
 /// <summary>
-/// A grain whose whole state is one validated record (a persona, a channel): created once under its key, then
-/// replaced whole. Creating an existing one or updating a missing one is refused.
+/// A grain whose whole state is one validated record (a persona, a channel, a plan): created once under its key,
+/// then replaced whole, and listed through its directory row. Creating an existing one is refused, unless it is the
+/// same record again: that is a retry of a create whose directory row may not have been written, and completes it.
+/// Updating a missing one is refused.
 /// </summary>
-public abstract class RecordGrain<TRecord>(IPersistentState<RecordState<TRecord>> state, string noun) : Grain where TRecord : class
+public abstract class RecordGrain<TRecord>(IPersistentState<RecordState<TRecord>> state, string kind, DirectoryWriter directory) : MatrixGrain
+    where TRecord : class
 {
     protected TRecord? Current => state.State.Value;
 
-    protected Task CreateRecord(TRecord value) =>
-        state.State.Value is not null ? throw new DomainValidationException("id", $"{noun} {GrainKey} exists already") : Save(value);
+    protected async Task CreateRecord(TRecord value)
+    {
+        if (state.State.Value is { } existing)
+        {
+            if (!Same(existing, value)) throw new DomainValidationException("id", $"{kind} {GrainKey} exists already");
+            await directory.RecordAsync(kind, GrainKey, existing);
+            return;
+        }
+        await Save(value);
+    }
 
     protected Task UpdateRecord(TRecord value) =>
-        state.State.Value is null ? throw new KeyNotFoundException($"{noun} {GrainKey}") : Save(value);
+        state.State.Value is null ? throw new KeyNotFoundException($"{kind} {GrainKey}") : Save(value);
 
     /// <summary>Throws <see cref="DomainValidationException"/> when the record breaks a rule.</summary>
     protected abstract void Validate(TRecord value);
 
-    private Task Save(TRecord value)
+    private async Task Save(TRecord value)
     {
         Validate(value);
         state.State.Value = value;
-        return state.WriteStateAsync();
+        await SaveAsync(state);
+        await directory.RecordAsync(kind, GrainKey, value);
     }
+
+    private static bool Same(TRecord a, TRecord b) =>
+        JsonSerializer.Serialize(a, StateSerializer.Options) == JsonSerializer.Serialize(b, StateSerializer.Options);
 }

@@ -75,6 +75,6 @@ public sealed class FollowUpTests
 
     private Task AdvanceAsync(TestCluster cluster, TimeSpan by) => cluster.AdvanceAsync(_clock, by);
 
-    private Task AdvanceAndDeliverAsync(TestCluster cluster, TestNode node, TimeSpan by) => cluster.AdvanceAndDeliverAsync(_clock, node, by);
+    private Task<int> AdvanceAndDeliverAsync(TestCluster cluster, TestNode node, TimeSpan by) => cluster.AdvanceAndDeliverAsync(_clock, node, by);
 
 }

@@ -49,7 +49,7 @@ public sealed class FollowUpTriggerTests
 
         await node.Service<FollowUpService>().UpdatePlanAsync("member-day", memberDay with { Enabled = false });
         await node.RemindersIdleAsync(); // the edit reaches the customers in the background (the plan's rollout)
-        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders where name = 'plan:member-day'"));
+        Assert.Empty(await cluster.RemindersAsync("plan:member-day"));
         await AdvanceAsync(cluster, TimeSpan.FromDays(7));
         Assert.Equal(0, await node.PollRemindersOnceAsync());
         Assert.Equal(6, (await cluster.PlanTasksAsync()).Count);
@@ -67,8 +67,8 @@ public sealed class FollowUpTriggerTests
         await node.Service<FollowUpService>().CreatePlanAsync("member-day", memberDay);
         await node.RemindersIdleAsync();
 
-        Assert.Equal(customers, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders where name = 'plan:member-day'"));
-        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders where name = 'rollout'"));
+        Assert.Equal(customers, (await cluster.RemindersAsync("plan:member-day")).Count);
+        Assert.Empty(await cluster.RemindersAsync("rollout"));
         Assert.False(await node.Grains.Get<IPlanRolloutGrain>("member-day").IsRunning());
     }
 
@@ -101,7 +101,7 @@ public sealed class FollowUpTriggerTests
             Plan(new PlanTrigger(TriggerKind.BeforeAttributeDate, Attribute: "birthday", Days: 7, Yearly: true), "{nickname}，下周{birthday}生日，到店领生日礼"));
         await cluster.RemindersIdleAsync(); // the plan's rollout (a reminder due at once) has run
         await AddFriendAsync(node, "wx-a");
-        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders")); // no date yet
+        Assert.Empty(await Reminders.ListAsync(cluster.ConnectionString)); // no date yet
 
         var birthday = new Dictionary<string, string> { ["birthday"] = "1990-12-05" };
         Assert.True(await node.Service<CustomerProfileService>().UpdateAsync("wx-a", new CustomerProfile("王女士", Attributes: birthday), "lead-1"));
@@ -156,9 +156,7 @@ public sealed class FollowUpTriggerTests
             await AdvanceAsync(cluster, TimeSpan.FromMinutes(10));
         }
 
-        var delivered = cluster.RemindersCompletedAsync(3);
-        await AdvanceAsync(cluster, At(11, 24, 16) - _clock.GetUtcNow());
-        await delivered;
+        Assert.Equal(3, await AdvanceAndDeliverAsync(cluster, node, At(11, 24, 16) - _clock.GetUtcNow()));
         var tasks = await cluster.PlanTasksAsync();
         Assert.Equal([("wx-a", At(11, 24, 15)), ("wx-b", At(11, 24, 15, 10)), ("wx-c", At(11, 25, 9))], tasks.Select(t => (t.Customer, t.Due)).Order());
 
@@ -182,23 +180,22 @@ public sealed class FollowUpTriggerTests
         foreach (var n in cluster.Nodes.ToList()) await cluster.StopNodeAsync(n);
         _clock.Advance(TimeSpan.FromDays(1));
 
-        // A node claimed every tick, made the first five tasks, and died without completing any tick.
-        Assert.Equal(customers, await MatrixCluster.CountAsync(cluster.ConnectionString,
-            $"with c as (update grain_reminders set lease_until = '{_clock.GetUtcNow().AddMinutes(2).UtcDateTime:O}', claim_token = gen_random_uuid(), claimed_by = 'dead-node' returning 1) select count(*) from c"));
+        // A node made the first five tasks and died before it recorded any touch as handed out: the reminders
+        // are all still in the table, due.
+        Assert.Equal(customers, (await cluster.RemindersAsync("plan:day-one")).Count(r => r.Due <= _clock.GetUtcNow()));
         var a = await cluster.StartNodeAsync();
         var b = await cluster.StartNodeAsync();
         foreach (var id in ids.Take(5))
             await a.Service<TaskStore>().AddAsync(new WorkTask(CustomerGrain.TaskId(id, "day-one", 0), "a-1", id, "message", "昨天到店感觉如何？", _clock.GetUtcNow(),
                 "plan:day-one", "open", null, null, null, null), _clock.GetUtcNow());
-        Assert.Equal(0, await a.PollRemindersOnceAsync() + await b.PollRemindersOnceAsync()); // still leased to the dead node
 
-        var completed = cluster.RemindersCompletedAsync(customers);
-        await AdvanceAsync(cluster, TimeSpan.FromMinutes(2));
-        await completed;
+        // Both nodes deliver every due tick (as two reminder services that both think they own them would).
+        await Task.WhenAll(a.DeliverDueAsync(), b.DeliverDueAsync());
 
         var tasks = await cluster.PlanTasksAsync();
         Assert.Equal(ids, tasks.Select(t => t.Customer).Order());
-        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from grain_reminders"));
+        Assert.Empty(await Reminders.ListAsync(cluster.ConnectionString));
+        Assert.Equal(customers, (await cluster.PlanTasksAsync()).Count);
     }
 
     private static DateTimeOffset At(int month, int day, int hour, int minute = 0) => new(2026, month, day, hour, minute, 0, Shanghai);
@@ -207,17 +204,9 @@ public sealed class FollowUpTriggerTests
 
     private Task AdvanceAsync(TestCluster cluster, TimeSpan by) => cluster.AdvanceAsync(_clock, by);
 
-    private Task AdvanceAndDeliverAsync(TestCluster cluster, TestNode node, TimeSpan by) => cluster.AdvanceAndDeliverAsync(_clock, node, by);
+    private Task<int> AdvanceAndDeliverAsync(TestCluster cluster, TestNode node, TimeSpan by) => cluster.AdvanceAndDeliverAsync(_clock, node, by);
 
-    private static async Task<List<DateTimeOffset>> PendingAsync(TestCluster cluster, string name)
-    {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("select next_due_at from grain_reminders where name = $1 order by grain_key", connection) { Parameters = { new() { Value = name } } };
-        await using var r = await cmd.ExecuteReaderAsync();
-        var list = new List<DateTimeOffset>();
-        while (await r.ReadAsync()) list.Add(r.GetFieldValue<DateTimeOffset>(0));
-        return list;
-    }
+    private static async Task<List<DateTimeOffset>> PendingAsync(TestCluster cluster, string name) =>
+        (await cluster.RemindersAsync(name)).Select(r => r.Due).ToList();
 
 }

@@ -3,7 +3,6 @@ using Matrix.Domain.Channels;
 using Matrix.Grains.Accounts;
 using Matrix.Grains.Channels;
 using Matrix.Grains.Personas;
-using Matrix.Runtime;
 using Matrix.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -16,24 +15,39 @@ internal sealed record PlanTask(DateTimeOffset Due, string Body, string Account,
 internal static class MatrixCluster
 {
     public static Task<TestCluster> StartAsync(int nodes, TimeProvider? time = null) =>
-        TestCluster.StartAsync(nodes, s => s.AddMatrixGrains(), time);
+        TestCluster.StartAsync(nodes, silo => silo.Services.AddMatrixGrains(clock: time));
 
     public static T Service<T>(this TestNode node) where T : notnull => node.Services.GetRequiredService<T>();
 
-    /// <summary>Moves the fake clock once every poller is parked (so none misses the jump).</summary>
+    /// <summary>Moves the fake clock once the work set to run at once has run.</summary>
     public static async Task AdvanceAsync(this TestCluster cluster, ManualTimeProvider clock, TimeSpan by)
     {
         await cluster.RemindersIdleAsync();
         clock.Advance(by);
     }
 
-    /// <summary>Moves the fake clock and waits for <paramref name="node"/>'s poller to deliver what fell due.</summary>
-    public static async Task AdvanceAndDeliverAsync(this TestCluster cluster, ManualTimeProvider clock, TestNode node, TimeSpan by)
+    /// <summary>Moves the fake clock and delivers, through <paramref name="node"/>, every reminder that fell due.</summary>
+    public static async Task<int> AdvanceAndDeliverAsync(this TestCluster cluster, ManualTimeProvider clock, TestNode node, TimeSpan by)
     {
-        await cluster.RemindersIdleAsync();
-        var round = node.NextReminderRoundAsync();
-        clock.Advance(by);
-        await round;
+        await cluster.AdvanceAsync(clock, by);
+        return await node.DeliverDueAsync();
+    }
+
+    /// <summary>The reminders of one name, as "key:due" pairs by grain key.</summary>
+    public static async Task<List<(string Key, DateTimeOffset Due)>> RemindersAsync(this TestCluster cluster, string name) =>
+        (await Reminders.ListAsync(cluster.ConnectionString, name)).Select(r => (r.Grain[(r.Grain.IndexOf('/') + 1)..], r.Due)).ToList();
+
+    /// <summary>Completes when <paramref name="node"/> hears of a change to <paramref name="topics"/> made on another node.</summary>
+    public static Task WaitForChangeAsync(this TestNode node, Changes.ChangeTopics topics, TimeSpan? timeout = null)
+    {
+        var feed = node.Service<Changes.ChangeFeed>();
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(Changes.ChangeTopics t)
+        {
+            if ((t & topics) != 0 && heard.TrySetResult()) feed.Changed -= OnChanged;
+        }
+        feed.Changed += OnChanged;
+        return heard.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
     }
 
     /// <summary>A persona with <paramref name="accounts"/> active sibling accounts and a channel on their pool.</summary>

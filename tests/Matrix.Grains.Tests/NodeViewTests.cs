@@ -3,7 +3,6 @@ using Matrix.Domain.FollowUps;
 using Matrix.Grains.Accounts;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.FollowUps;
-using Matrix.Runtime;
 using Matrix.Testing;
 
 namespace Matrix.Grains.Tests;
@@ -19,8 +18,8 @@ public sealed class NodeViewTests
     private static FollowUpPlan Welcome(string template) =>
         new("welcome call", new PlanTrigger(TriggerKind.FriendAdded), new PlanFilter(), new CalendarSpan(0, 2, TimeSpan.Zero), null, template, new PlanEnd(), true);
 
-    private static Task<long> PlanRemindersAsync(TestCluster cluster, string customer) =>
-        MatrixCluster.CountAsync(cluster.ConnectionString, $"select count(*) from grain_reminders where name = 'plan:welcome' and grain_key = '{customer}'");
+    private static async Task<int> PlanRemindersAsync(TestCluster cluster, string customer) =>
+        (await cluster.RemindersAsync("plan:welcome")).Count(r => r.Key == customer);
 
     private static Task<FriendAddOutcome> AddAsync(TestNode node, string account, string customer) =>
         node.Service<FriendEventService>().AddedAsync(new FriendAddedEvent(account, customer, DateTimeOffset.UtcNow, "add-" + customer, "table-cards"));
@@ -33,7 +32,7 @@ public sealed class NodeViewTests
         await MatrixCluster.SeedPoolAsync(a.Grains, 1, Roomy);
         Assert.Equal(FriendAddOutcome.Added, await AddAsync(b, "a-1", "wx-before")); // node B now holds "no plans"
 
-        var heard = b.WaitForAnnouncementAsync(new GrainId("plan", "welcome"));
+        var heard = b.WaitForChangeAsync(Changes.ChangeTopics.Plans);
         await a.Service<FollowUpService>().CreatePlanAsync("welcome", Welcome("欢迎"));
         await heard;
         Assert.Equal(FriendAddOutcome.Added, await AddAsync(b, "a-1", "wx-after"));
@@ -43,7 +42,7 @@ public sealed class NodeViewTests
         Assert.Equal(1, await PlanRemindersAsync(cluster, "wx-after"));
         Assert.Equal(1, await PlanRemindersAsync(cluster, "wx-on-a"));
 
-        heard = b.WaitForAnnouncementAsync(new GrainId("plan", "welcome"));
+        heard = b.WaitForChangeAsync(Changes.ChangeTopics.Plans);
         await a.Service<FollowUpService>().UpdatePlanAsync("welcome", Welcome("欢迎") with { Enabled = false });
         await heard;
         Assert.Equal(FriendAddOutcome.Added, await AddAsync(b, "a-1", "wx-disabled"));
@@ -60,7 +59,7 @@ public sealed class NodeViewTests
         for (var i = 0; i < 20 && scanned.Count < 2; i++) scanned.Add((await b.Service<LiveCodeService>().ScanAsync("table-cards"))!.AccountId);
         Assert.Equal(["a-1", "a-2"], scanned.Order()); // node B's view holds both accounts
 
-        var heard = b.WaitForAnnouncementAsync(new GrainId("account", "a-1"));
+        var heard = b.WaitForChangeAsync(Changes.ChangeTopics.AccountProfiles);
         await a.Grains.Get<IAccountGrain>("a-1").ChangeStatus(AccountStatus.Banned, "test");
         await heard;
         for (var i = 0; i < 20; i++) Assert.Equal("a-2", (await b.Service<LiveCodeService>().ScanAsync("table-cards"))!.AccountId);

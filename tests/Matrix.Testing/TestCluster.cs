@@ -1,67 +1,43 @@
-using Matrix.Runtime;
-using Matrix.Runtime.Activation;
-using Matrix.Runtime.Reminders;
+using Matrix.Storage.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Hosting;
 
 namespace Matrix.Testing;
 
 /// <summary>
-/// Several runtime nodes in one test process on one real database, in the spirit of Orleans's TestingHost.
-/// Nodes share nothing but the database (and, when a test gives one, the manual clock).
+/// Several silos in one test process on one real database, joined through the ADO.NET membership table as separate
+/// processes would be (each its own host, ports and connection pool). Nodes share nothing but the database and,
+/// when a test gives one, the business clock.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly List<TestNode> _nodes = [];
-    private readonly Action<IServiceCollection> _configureServices;
-    private readonly Action<GrainRuntimeOptions>? _configureRuntime;
-    private readonly Action<ReminderOptions>? _configureReminders;
+    private readonly Action<ISiloBuilder> _configureSilo;
     private int _started;
 
-    private TestCluster(string connectionString, TimeProvider time, Action<IServiceCollection> configureServices,
-        Action<GrainRuntimeOptions>? configureRuntime, Action<ReminderOptions>? configureReminders)
+    private TestCluster(string connectionString, Action<ISiloBuilder> configureSilo)
     {
         ConnectionString = connectionString;
-        Time = time;
-        _configureServices = configureServices;
-        _configureRuntime = configureRuntime;
-        _configureReminders = configureReminders;
+        _configureSilo = configureSilo;
     }
 
     public string ConnectionString { get; }
 
-    public TimeProvider Time { get; }
-
-    public IReadOnlyList<TestNode> Nodes => _nodes;
-
-    /// <summary>Waits until every node's reminder poller is parked, so a manual clock can be moved without a race.</summary>
-    public Task RemindersIdleAsync() => Task.WhenAll(_nodes.Select(n => n.RemindersIdleAsync()));
-
-    /// <summary>
-    /// Completes once the nodes' pollers, together, have completed <paramref name="reminders"/> claimed ticks in the
-    /// table from now on, whichever node claimed them (ask before moving the clock).
-    /// </summary>
-    public Task RemindersCompletedAsync(int reminders, TimeSpan? timeout = null)
+    public IReadOnlyList<TestNode> Nodes
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var services = _nodes.Select(n => n.Services.GetRequiredService<ReminderService>()).ToList();
-        var total = 0;
-        void OnRound(int count)
+        get
         {
-            if (Interlocked.Add(ref total, count) >= reminders && done.TrySetResult())
-                foreach (var service in services) service.RoundCompleted -= OnRound;
+            lock (_nodes) return _nodes.ToList();
         }
-        foreach (var service in services) service.RoundCompleted += OnRound;
-        return done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
     }
 
-    /// <summary>Starts <paramref name="nodes"/> nodes at once (so their migrations race, as in production) on a fresh database.</summary>
-    public static async Task<TestCluster> StartAsync(int nodes, Action<IServiceCollection> configureServices, TimeProvider? time = null,
-        Action<GrainRuntimeOptions>? configureRuntime = null, Action<ReminderOptions>? configureReminders = null, string? connectionString = null)
+    /// <summary>Starts <paramref name="nodes"/> silos at once (so their migrations race, as in production) on a fresh database.</summary>
+    public static async Task<TestCluster> StartAsync(int nodes, Action<ISiloBuilder> configureSilo, string? connectionString = null)
     {
-        var cluster = new TestCluster(connectionString ?? await TestPostgres.CreateDatabaseAsync(), time ?? TimeProvider.System,
-            configureServices, configureRuntime, configureReminders);
+        var cluster = new TestCluster(connectionString ?? await TestPostgres.CreateDatabaseAsync(), configureSilo);
         await Task.WhenAll(Enumerable.Range(0, nodes).Select(_ => cluster.StartNodeAsync()));
         return cluster;
     }
@@ -71,16 +47,15 @@ public sealed class TestCluster : IAsyncDisposable
         var name = $"node-{Interlocked.Increment(ref _started)}";
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(Time);
-        builder.Services.AddGrainRuntime(ConnectionString, o =>
+        builder.Services.AddMatrixStorage(ConnectionString);
+        builder.UseOrleans(silo =>
         {
-            o.NodeId = name;
-            _configureRuntime?.Invoke(o);
-        }, _configureReminders);
-        _configureServices(builder.Services);
+            silo.UseMatrixPostgres(new SiloSettings { ClusterId = "test" });
+            _configureSilo(silo);
+        });
         var host = builder.Build();
         await host.StartAsync();
-        var node = new TestNode(name, host);
+        var node = new TestNode(name, host, ConnectionString);
         lock (_nodes) _nodes.Add(node);
         return node;
     }
@@ -92,14 +67,27 @@ public sealed class TestCluster : IAsyncDisposable
         await node.DisposeAsync();
     }
 
+    /// <summary>
+    /// Ends a node the way a crash does: its silo stops without telling the cluster (no goodbye in the membership
+    /// table, nothing handed over), so the others must find it dead by their probes.
+    /// </summary>
+    public async Task KillNodeAsync(TestNode node)
+    {
+        lock (_nodes) _nodes.Remove(node);
+        await node.KillAsync();
+    }
+
+    /// <summary>Completes once the work grains set to run at once has run, on every node.</summary>
+    public Task RemindersIdleAsync() => Task.WhenAll(Nodes.Select(n => n.RemindersIdleAsync()));
+
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _nodes.ToArray()) await node.DisposeAsync();
-        _nodes.Clear();
+        foreach (var node in Nodes) await node.DisposeAsync();
+        lock (_nodes) _nodes.Clear();
     }
 }
 
-public sealed class TestNode(string nodeId, IHost host) : IAsyncDisposable
+public sealed class TestNode(string nodeId, IHost host, string connectionString) : IAsyncDisposable
 {
     private bool _disposed;
 
@@ -109,43 +97,34 @@ public sealed class TestNode(string nodeId, IHost host) : IAsyncDisposable
 
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
-    internal GrainCatalog Catalog => host.Services.GetRequiredService<GrainCatalog>();
+    public string ConnectionString { get; } = connectionString;
 
-    /// <summary>Completes once this node's reminder poller is parked with its timer set: move a manual clock only then.</summary>
+    /// <summary>The node's business clock: what its reminders and the store's day run on.</summary>
+    public TimeProvider Clock => host.Services.GetRequiredKeyedService<TimeProvider>(Orleans.Reminders.ReminderTimeProviderNames.Reminders);
+
+    /// <summary>Delivers, once, the reminders due by the node's clock; returns how many (see <see cref="Reminders"/>).</summary>
+    public Task<int> PollRemindersOnceAsync() => Reminders.DeliverOnceAsync(Grains, ConnectionString, Clock.GetUtcNow());
+
+    /// <summary>Delivers the reminders due by the node's clock, and those the deliveries set due by then; returns how many.</summary>
+    public Task<int> DeliverDueAsync() => Reminders.DeliverDueAsync(Grains, ConnectionString, Clock.GetUtcNow());
+
+    /// <summary>Completes once the work grains set to run at once on this node has run.</summary>
     public Task RemindersIdleAsync(TimeSpan? timeout = null) => host.Services.RemindersIdleAsync(timeout);
 
-    /// <summary>Runs one claim-and-deliver round of this node's reminder poller now; returns how many it claimed.</summary>
-    public Task<int> PollRemindersOnceAsync() => host.Services.GetRequiredService<ReminderService>().RunOnceAsync(CancellationToken.None);
-
-    public int ActivationCount => Catalog.Count;
-
-    /// <summary>Completes when this node's poller next finishes a round that delivered something (ask before moving the clock).</summary>
-    public Task NextReminderRoundAsync(TimeSpan? timeout = null)
+    internal async Task KillAsync()
     {
-        var service = host.Services.GetRequiredService<ReminderService>();
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnRound(int count)
+        if (_disposed) return;
+        _disposed = true;
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        try
         {
-            if (count > 0 && done.TrySetResult()) service.RoundCompleted -= OnRound;
+            await host.StopAsync(cancelled.Token);
         }
-        service.RoundCompleted += OnRound;
-        return done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
-    }
-
-    /// <summary>Completes when this node hears (through NOTIFY) that another node wrote <paramref name="grain"/>'s state.</summary>
-    public Task WaitForAnnouncementAsync(GrainId grain, TimeSpan? timeout = null)
-    {
-        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnAnnounced(GrainId id, long _)
+        catch (OperationCanceledException)
         {
-            if (id == grain) heard.TrySetResult();
         }
-        Catalog.VersionAnnounced += OnAnnounced;
-        return heard.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30)).ContinueWith(t =>
-        {
-            Catalog.VersionAnnounced -= OnAnnounced;
-            return t;
-        }, TaskScheduler.Default).Unwrap();
+        host.Dispose();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,4 @@
-using Matrix.Runtime.Embedded;
+using Matrix.Storage.Embedded;
 using Npgsql;
 
 namespace Matrix.Testing;

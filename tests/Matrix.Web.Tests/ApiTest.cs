@@ -47,7 +47,7 @@ public abstract class ApiTest : IAsyncLifetime
         await using var connection = new NpgsqlConnection(App.ConnectionString);
         await connection.OpenAsync();
         var parts = new List<string>();
-        foreach (var table in new[] { "grain_state", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts", "purchase_orders", "grain_reminders", "operators", "api_keys" })
+        foreach (var table in new[] { "orleansstorage", "directory", "customer_index", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts", "purchase_orders", "orleansreminderstable", "operators", "api_keys" })
         {
             await using var cmd = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t", connection);
             parts.Add($"{table}: {await cmd.ExecuteScalarAsync()}");

@@ -84,7 +84,7 @@ public sealed class ConsolePagesTests : IAsyncLifetime
         var plans = await _app.Services.GetRequiredService<Matrix.Grains.MatrixDirectory>().PlansAsync();
         Assert.Single(plans, p => !p.Plan.Enabled);
 
-        var grains = _app.Services.GetRequiredService<Matrix.Runtime.IGrainFactory>();
+        var grains = _app.Services.GetRequiredService<IGrainFactory>();
         await grains.Get<Matrix.Grains.Customers.ITagCatalogGrain>(Matrix.Grains.Customers.TagCatalogGrain.Key).Define("eyes", ["近视"]);
         await browser.OpenAsync("customers", page);
         await page.FillAsync("[data-testid=customer-search]", "wx_demo_000001");
@@ -116,7 +116,7 @@ public sealed class ConsolePagesTests : IAsyncLifetime
         await page.ClickAsync("[data-testid=channel-save]");
         await page.WaitForSelectorAsync("tr[data-channel=festival]");
 
-        var grains = _app.Services.GetRequiredService<Matrix.Runtime.IGrainFactory>();
+        var grains = _app.Services.GetRequiredService<IGrainFactory>();
         Assert.Equal(["节日"], (await grains.Get<Matrix.Grains.Channels.IChannelGrain>("festival").Get())!.Tags);
         Assert.Equal(["节日", "门店活动"], (await grains.Get<Matrix.Grains.Customers.ITagCatalogGrain>(Matrix.Grains.Customers.TagCatalogGrain.Key).Get()).Dimensions["场景"]);
     }
@@ -132,6 +132,6 @@ public sealed class ConsolePagesTests : IAsyncLifetime
         await page.FillAsync("[data-testid=channel-state]", "door");
         await page.ClickAsync("[data-testid=channel-save]");
         await page.WaitForSelectorAsync(".rz-notification-item:has-text('id: 须为 1-48 位小写字母、数字或连字符')");
-        Assert.Null(await _app.Services.GetRequiredService<Matrix.Runtime.IGrainFactory>().Get<Matrix.Grains.Channels.IChannelGrain>("bad-id").Get());
+        Assert.Null(await _app.Services.GetRequiredService<IGrainFactory>().Get<Matrix.Grains.Channels.IChannelGrain>("bad-id").Get());
     }
 }

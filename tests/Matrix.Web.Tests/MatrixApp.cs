@@ -15,6 +15,8 @@ public sealed class MatrixApp(string connectionString, string nodeId = "web-node
 {
     public string ConnectionString { get; } = connectionString;
 
+    public string NodeId { get; } = nodeId;
+
     /// <summary>What the node logged at warning level and above.</summary>
     public ConcurrentQueue<string> Logs { get; } = new();
 
@@ -53,9 +55,8 @@ public sealed class MatrixApp(string connectionString, string nodeId = "web-node
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Matrix", ConnectionString);
-        builder.UseSetting("Matrix:Runtime:NodeId", nodeId);
         builder.UseEnvironment("Testing");
-        if (time is not null) builder.ConfigureServices(s => s.AddSingleton(time));
+        if (time is not null) builder.ConfigureServices(s => s.AddKeyedSingleton(MatrixTime.Key, time));
         builder.ConfigureLogging(l => l.AddProvider(new QueueLoggerProvider(Logs)));
     }
 }

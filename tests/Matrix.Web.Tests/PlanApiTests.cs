@@ -17,13 +17,7 @@ public sealed class PlanApiTests : ApiTest
             new { accountId = account, externalId = customer, at = DateTimeOffset.UtcNow, idempotencyKey = customer })).StatusCode);
     }
 
-    private async Task<long> PendingAsync(string planId)
-    {
-        await using var connection = new NpgsqlConnection(App.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("select count(*) from grain_reminders where name = $1", connection) { Parameters = { new() { Value = "plan:" + planId } } };
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private async Task<long> PendingAsync(string planId) => (await Reminders.ListAsync(App.ConnectionString, "plan:" + planId)).Count;
 
     [Fact]
     public async Task A_weekly_plan_starts_for_existing_customers_and_a_disable_withdraws_it()

@@ -1,8 +1,7 @@
-using System.Text.Json;
 using Matrix.Domain;
 using Matrix.Domain.Accounts;
 using Matrix.Grains.Capacity;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains.Accounts;
 
@@ -12,7 +11,7 @@ namespace Matrix.Grains.Accounts;
 public sealed record AccountSettings(string WeChatId, AccountKind Kind, int Level, string? Operator, string? QrCodeUrl, CapacitySettings Capacity, Roster Roster,
     string? Team = null);
 
-public interface IAccountGrain : IGrain
+public interface IAccountGrain : IGrainWithStringKey
 {
     Task<AccountProfile?> Get();
     Task Create(AccountSettings settings, string personaId, AccountRole role, AccountStatus status, string by);
@@ -28,17 +27,24 @@ public sealed class AccountState
 }
 
 /// <summary>An account's profile and history. Its friend counters live in the capacity ledger, created with it.</summary>
-public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityLedger ledger, Changes.ChangeFeed changes, TimeProvider time) : Grain, IAccountGrain
+public sealed class AccountGrain([PersistentState("account", StorageHosting.GrainStore)] IPersistentState<AccountState> state, CapacityLedger ledger, DirectoryWriter directory,
+    Changes.ChangeFeed changes, StoreClock clock) : MatrixGrain, IAccountGrain
 {
-    // Callers in this process must not hold the grain's own objects: hand out copies, as a remote call would.
-    Task<AccountProfile?> IAccountGrain.Get() =>
-        Task.FromResult(state.State.Profile is { } p ? JsonSerializer.Deserialize<AccountProfile>(JsonSerializer.Serialize(p)) : null);
+    // Orleans copies what a call returns, so callers never hold the grain's own objects.
+    Task<AccountProfile?> IAccountGrain.Get() => Task.FromResult(state.State.Profile);
 
     async Task IAccountGrain.Create(AccountSettings settings, string personaId, AccountRole role, AccountStatus status, string by)
     {
-        if (state.State.Profile is not null) throw new DomainValidationException("id", $"account {GrainKey} exists already");
+        if (state.State.Profile is { } existing)
+        {
+            // The same create again is a retry whose first attempt may have stopped after the state write: finish it.
+            if (existing.PersonaId != personaId || existing.WeChatId != settings.WeChatId) throw new DomainValidationException("id", $"account {GrainKey} exists already");
+            await ledger.CreateAsync(GrainKey, existing.Capacity.HardCap);
+            await Save();
+            return;
+        }
         Validate(settings, personaId);
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var profile = new AccountProfile { PersonaId = personaId, Role = role, Status = status, StartedAt = now };
         Apply(profile, settings);
         profile.History.Add(new AccountChange(now, by, "created", null, $"{role}/{status}"));
@@ -57,11 +63,11 @@ public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityL
         await Save();
     }
 
-    Task IAccountGrain.ChangeRole(AccountRole role, string by) => Change(p => p.ChangeRole(role, by, time.GetUtcNow()));
+    Task IAccountGrain.ChangeRole(AccountRole role, string by) => Change(p => p.ChangeRole(role, by, clock.UtcNow));
 
-    Task IAccountGrain.ChangePersona(string personaId, string by) => Change(p => p.ChangePersona(personaId, by, time.GetUtcNow()));
+    Task IAccountGrain.ChangePersona(string personaId, string by) => Change(p => p.ChangePersona(personaId, by, clock.UtcNow));
 
-    Task IAccountGrain.ChangeStatus(AccountStatus status, string by) => Change(p => p.ChangeStatus(status, by, time.GetUtcNow()));
+    Task IAccountGrain.ChangeStatus(AccountStatus status, string by) => Change(p => p.ChangeStatus(status, by, clock.UtcNow));
 
     private Task Change(Action<AccountProfile> change)
     {
@@ -71,8 +77,9 @@ public sealed class AccountGrain(IPersistentState<AccountState> state, CapacityL
 
     private async Task Save()
     {
-        await state.WriteStateAsync();
-        changes.Announce(Changes.ChangeTopics.Accounts);
+        await SaveAsync(state);
+        await directory.RecordAsync("account", GrainKey, state.State.Profile!);
+        changes.Announce(Changes.ChangeTopics.Accounts | Changes.ChangeTopics.AccountProfiles);
     }
 
     private AccountProfile Existing() => state.State.Profile ?? throw new KeyNotFoundException($"account {GrainKey}");

@@ -3,7 +3,6 @@ using Matrix.Domain.Accounts;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Customers;
 using Matrix.Grains.Tasks;
-using Matrix.Runtime;
 
 namespace Matrix.Grains.Accounts;
 

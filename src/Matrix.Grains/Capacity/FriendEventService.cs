@@ -1,6 +1,5 @@
 using Matrix.Domain;
 using Matrix.Grains.Channels;
-using Matrix.Runtime;
 
 namespace Matrix.Grains.Capacity;
 
@@ -28,7 +27,9 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
         // One call records the friendship, the customer's source and tags, the counters and the welcome task.
         var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
             channelState: channel?.State, channelTags: channel?.Tags);
-        if (outcome == FriendAddOutcome.Added)
+        // A duplicate may be the retry of an add whose follow-ups never started (the node died after the ledger
+        // committed): starting them again is harmless, a plan already running at this anchor is left as it is.
+        if (outcome is FriendAddOutcome.Added or FriendAddOutcome.Duplicate)
             await followUps.FriendAddedAsync(e.ExternalId, e.At);
         return outcome;
     }
@@ -49,24 +50,5 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
         else if (key.Length > KeyMax) errors.Add(new("idempotencyKey", $"must be at most {KeyMax} characters"));
         if (at == default) errors.Add(new("at", "is required"));
         DomainValidationException.ThrowIfAny(errors);
-    }
-}
-
-/// <summary>Grain calls that lost a version race are safe to repeat when the call itself is idempotent.</summary>
-public static class Conflicts
-{
-    public static async Task RetryAsync(Func<Task> call, int attempts = 5)
-    {
-        for (var i = 1; ; i++)
-        {
-            try
-            {
-                await call();
-                return;
-            }
-            catch (GrainStateConflictException) when (i < attempts)
-            {
-            }
-        }
     }
 }

@@ -2,7 +2,6 @@ using Matrix.Domain.Accounts;
 using Matrix.Domain.Channels;
 using Matrix.Grains.Channels;
 using Matrix.Grains.Personas;
-using Matrix.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Matrix.Grains.Capacity;

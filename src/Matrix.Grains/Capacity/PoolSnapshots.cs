@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Matrix.Domain.Channels;
-using Matrix.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Matrix.Grains.Capacity;
@@ -22,15 +21,15 @@ public sealed class PoolSnapshots
     private readonly MatrixDirectory _directory;
     private readonly StoreClock _clock;
     private readonly TimeSpan _maxAge;
-    private readonly GrainStateGeneration _generation;
+    private readonly Changes.ChangeGeneration _generation;
     private readonly ConcurrentDictionary<string, Snapshot> _pools = new();
 
-    public PoolSnapshots(MatrixDirectory directory, GrainStateChanges changes, StoreClock clock, IOptions<MatrixOptions> options)
+    public PoolSnapshots(MatrixDirectory directory, Changes.ChangeFeed changes, StoreClock clock, IOptions<MatrixOptions> options)
     {
         _directory = directory;
         _clock = clock;
         _maxAge = options.Value.ListCacheMaxAge;
-        _generation = new(changes, "account");
+        _generation = new(changes, Changes.ChangeTopics.AccountProfiles);
     }
 
     public async Task<PoolView> GetAsync(ChannelDefinition channel, bool fresh)

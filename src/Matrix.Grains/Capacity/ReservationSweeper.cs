@@ -7,11 +7,11 @@ namespace Matrix.Grains.Capacity;
 /// Gives back the slots of scans that never became friends, and expires tasks left open too long. Every node
 /// sweeps; both statements are idempotent, so that is safe.
 /// </summary>
-internal sealed class ReservationSweeper(CapacityLedger ledger, Tasks.TaskStore tasks, TimeProvider time, IOptions<MatrixOptions> options) : BackgroundService
+internal sealed class ReservationSweeper(CapacityLedger ledger, Tasks.TaskStore tasks, StoreClock clock, IOptions<MatrixOptions> options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.ReservationSweepInterval, time);
+        using var timer = new PeriodicTimer(options.Value.ReservationSweepInterval, clock.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -34,6 +34,6 @@ internal sealed class ReservationSweeper(CapacityLedger ledger, Tasks.TaskStore 
     internal async Task SweepAsync()
     {
         await ledger.LapseExpiredAsync();
-        await tasks.ExpireAsync(time.GetUtcNow() - options.Value.TaskExpiry);
+        await tasks.ExpireAsync(clock.UtcNow - options.Value.TaskExpiry);
     }
 }

@@ -1,4 +1,5 @@
-using Matrix.Runtime.Notifications;
+using Matrix.Storage.Notifications;
+using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -16,14 +17,22 @@ public enum ChangeTopics
     Tasks = 2,
     /// <summary>A channel was made or changed, or a pool filled.</summary>
     Channels = 4,
+    /// <summary>An account's profile, role, persona or status: what a live code's pool is chosen from.</summary>
+    AccountProfiles = 8,
+    /// <summary>A follow-up plan was made, edited, turned off or on.</summary>
+    Plans = 16,
+    All = Accounts | Tasks | Channels | AccountProfiles | Plans,
 }
 
 /// <summary>
-/// Tells every node's console that something changed, so open pages update without a reload. Writers only set a
-/// flag (no I/O on their path); this loop sends the flags that piled up as one NOTIFY at most every
-/// <see cref="Coalesce"/>, after the writes committed, and a LISTEN connection raises <see cref="Changed"/> on
-/// every node, this one included. Nothing depends on it for correctness: a page missing a notice shows the change
-/// on its next load.
+/// Tells every node that something changed: open console pages update without a reload, and the node's caches (the
+/// plan list, live codes' pools) read again. The one mechanism for both. A writer raises <see cref="Changed"/> on
+/// its own node at once and only sets a flag for the others (no I/O on its path); this loop sends the flags that
+/// piled up as one NOTIFY at most every <see cref="Coalesce"/>, after the writes committed, and the other nodes'
+/// LISTEN connections raise <see cref="Changed"/> there. When a node's LISTEN connection was lost it may have missed
+/// notices, so on reconnecting it raises <see cref="ChangeTopics.All"/>. Nothing depends on it for correctness:
+/// caches also expire (MatrixOptions.ListCacheMaxAge), every cap is decided in SQL, and a page missing a notice shows
+/// the change on its next load.
 /// </summary>
 public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> logger) : BackgroundService
 {
@@ -31,6 +40,7 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
     public static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
 
     private readonly SemaphoreSlim _pending = new(0, 1);
+    private readonly string _node = Guid.NewGuid().ToString("N");
     private int _topics;
 
     /// <summary>Raised on a thread-pool thread with the topics another write (on any node) touched.</summary>
@@ -40,7 +50,9 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
     {
         // Only the write that finds nothing pending wakes the loop: the loop takes every flag at once, so the
         // semaphore never holds more than one wake-up and later writers before the send cost one Interlocked.Or.
-        if (topics != ChangeTopics.None && Interlocked.Or(ref _topics, (int)topics) == 0) _pending.Release();
+        if (topics == ChangeTopics.None) return;
+        Raise(topics);
+        if (Interlocked.Or(ref _topics, (int)topics) == 0) _pending.Release();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(PublishAsync(stoppingToken), ListenAsync(stoppingToken));
@@ -58,13 +70,14 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
                 try
                 {
                     await using var cmd = db.CreateCommand($"select pg_notify('{Channel}', $1)");
-                    cmd.Parameters.Add(new() { Value = topics.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                    cmd.Parameters.Add(new() { Value = $"{_node}:{topics.ToString(CultureInfo.InvariantCulture)}" });
                     await cmd.ExecuteNonQueryAsync(stoppingToken);
                 }
                 catch (NpgsqlException ex)
                 {
                     LogPublishFailed(logger, ex);
-                    Announce((ChangeTopics)topics); // try again after the next pause
+                    // Try again after the next pause (this node heard it already).
+                    if (Interlocked.Or(ref _topics, topics) == 0) _pending.Release();
                 }
             }
         }
@@ -75,14 +88,18 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
+        var reconnecting = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await using var listening = await ListenConnection.OpenAsync(db, (_, e) =>
                 {
-                    if (int.TryParse(e.Payload, out var topics)) Raise((ChangeTopics)topics);
+                    if (e.Payload.Split(':') is [var node, var text] && node != _node && int.TryParse(text, CultureInfo.InvariantCulture, out var topics))
+                        Raise((ChangeTopics)topics);
                 }, [Channel], stoppingToken);
+                if (reconnecting) Raise(ChangeTopics.All);
+                reconnecting = true;
                 await listening.WaitForeverAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -1,16 +1,17 @@
 using Matrix.Domain.Channels;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains.Channels;
 
-public interface IChannelGrain : IGrain
+public interface IChannelGrain : IGrainWithStringKey
 {
     Task<ChannelDefinition?> Get();
     Task Create(ChannelDefinition definition);
     Task Update(ChannelDefinition definition);
 }
 
-public sealed class ChannelGrain(IPersistentState<RecordState<ChannelDefinition>> state, Changes.ChangeFeed changes) : RecordGrain<ChannelDefinition>(state, "channel"), IChannelGrain
+public sealed class ChannelGrain([PersistentState("channel", StorageHosting.GrainStore)] IPersistentState<RecordState<ChannelDefinition>> state, DirectoryWriter directory, Changes.ChangeFeed changes)
+    : RecordGrain<ChannelDefinition>(state, "channel", directory), IChannelGrain
 {
     Task<ChannelDefinition?> IChannelGrain.Get() => Task.FromResult(Current);
 

@@ -4,7 +4,6 @@ using Matrix.Domain.FollowUps;
 using Matrix.Grains.FollowUps;
 using Matrix.Grains.Personas;
 using Matrix.Grains.Tasks;
-using Matrix.Runtime;
 
 namespace Matrix.Grains.Customers;
 
@@ -14,17 +13,29 @@ namespace Matrix.Grains.Customers;
 /// account's queue within its daily budget as a task whose id is derived from (customer, plan, touch), so a tick
 /// delivered twice creates it once.
 /// </summary>
+/// <remarks>
+/// Order of writes: the run is saved before its reminder is registered, so a tick always finds the run it is for
+/// (Orleans delivers it to this activation, after the turn that saved). A reminder that failed to register after the
+/// save is registered again by the retried request: this activation remembers which runs it has armed, and a new
+/// activation (after a failure, or on another node) arms a run again when asked to start it.
+/// </remarks>
 public sealed partial class CustomerGrain
 {
     private const string PlanReminderPrefix = "plan:";
+    private readonly HashSet<string> _armed = [];
 
     async Task ICustomerGrain.StartPlan(string planId, DateTimeOffset anchor, bool restart)
     {
-        if (state.State.Plans.TryGetValue(planId, out var run) && (run.Anchor == anchor || !restart)) return;
+        if (state.State.Plans.TryGetValue(planId, out var run) && (run.Anchor == anchor || !restart))
+        {
+            if (!_armed.Contains(planId)) await ArmAsync(planId, run.DueAt);
+            return;
+        }
         if (await GrainFactory.Get<IPlanGrain>(planId).Get() is not { } plan) return;
-        state.State.Plans[planId] = new PlanRun(anchor, 0);
-        await RegisterOrUpdateReminderAsync(PlanReminderPrefix + planId, OccurrenceAt(plan, anchor, 0));
-        await state.WriteStateAsync();
+        run = new PlanRun(anchor, 0, OccurrenceAt(plan, anchor, 0));
+        state.State.Plans[planId] = run;
+        await SaveCustomerAsync();
+        await ArmAsync(planId, run.DueAt);
     }
 
     async Task ICustomerGrain.ReschedulePlan(string planId)
@@ -35,7 +46,13 @@ public sealed partial class CustomerGrain
             await StopPlanAsync(planId); // disabled, or no longer repeating and its one touch is behind it
             return;
         }
-        await RegisterOrUpdateReminderAsync(PlanReminderPrefix + planId, OccurrenceAt(plan, run.Anchor, run.Occurrence));
+        var due = OccurrenceAt(plan, run.Anchor, run.Occurrence);
+        if (due != run.DueAt)
+        {
+            state.State.Plans[planId] = run with { DueAt = due };
+            await SaveCustomerAsync();
+        }
+        await ArmAsync(planId, due);
     }
 
     Task ICustomerGrain.StopPlan(string planId) => StopPlanAsync(planId);
@@ -51,6 +68,12 @@ public sealed partial class CustomerGrain
             await StopPlanAsync(planId);
             return;
         }
+        var now = clock.UtcNow;
+        if (run.DueAt > now + MatrixGrain.ReminderPeriod)
+        {
+            await ArmAsync(planId, run.DueAt); // a tick set before the run moved later
+            return;
+        }
 
         var owner = (await ledger.LinksAsync(GrainKey)).Where(l => l.RemovedAt is null).MaxBy(l => l.AddedAt);
         if (owner is null)
@@ -59,37 +82,52 @@ public sealed partial class CustomerGrain
             return;
         }
         var account = (await directory.AccountsAsync(ids: [owner.AccountId])).FirstOrDefault()?.Profile;
-        var now = clock.UtcNow;
         var due = TouchPlacement.Place(now, Quiet, new FrequencyCap(options.Value.CapTouches, options.Value.CapWindow),
             [.. s.TouchesAt, .. s.BookedAt], account?.Roster ?? Domain.Accounts.Roster.AlwaysOn, clock.Zone);
-        if (due > now + TimeSpan.FromMinutes(1))
+        if (due > now + MatrixGrain.ReminderPeriod)
         {
-            await RegisterOrUpdateReminderAsync(name, due); // quiet hours, the cap or off shift: wait, never drop
+            // Quiet hours, the cap or off shift: wait, never drop.
+            s.Plans[planId] = run with { DueAt = due };
+            await SaveCustomerAsync();
+            await ArmAsync(planId, due);
             return;
         }
         var placed = await tasks.AddFollowUpAsync(new WorkTask(TaskId(GrainKey, planId, run.Occurrence), owner.AccountId, GrainKey, "message",
-                TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), status.CurrentTickTime, PlanReminderPrefix + planId, "open", null, null, null, null),
+                TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), run.DueAt, PlanReminderPrefix + planId, "open", null, null, null, null),
             account?.Capacity.DailyTasks, Quiet, clock.Zone, now);
         if (!s.BookedAt.Contains(placed)) s.BookedAt.Add(placed);
 
-        var next = run with { Occurrence = run.Occurrence + 1 };
         if (TriggerTimes.RepeatOf(plan) is { IsPositive: true })
         {
-            s.Plans[planId] = next;
-            await RegisterOrUpdateReminderAsync(name, OccurrenceAt(plan, run.Anchor, next.Occurrence));
+            var next = run.Occurrence + 1;
+            s.Plans[planId] = new PlanRun(run.Anchor, next, OccurrenceAt(plan, run.Anchor, next));
+            await SaveCustomerAsync();
+            await ArmAsync(planId, s.Plans[planId].DueAt);
         }
         else
         {
             s.Plans.Remove(planId);
-            await UnregisterReminderAsync(name);
+            await SaveCustomerAsync();
+            await DisarmAsync(planId);
         }
-        await state.WriteStateAsync();
     }
 
     private async Task StopPlanAsync(string planId)
     {
-        await UnregisterReminderAsync(PlanReminderPrefix + planId);
-        if (state.State.Plans.Remove(planId)) await state.WriteStateAsync();
+        if (state.State.Plans.Remove(planId)) await SaveCustomerAsync();
+        await DisarmAsync(planId);
+    }
+
+    private async Task ArmAsync(string planId, DateTimeOffset dueAt)
+    {
+        await WakeAtAsync(PlanReminderPrefix + planId, dueAt);
+        _armed.Add(planId);
+    }
+
+    private async Task DisarmAsync(string planId)
+    {
+        await CancelWakeAsync(PlanReminderPrefix + planId);
+        _armed.Remove(planId);
     }
 
     private bool EndedEarly(string planId, FollowUpPlan plan, PlanRun run) =>
@@ -97,7 +135,6 @@ public sealed partial class CustomerGrain
         || (plan.Ends.WhenReplies && state.State.LastReplyAt > run.Anchor)
         || (plan.Ends.WhenTagged is { } tag && state.State.Tags.Contains(tag))
         || (plan.Ends.WhenInAnotherPlan && state.State.Plans.Keys.Any(k => k != planId));
-
 
     private DateTimeOffset OccurrenceAt(FollowUpPlan plan, DateTimeOffset anchor, int occurrence)
     {

@@ -2,12 +2,12 @@ using Matrix.Domain;
 using Matrix.Domain.Customers;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Tasks;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Matrix.Grains.Customers;
 
-public interface ICustomerGrain : IGrain
+public interface ICustomerGrain : IGrainWithStringKey
 {
     Task<CustomerState> Get();
     Task RecordTransfer(DateTimeOffset at);
@@ -32,8 +32,9 @@ public interface ICustomerGrain : IGrain
 /// A customer, keyed by their external ID (the WeChat ID an operator records, or WeCom's external_userid): their
 /// purchases, messages, touches, profile and tags here; their follow-up plans in CustomerGrain.Plans.cs.
 /// </summary>
-public sealed partial class CustomerGrain(IPersistentState<CustomerState> state, TaskStore tasks, CapacityLedger ledger, MatrixDirectory directory,
-    StoreClock clock, IOptions<MatrixOptions> options) : Grain, ICustomerGrain, IRemindable
+public sealed partial class CustomerGrain([PersistentState("customer", StorageHosting.GrainStore)] IPersistentState<CustomerState> state, TaskStore tasks,
+    CapacityLedger ledger, MatrixDirectory directory, DirectoryWriter index, StoreClock clock, IOptions<MatrixOptions> options)
+    : MatrixGrain, ICustomerGrain, IRemindable
 {
     Task<CustomerState> ICustomerGrain.Get() => Task.FromResult(state.State);
 
@@ -41,7 +42,7 @@ public sealed partial class CustomerGrain(IPersistentState<CustomerState> state,
     {
         if (state.State.Purchases.Any(p => p.OrderId == purchase.OrderId)) return PurchaseOutcome.Duplicate;
         state.State.Purchases.Add(purchase with { RefundedAt = null });
-        await state.WriteStateAsync();
+        await SaveCustomerAsync();
         return PurchaseOutcome.Recorded;
     }
 
@@ -51,7 +52,7 @@ public sealed partial class CustomerGrain(IPersistentState<CustomerState> state,
         if (i < 0) return RefundOutcome.UnknownOrder;
         if (state.State.Purchases[i].RefundedAt is not null) return RefundOutcome.AlreadyRefunded;
         state.State.Purchases[i] = state.State.Purchases[i] with { RefundedAt = at };
-        await state.WriteStateAsync();
+        await SaveCustomerAsync();
         return RefundOutcome.Refunded;
     }
 
@@ -63,7 +64,7 @@ public sealed partial class CustomerGrain(IPersistentState<CustomerState> state,
         s.MessagesAt.RemoveAll(m => at - m > TimeSpan.FromDays(90));
         s.MessagesAt.Add(at);
         if (s.LastReplyAt is null || at > s.LastReplyAt) s.LastReplyAt = at; // resets the "no reply" clock
-        return state.WriteStateAsync();
+        return SaveCustomerAsync();
     }
 
     Task ICustomerGrain.RecordTouch(DateTimeOffset at)
@@ -73,7 +74,7 @@ public sealed partial class CustomerGrain(IPersistentState<CustomerState> state,
         // The oldest booking becomes this touch; bookings that were never done stop counting after a window.
         if (state.State.BookedAt.Count > 0) state.State.BookedAt.RemoveAt(0);
         state.State.BookedAt.RemoveAll(b => at - b > options.Value.CapWindow);
-        return state.WriteStateAsync();
+        return SaveCustomerAsync();
     }
 
     Task ICustomerGrain.RecordTransfer(DateTimeOffset at)
@@ -81,7 +82,7 @@ public sealed partial class CustomerGrain(IPersistentState<CustomerState> state,
         if (state.State.TransfersAt.Contains(at)) return Task.CompletedTask;
         state.State.TransfersAt.Add(at);
         Note(new(at, "transfer", "", "matrix"));
-        return state.WriteStateAsync();
+        return SaveCustomerAsync();
     }
 
     async Task<CustomerProfile> ICustomerGrain.UpdateProfile(CustomerProfile profile, string by, DateTimeOffset at)
@@ -92,7 +93,7 @@ public sealed partial class CustomerGrain(IPersistentState<CustomerState> state,
             throw new DomainValidationException("referrerId", $"the customer was referred by {referrer}; a referral is not changed afterwards");
         state.State.Profile = profile;
         foreach (var field in ProfileDiff(old, profile)) Note(new(at, "profile", field, by));
-        await state.WriteStateAsync();
+        await SaveCustomerAsync();
         return old;
     }
 
@@ -100,13 +101,29 @@ public sealed partial class CustomerGrain(IPersistentState<CustomerState> state,
     {
         foreach (var tag in add.Where(state.State.Tags.Add)) Note(new(at, "tag", "+" + tag, by));
         foreach (var tag in remove.Where(state.State.Tags.Remove)) Note(new(at, "tag", "-" + tag, by));
-        return state.WriteStateAsync();
+        return SaveCustomerAsync();
     }
 
     Task ICustomerGrain.RecordReferral(string referredCustomerId) =>
-        state.State.Referred.Add(referredCustomerId) ? state.WriteStateAsync() : Task.CompletedTask;
+        state.State.Referred.Add(referredCustomerId) ? SaveCustomerAsync() : Task.CompletedTask;
 
     internal const int ChangesKept = 200;
+
+    // What customer_index last got from this activation; null until the first write here (then it is written anyway).
+    private string? _indexed;
+
+    /// <summary>Saves the state, then the customer's search row and running plans when they changed.</summary>
+    private async Task SaveCustomerAsync()
+    {
+        await SaveAsync(state);
+        var s = state.State;
+        var search = string.Join(' ', new[] { GrainKey, s.Profile.DisplayName, s.Profile.Remark, s.Profile.Phone }
+            .Concat(s.Profile.Fields.Select(a => $"{a.Key}={a.Value}")).Concat(s.Tags).Where(t => !string.IsNullOrEmpty(t)));
+        var indexed = search + "\n" + string.Join(',', s.Plans.Keys.Order(StringComparer.Ordinal));
+        if (indexed == _indexed) return;
+        await index.CustomerAsync(GrainKey, s.Profile.DisplayName, s.Profile.Phone, search, s.Plans.Keys);
+        _indexed = indexed;
+    }
 
     private void Note(CustomerChange change)
     {

@@ -2,7 +2,6 @@ using Matrix.Domain;
 using Matrix.Domain.Customers;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.FollowUps;
-using Matrix.Runtime;
 
 namespace Matrix.Grains.Customers;
 

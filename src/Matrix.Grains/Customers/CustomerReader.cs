@@ -1,6 +1,5 @@
 using Matrix.Domain.Customers;
 using Matrix.Grains.Capacity;
-using Matrix.Runtime;
 
 namespace Matrix.Grains.Customers;
 

@@ -41,7 +41,8 @@ public sealed class CustomerState
 
 /// <param name="Anchor">What the plan counts from (the purchase, the add).</param>
 /// <param name="Occurrence">Which touch of the plan is next (0 is the first).</param>
-public sealed record PlanRun(DateTimeOffset Anchor, int Occurrence);
+/// <param name="DueAt">When that touch is due: the occurrence's time, or later when it waits (quiet hours, the cap, a day off).</param>
+public sealed record PlanRun(DateTimeOffset Anchor, int Occurrence, DateTimeOffset DueAt);
 
 /// <summary>A change a person made to the customer: "tag +近视", "profile phone", "transfer".</summary>
 public sealed record CustomerChange(DateTimeOffset At, string What, string Detail, string By);

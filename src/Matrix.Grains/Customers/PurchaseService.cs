@@ -1,7 +1,6 @@
 using Matrix.Domain;
 using Matrix.Domain.Customers;
 using Matrix.Grains.Capacity;
-using Matrix.Runtime;
 using Npgsql;
 
 namespace Matrix.Grains.Customers;

@@ -1,5 +1,5 @@
 using Matrix.Domain.Customers;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains.Customers;
 
@@ -10,7 +10,7 @@ public sealed class TagCatalogState
     public TagCatalog ToCatalog() => new(Dimensions.ToDictionary(d => d.Key, d => (IReadOnlyList<string>)d.Value));
 }
 
-public interface ITagCatalogGrain : IGrain
+public interface ITagCatalogGrain : IGrainWithStringKey
 {
     Task<TagCatalog> Get();
 
@@ -19,16 +19,16 @@ public interface ITagCatalogGrain : IGrain
 }
 
 /// <summary>The matrix's one managed tag list (key "matrix"). Customers keep the tags they were given if one is later taken off the list.</summary>
-public sealed class TagCatalogGrain(IPersistentState<TagCatalogState> state) : Grain, ITagCatalogGrain
+public sealed class TagCatalogGrain([PersistentState("tags", StorageHosting.GrainStore)] IPersistentState<TagCatalogState> state) : MatrixGrain, ITagCatalogGrain
 {
     public const string Key = "matrix";
 
     Task<TagCatalog> ITagCatalogGrain.Get() => Task.FromResult(state.State.ToCatalog());
 
-    Task ITagCatalogGrain.Define(string dimension, IReadOnlyList<string> tags)
+    async Task ITagCatalogGrain.Define(string dimension, IReadOnlyList<string> tags)
     {
         var catalog = state.State.ToCatalog().WithDimension(dimension, tags);
         state.State.Dimensions = catalog.Dimensions.ToDictionary(d => d.Key, d => d.Value.ToList());
-        return state.WriteStateAsync();
+        await SaveAsync(state);
     }
 }

@@ -10,7 +10,6 @@ using Matrix.Grains.Customers;
 using Matrix.Grains.FollowUps;
 using Matrix.Grains.Moments;
 using Matrix.Grains.Personas;
-using Matrix.Runtime;
 
 namespace Matrix.Grains.Demo;
 

@@ -2,7 +2,6 @@ using Matrix.Domain.Customers;
 using Matrix.Domain.FollowUps;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Customers;
-using Matrix.Runtime;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -59,7 +58,7 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
     public async Task<string?> ReplaceRunningAsync(string planId, string? after, int limit)
     {
         if (await grains.Get<IPlanGrain>(planId).Get() is not { } plan) return null;
-        var ids = await KeysAsync("select grain_key from grain_state where grain_type = 'customer' and state->'plans' ? $1 and grain_key > $2 order by grain_key limit $3",
+        var ids = await KeysAsync("select id from customer_index where plans @> array[$1] and id > $2 order by id limit $3",
             planId, after ?? "", limit);
         foreach (var customerId in ids)
         {

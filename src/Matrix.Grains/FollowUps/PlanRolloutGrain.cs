@@ -1,9 +1,9 @@
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains.FollowUps;
 
 /// <summary>Carries a created or edited plan to the customers it concerns, in the background (keyed by plan id).</summary>
-public interface IPlanRolloutGrain : IGrain
+public interface IPlanRolloutGrain : IGrainWithStringKey
 {
     /// <summary>Starts carrying the plan as it is now; a rollout still under way starts over (the plan changed again).</summary>
     Task Start();
@@ -29,8 +29,8 @@ public sealed class PlanRolloutState
 /// mid-chunk leaves the tick to another node, which repeats that chunk; every step of it is idempotent (a customer
 /// re-placed or started twice ends the same). Kept off the plan grain, whose turn every customer's tick needs.
 /// </summary>
-public sealed class PlanRolloutGrain(IPersistentState<PlanRolloutState> state, FollowUpService followUps, StoreClock clock)
-    : Grain, IPlanRolloutGrain, IRemindable
+public sealed class PlanRolloutGrain([PersistentState("rollout", StorageHosting.GrainStore)] IPersistentState<PlanRolloutState> state, FollowUpService followUps, StoreClock clock)
+    : MatrixGrain, IPlanRolloutGrain, IRemindable
 {
     public const int Chunk = 200;
     private const string Tick = "rollout";
@@ -39,8 +39,8 @@ public sealed class PlanRolloutGrain(IPersistentState<PlanRolloutState> state, F
     {
         state.State.Step = RolloutStep.Replacing;
         state.State.After = null;
-        await state.WriteStateAsync();
-        await RegisterOrUpdateReminderAsync(Tick, clock.UtcNow);
+        await SaveAsync(state);
+        await WakeAtAsync(Tick, clock.UtcNow);
     }
 
     Task<bool> IPlanRolloutGrain.IsRunning() => Task.FromResult(state.State.Step != RolloutStep.Done);
@@ -48,7 +48,11 @@ public sealed class PlanRolloutGrain(IPersistentState<PlanRolloutState> state, F
     async Task IRemindable.ReceiveReminder(string name, TickStatus status)
     {
         var (step, after) = (state.State.Step, state.State.After);
-        if (step == RolloutStep.Done) return;
+        if (step == RolloutStep.Done)
+        {
+            await CancelWakeAsync(Tick);
+            return;
+        }
         var last = step == RolloutStep.Replacing
             ? await followUps.ReplaceRunningAsync(GrainKey, after, Chunk)
             : await followUps.StartForCurrentCustomersAsync(GrainKey, after, Chunk);
@@ -56,7 +60,8 @@ public sealed class PlanRolloutGrain(IPersistentState<PlanRolloutState> state, F
         if (last is not null) state.State.After = last;
         else if (step == RolloutStep.Replacing && await followUps.StartsForCurrentCustomersAsync(GrainKey)) (state.State.Step, state.State.After) = (RolloutStep.Starting, null);
         else (state.State.Step, state.State.After) = (RolloutStep.Done, null);
-        await state.WriteStateAsync();
-        if (state.State.Step != RolloutStep.Done) await RegisterOrUpdateReminderAsync(Tick, clock.UtcNow);
+        await SaveAsync(state);
+        if (state.State.Step != RolloutStep.Done) await WakeAtAsync(Tick, clock.UtcNow);
+        else await CancelWakeAsync(Tick);
     }
 }

@@ -4,7 +4,7 @@ using Matrix.Domain;
 using Matrix.Domain.Accounts;
 using Matrix.Domain.Moments;
 using Matrix.Grains.Tasks;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains.Moments;
 
@@ -19,7 +19,7 @@ public sealed class CalendarState
     public Dictionary<string, PlannedPost> Posts { get; set; } = [];
 }
 
-public interface ICalendarGrain : IGrain
+public interface ICalendarGrain : IGrainWithStringKey
 {
     Task<CalendarState> Get();
     Task SetRules(CalendarRules rules);
@@ -40,18 +40,18 @@ public interface ICalendarGrain : IGrain
 /// changes nothing). At a post's planned time its reminder puts one "post this" task on each sibling's queue, with
 /// ids derived from (post, account), so a tick delivered twice, or after a restart, creates each task once.
 /// </summary>
-public sealed class CalendarGrain(IPersistentState<CalendarState> state, MatrixDirectory directory, TaskStore tasks, StoreClock clock)
-    : Grain, ICalendarGrain, IRemindable
+public sealed class CalendarGrain([PersistentState("calendar", StorageHosting.GrainStore)] IPersistentState<CalendarState> state, MatrixDirectory directory, TaskStore tasks, StoreClock clock)
+    : MatrixGrain, ICalendarGrain, IRemindable
 {
     private const string Prefix = "post:";
 
     Task<CalendarState> ICalendarGrain.Get() => Task.FromResult(state.State);
 
-    Task ICalendarGrain.SetRules(CalendarRules rules)
+    async Task ICalendarGrain.SetRules(CalendarRules rules)
     {
         DomainValidationException.ThrowIfAny([.. rules.Validate()]);
         state.State.Rules = rules;
-        return state.WriteStateAsync();
+        await SaveAsync(state);
     }
 
     Task ICalendarGrain.Plan(string postId, MomentPost post) => ((ICalendarGrain)this).PlanAll([new(postId, post, "")]);
@@ -72,20 +72,30 @@ public sealed class CalendarGrain(IPersistentState<CalendarState> state, MatrixD
     {
         Existing(postId);
         state.State.Posts.Remove(postId);
-        await UnregisterReminderAsync(Prefix + postId);
-        await state.WriteStateAsync();
+        await SaveAsync(state);
+        await CancelWakeAsync(Prefix + postId);
     }
 
     async Task IRemindable.ReceiveReminder(string name, TickStatus status)
     {
         var postId = name[Prefix.Length..];
-        if (!state.State.Posts.TryGetValue(postId, out var planned) || planned.Published) return;
+        if (!state.State.Posts.TryGetValue(postId, out var planned) || planned.Published)
+        {
+            await CancelWakeAsync(name); // deleted, or a redelivery of a tick already handled
+            return;
+        }
         var now = clock.UtcNow;
+        if (planned.Post.PlannedAt > now + MatrixGrain.ReminderPeriod)
+        {
+            await WakeAtAsync(name, planned.Post.PlannedAt); // a tick from before the post was moved later
+            return;
+        }
         foreach (var account in await SiblingsAsync(planned.Post))
             await tasks.AddAsync(new WorkTask(CopyId(postId, account), account, null, "moments", planned.Post.Text, planned.Post.PlannedAt,
                 Prefix + postId, "open", null, null, null, null), now);
         state.State.Posts[postId] = planned with { Published = true };
-        await state.WriteStateAsync();
+        await SaveAsync(state);
+        await CancelWakeAsync(name);
     }
 
     /// <summary>Checks the whole batch before touching anything, so a refused plan, edit or move changes nothing.</summary>
@@ -104,12 +114,11 @@ public sealed class CalendarGrain(IPersistentState<CalendarState> state, MatrixD
         }
         DomainValidationException.ThrowIfAny(errors);
 
-        foreach (var (postId, post, _) in batch)
-        {
-            state.State.Posts[postId] = new PlannedPost(post, false);
-            await RegisterOrUpdateReminderAsync(Prefix + postId, post.PlannedAt);
-        }
-        await state.WriteStateAsync();
+        foreach (var (postId, post, _) in batch) state.State.Posts[postId] = new PlannedPost(post, false);
+        // State first, then the wake-ups: a tick always finds the post it is for. A wake-up that failed to register
+        // is registered again when the same plan, edit or move is retried.
+        await SaveAsync(state);
+        foreach (var (postId, post, _) in batch) await WakeAtAsync(Prefix + postId, post.PlannedAt);
     }
 
     private static string Prefixed(string prefix, string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";

@@ -1,6 +1,6 @@
 using Matrix.Domain;
 using Matrix.Domain.Moments;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains.Moments;
 
@@ -9,7 +9,7 @@ public sealed class TemplateShelfState
     public Dictionary<string, PostTemplate> Templates { get; set; } = [];
 }
 
-public interface ITemplateShelfGrain : IGrain
+public interface ITemplateShelfGrain : IGrainWithStringKey
 {
     Task<IReadOnlyDictionary<string, PostTemplate>> List();
 
@@ -20,14 +20,14 @@ public interface ITemplateShelfGrain : IGrain
 }
 
 /// <summary>A persona's Moments templates: reusable content, some with a weekly slot that makes up the persona's rhythm.</summary>
-public sealed class TemplateShelfGrain(IPersistentState<TemplateShelfState> state) : Grain, ITemplateShelfGrain
+public sealed class TemplateShelfGrain([PersistentState("templates", StorageHosting.GrainStore)] IPersistentState<TemplateShelfState> state) : MatrixGrain, ITemplateShelfGrain
 {
     private const int Max = 200;
 
     Task<IReadOnlyDictionary<string, PostTemplate>> ITemplateShelfGrain.List() =>
         Task.FromResult<IReadOnlyDictionary<string, PostTemplate>>(state.State.Templates);
 
-    Task ITemplateShelfGrain.Save(string templateId, PostTemplate template, bool create)
+    async Task ITemplateShelfGrain.Save(string templateId, PostTemplate template, bool create)
     {
         var exists = state.State.Templates.ContainsKey(templateId);
         if (!create && !exists) throw new KeyNotFoundException($"template {templateId}");
@@ -35,12 +35,12 @@ public sealed class TemplateShelfGrain(IPersistentState<TemplateShelfState> stat
         if (create && state.State.Templates.Count >= Max) throw new DomainValidationException("id", $"a persona keeps at most {Max} templates");
         DomainValidationException.ThrowIfAny([.. template.Validate()]);
         state.State.Templates[templateId] = template;
-        return state.WriteStateAsync();
+        await SaveAsync(state);
     }
 
-    Task ITemplateShelfGrain.Delete(string templateId)
+    async Task ITemplateShelfGrain.Delete(string templateId)
     {
         if (!state.State.Templates.Remove(templateId)) throw new KeyNotFoundException($"template {templateId}");
-        return state.WriteStateAsync();
+        await SaveAsync(state);
     }
 }

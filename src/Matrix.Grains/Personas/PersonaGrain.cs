@@ -1,16 +1,17 @@
 using Matrix.Domain.Accounts;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains.Personas;
 
-public interface IPersonaGrain : IGrain
+public interface IPersonaGrain : IGrainWithStringKey
 {
     Task<PersonaDetails?> Get();
     Task Create(PersonaDetails details);
     Task Update(PersonaDetails details);
 }
 
-public sealed class PersonaGrain(IPersistentState<RecordState<PersonaDetails>> state) : RecordGrain<PersonaDetails>(state, "persona"), IPersonaGrain
+public sealed class PersonaGrain([PersistentState("persona", StorageHosting.GrainStore)] IPersistentState<RecordState<PersonaDetails>> state, DirectoryWriter directory)
+    : RecordGrain<PersonaDetails>(state, "persona", directory), IPersonaGrain
 {
     Task<PersonaDetails?> IPersonaGrain.Get() => Task.FromResult(Current);
 

@@ -11,13 +11,13 @@ public sealed class CustomerSearch(NpgsqlDataSource db)
     public async Task<IReadOnlyList<CustomerHit>> FindAsync(IReadOnlyCollection<string> accountIds, string text, int limit = 50)
     {
         await using var cmd = db.CreateCommand("""
-            select f.external_id, s.state->'profile'->>'displayName', s.state->'profile'->>'phone', min(f.added_at),
+            select f.external_id, c.display_name, c.phone, min(f.added_at),
                    (array_agg(f.channel_id order by f.added_at))[1]
               from account_friends f
-              left join grain_state s on s.grain_type = 'customer' and s.grain_key = f.external_id
+              left join customer_index c on c.id = f.external_id
              where f.account_id = any($1)
-               and ($2 = '' or f.external_id ilike $3 or s.state::text ilike $3 or array_to_string(f.channel_tags, ' ') ilike $3)
-             group by f.external_id, s.state
+               and ($2 = '' or f.external_id ilike $3 or c.search_text ilike $3 or array_to_string(f.channel_tags, ' ') ilike $3)
+             group by f.external_id, c.display_name, c.phone
              order by min(f.added_at) desc
              limit $4
             """);

@@ -1,6 +1,5 @@
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Customers;
-using Matrix.Runtime;
 
 namespace Matrix.Grains.Tasks;
 

@@ -5,7 +5,6 @@ using Matrix.Grains.Capacity;
 using Matrix.Grains.Channels;
 using Matrix.Grains.Personas;
 using Matrix.Grains.Tasks;
-using Matrix.Runtime;
 
 namespace Matrix.Web.Access;
 

@@ -16,7 +16,7 @@ public sealed record NewApiKey(string Name, IReadOnlyList<string> Endpoints, IRe
 /// API keys (Migrations/0001_operators.sql). A key reads "mk_{id}_{secret}": the id finds the row, the secret's
 /// SHA-256 is compared in constant time. The secret exists only in the answer to the request that made it.
 /// </summary>
-public sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
+public sealed class ApiKeyStore(NpgsqlDataSource db, Matrix.Grains.StoreClock clock)
 {
     public async Task<(ApiKeyView Key, string Token)> CreateAsync(NewApiKey request, IReadOnlySet<string> knownEndpoints, string by)
     {
@@ -29,7 +29,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
 
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var key = new ApiKeyView(id, request.Name, request.Endpoints!, request.Accounts!, time.GetUtcNow(), by, null);
+        var key = new ApiKeyView(id, request.Name, request.Endpoints!, request.Accounts!, clock.UtcNow, by, null);
         await using var cmd = db.CreateCommand("insert into api_keys (id, name, secret_hash, endpoints, accounts, created_at, created_by) values ($1, $2, $3, $4, $5, $6, $7)");
         foreach (var v in new object[] { id, key.Name, Hash(secret), key.Endpoints.ToArray(), key.Accounts.ToArray(), key.CreatedAt.ToUniversalTime(), by })
             cmd.Parameters.Add(new() { Value = v });
@@ -53,7 +53,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource db, TimeProvider time)
     {
         await using var cmd = db.CreateCommand("update api_keys set revoked_at = $2 where id = $1 and revoked_at is null");
         cmd.Parameters.Add(new() { Value = id });
-        cmd.Parameters.Add(new() { Value = time.GetUtcNow().ToUniversalTime() });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
         return await cmd.ExecuteNonQueryAsync() == 1;
     }
 

@@ -5,12 +5,12 @@ namespace Matrix.Web.Access;
 public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Action, string Target, string Detail);
 
 /// <summary>Who did what (Migrations/0001_operators.sql): append-only, read newest first.</summary>
-public sealed class AuditLog(NpgsqlDataSource db, TimeProvider time)
+public sealed class AuditLog(NpgsqlDataSource db, Matrix.Grains.StoreClock clock)
 {
     public async Task WriteAsync(string actor, string action, string target, string detail = "")
     {
         await using var cmd = db.CreateCommand("insert into audit_log (at, actor, action, target, detail) values ($1, $2, $3, $4, $5)");
-        foreach (var v in new object[] { time.GetUtcNow().ToUniversalTime(), actor, action, target, detail }) cmd.Parameters.Add(new() { Value = v });
+        foreach (var v in new object[] { clock.UtcNow.ToUniversalTime(), actor, action, target, detail }) cmd.Parameters.Add(new() { Value = v });
         await cmd.ExecuteNonQueryAsync();
     }
 

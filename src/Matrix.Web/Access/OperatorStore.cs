@@ -13,7 +13,7 @@ public enum SignInOutcome { SignedIn, WrongPassword, Locked }
 /// The operators table (Migrations/0001_operators.sql). Passwords are hashed with ASP.NET Core's
 /// <see cref="PasswordHasher{TUser}"/>; an unknown user name costs a hash too, so timing does not tell which names exist.
 /// </summary>
-public sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time, SignInPolicy policy)
+public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock clock, SignInPolicy policy)
 {
     private static readonly PasswordHasher<object> Hasher = new();
     private static readonly string DummyHash = Hasher.HashPassword(new(), "not-a-password-anyone-has");
@@ -31,7 +31,7 @@ public sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time, SignIn
             insert into operators (user_name, role, team, password_hash, created_at, created_by) values ($1, $2, $3, $4, $5, $6)
             on conflict (user_name) do nothing
             """);
-        foreach (var v in new object?[] { op.UserName, op.Role.ToString(), op.Team, Hasher.HashPassword(new(), op.Password), time.GetUtcNow().ToUniversalTime(), by })
+        foreach (var v in new object?[] { op.UserName, op.Role.ToString(), op.Team, Hasher.HashPassword(new(), op.Password), clock.UtcNow.ToUniversalTime(), by })
             cmd.Parameters.Add(v is null ? new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new() { Value = v });
         if (await cmd.ExecuteNonQueryAsync() == 0) throw new DomainValidationException("userName", $"'{op.UserName}' is taken");
     }
@@ -59,7 +59,7 @@ public sealed class OperatorStore(NpgsqlDataSource db, TimeProvider time, SignIn
             if (await r.ReadAsync())
                 row = (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4),
                     r.GetFieldValue<DateTimeOffset>(5), r.GetString(6));
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         if (row is not { } o)
         {
             Hasher.VerifyHashedPassword(new(), DummyHash, password);

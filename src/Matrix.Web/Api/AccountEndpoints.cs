@@ -3,7 +3,6 @@ using Matrix.Domain;
 using Matrix.Domain.Accounts;
 using Matrix.Grains;
 using Matrix.Grains.Accounts;
-using Matrix.Runtime;
 using Matrix.Web.Access;
 using Matrix.Web.ConsoleModel;
 

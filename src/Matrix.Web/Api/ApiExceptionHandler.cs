@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Matrix.Domain;
-using Matrix.Runtime;
+using Matrix.Grains;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -23,7 +23,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             KeyNotFoundException missing => new ProblemDetails { Status = 404, Title = "Not found.", Detail = missing.Message },
             Access.AccessDeniedException denied => new ProblemDetails { Status = 403, Title = "Not allowed.", Detail = denied.Message },
-            GrainStateConflictException => new ProblemDetails { Status = 409, Title = "Changed by someone else at the same moment; nothing was written. Try again." },
+            Orleans.Storage.InconsistentStateException => new ProblemDetails { Status = 409, Title = "Changed by someone else at the same moment; nothing was written. Try again." },
             _ => null,
         };
         if (problem is null) return false;

@@ -4,7 +4,6 @@ using Matrix.Grains;
 using Matrix.Grains.Moments;
 using Matrix.Grains.Personas;
 using Matrix.Grains.Tasks;
-using Matrix.Runtime;
 using Matrix.Web.Access;
 using Microsoft.Extensions.Options;
 

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Matrix.Grains;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Channels;
-using Matrix.Runtime;
 using Matrix.Web.Access;
 
 namespace Matrix.Web.Api;

@@ -4,7 +4,6 @@ using Matrix.Grains;
 using Matrix.Grains.Customers;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Tasks;
-using Matrix.Runtime;
 using Matrix.Web.Access;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Matrix.Grains.Personas;
-using Matrix.Runtime;
+using Matrix.Grains;
 using Matrix.Web.Access;
 using Matrix.Web.ConsoleModel;
 

@@ -1,7 +1,7 @@
 using Matrix.Domain.FollowUps;
 using Matrix.Grains.FollowUps;
 using System.Security.Claims;
-using Matrix.Runtime;
+using Matrix.Grains;
 using Matrix.Web.Access;
 using Matrix.Web.ConsoleModel;
 

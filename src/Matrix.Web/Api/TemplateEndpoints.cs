@@ -2,7 +2,6 @@ using Matrix.Domain;
 using Matrix.Domain.Moments;
 using Matrix.Grains;
 using Matrix.Grains.Moments;
-using Matrix.Runtime;
 using Matrix.Web.Access;
 
 namespace Matrix.Web.Api;

@@ -3,7 +3,6 @@ using Matrix.Domain.Accounts;
 using Matrix.Grains;
 using Matrix.Grains.Accounts;
 using Matrix.Grains.Personas;
-using Matrix.Runtime;
 using Matrix.Web.Access;
 
 namespace Matrix.Web.ConsoleModel;

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Matrix.Domain.Moments;
 using Matrix.Grains.Moments;
-using Matrix.Runtime;
+using Matrix.Grains;
 using Matrix.Web.Access;
 
 namespace Matrix.Web.ConsoleModel;

@@ -3,7 +3,6 @@ using Matrix.Domain.Channels;
 using Matrix.Grains;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Channels;
-using Matrix.Runtime;
 using Matrix.Web.Access;
 
 namespace Matrix.Web.ConsoleModel;

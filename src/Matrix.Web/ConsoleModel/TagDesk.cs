@@ -2,7 +2,7 @@ using System.Security.Claims;
 using Matrix.Domain;
 using Matrix.Domain.Customers;
 using Matrix.Grains.Customers;
-using Matrix.Runtime;
+using Matrix.Grains;
 using Matrix.Web.Access;
 
 namespace Matrix.Web.ConsoleModel;

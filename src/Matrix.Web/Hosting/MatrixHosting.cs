@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Matrix.Grains;
-using Matrix.Runtime;
+using Matrix.Storage.Hosting;
 using Matrix.Web.Access;
 using Matrix.Web.Api;
 using Matrix.Web.Components;
@@ -20,11 +20,15 @@ public static class MatrixHosting
     {
         var connectionString = builder.Configuration.GetConnectionString(DatabaseHosting.ConnectionName)
             ?? throw new InvalidOperationException("ConnectionStrings:Matrix is not set and the embedded database did not start.");
-        builder.Services.AddGrainRuntime(connectionString,
-            o => builder.Configuration.GetSection("Matrix:Runtime").Bind(o),
-            o => builder.Configuration.GetSection("Matrix:Reminders").Bind(o));
-
-        builder.Services.AddMatrixGrains(o => builder.Configuration.GetSection("Matrix").Bind(o));
+        // Storage first: its migrator must finish before the silo's providers touch Orleans's tables.
+        builder.Services.AddMatrixStorage(connectionString);
+        builder.Services.AddMigrations(typeof(MatrixHosting).Assembly, order: 200);
+        var silo = builder.Configuration.GetSection("Matrix:Silo").Get<SiloSettings>() ?? new SiloSettings();
+        builder.UseOrleans(o =>
+        {
+            o.UseMatrixPostgres(silo);
+            o.Services.AddMatrixGrains(m => builder.Configuration.GetSection("Matrix").Bind(m));
+        });
         builder.Services.Configure<Matrix.Domain.Customers.CustomerSettings>(builder.Configuration.GetSection("Matrix:Customers"));
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -45,7 +49,6 @@ public static class MatrixHosting
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
-        builder.Services.AddMigrations(typeof(MatrixHosting).Assembly, order: 200);
         builder.Services.AddMatrixAccess();
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = AccessHosting.MaxBodyBytes);
         return builder;

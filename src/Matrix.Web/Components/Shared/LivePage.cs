@@ -90,7 +90,7 @@ public abstract partial class LivePage : ComponentBase, IDisposable
             await LoadAsync();
             return true;
         }
-        catch (Exception ex) when (ex is DomainValidationException or AccessDeniedException or KeyNotFoundException or Matrix.Runtime.GrainStateConflictException)
+        catch (Exception ex) when (ex is DomainValidationException or AccessDeniedException or KeyNotFoundException or Orleans.Storage.InconsistentStateException)
         {
             var reason = ex is DomainValidationException invalid ? string.Join("; ", invalid.Errors.Select(Describe)) : ex.Message;
             Notifications.Notify(new NotificationMessage { Severity = NotificationSeverity.Error, Summary = Text["ActionRefused"], Detail = reason, Duration = 8000 });
