@@ -50,7 +50,12 @@ public sealed class ConsolePagesTests : IAsyncLifetime
             Assert.DoesNotContain("Status.", text);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Shots, $"{(path == "" ? "dashboard" : path)}.{culture}.png"), FullPage = true });
         }
-        Assert.Equal(Pages.Length, (await page.Locator("header nav a").AllInnerTextsAsync()).Count);
+        Assert.Equal(Pages.Length, (await page.Locator("header nav a:not([data-nav=cluster])").AllInnerTextsAsync()).Count);
+        // Admins also get Orleans's dashboard, served behind the console's sign-in.
+        Assert.Equal(culture == "en" ? "Cluster" : "集群", await page.InnerTextAsync("header nav a[data-nav=cluster]"));
+        var dashboard = await page.Context.APIRequest.GetAsync(_address.TrimEnd('/') + "/dashboard/");
+        Assert.Equal(200, dashboard.Status);
+        Assert.Contains("<html", await dashboard.TextAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(_app.Logs, l => l.Contains("Missing console text"));
         // The demo is alive: accounts listed with their fill, and a chart of arrivals.
         await browser.OpenAsync("", page);

@@ -165,6 +165,22 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         };
     }
 
+    /// <summary>When the add recorded under <paramref name="key"/> happened, if it was added and its follow-ups never completed (Migrations/0007).</summary>
+    public async Task<DateTimeOffset?> AddAwaitingFollowUpAsync(string key)
+    {
+        await using var cmd = db.CreateCommand("select occurred_at from friend_events where idempotency_key = $1 and outcome = 'added' and followed_up_at is null");
+        cmd.Parameters.Add(new() { Value = key });
+        return await cmd.ExecuteScalarAsync() is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>The add's follow-ups have started: a replay of it changes nothing from now on.</summary>
+    public async Task AddFollowedUpAsync(string key)
+    {
+        await using var cmd = db.CreateCommand("update friend_events set followed_up_at = now() where idempotency_key = $1 and followed_up_at is null");
+        cmd.Parameters.Add(new() { Value = key });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Every account the customer is or was a friend of, oldest first: the customer's accounts and source.</summary>
     public async Task<IReadOnlyList<FriendLink>> LinksAsync(string externalId)
     {

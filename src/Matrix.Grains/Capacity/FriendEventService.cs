@@ -28,9 +28,14 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
         var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
             channelState: channel?.State, channelTags: channel?.Tags);
         // A duplicate may be the retry of an add whose follow-ups never started (the node died after the ledger
-        // committed): starting them again is harmless, a plan already running at this anchor is left as it is.
-        if (outcome is FriendAddOutcome.Added or FriendAddOutcome.Duplicate)
-            await followUps.FriendAddedAsync(e.ExternalId, e.At);
+        // committed): it completes them, from the add as recorded. An add whose follow-ups ran changes nothing.
+        var addedAt = outcome == FriendAddOutcome.Added ? e.At
+            : outcome == FriendAddOutcome.Duplicate ? await ledger.AddAwaitingFollowUpAsync(e.IdempotencyKey) : null;
+        if (addedAt is { } at)
+        {
+            await followUps.FriendAddedAsync(e.ExternalId, at);
+            await ledger.AddFollowedUpAsync(e.IdempotencyKey);
+        }
         return outcome;
     }
 

@@ -28,9 +28,12 @@ public sealed partial class CustomerGrain
     {
         if (state.State.Plans.TryGetValue(planId, out var run) && (run.Anchor == anchor || !restart))
         {
-            if (!_armed.Contains(planId)) await ArmAsync(planId, run.DueAt);
+            // A retry of a start whose reminder may never have been registered: register it if it is missing.
+            if (!_armed.Contains(planId) && await this.GetReminder(PlanReminderPrefix + planId) is null) await ArmAsync(planId, run.DueAt);
+            _armed.Add(planId);
             return;
         }
+        if (state.State.Finished.TryGetValue(planId, out var finished) && finished == anchor) return;
         if (await GrainFactory.Get<IPlanGrain>(planId).Get() is not { } plan) return;
         run = new PlanRun(anchor, 0, OccurrenceAt(plan, anchor, 0));
         state.State.Plans[planId] = run;
@@ -63,8 +66,14 @@ public sealed partial class CustomerGrain
         var planId = name[PlanReminderPrefix.Length..];
         var s = state.State;
         var plan = await GrainFactory.Get<IPlanGrain>(planId).Get();
-        if (!s.Plans.TryGetValue(planId, out var run) || plan is not { Enabled: true } || EndedEarly(planId, plan, run))
+        if (!s.Plans.TryGetValue(planId, out var run) || plan is not { Enabled: true })
         {
+            await StopPlanAsync(planId);
+            return;
+        }
+        if (EndedEarly(planId, plan, run))
+        {
+            s.Finished[planId] = run.Anchor;
             await StopPlanAsync(planId);
             return;
         }
@@ -107,6 +116,7 @@ public sealed partial class CustomerGrain
         else
         {
             s.Plans.Remove(planId);
+            s.Finished[planId] = run.Anchor;
             await SaveCustomerAsync();
             await DisarmAsync(planId);
         }

@@ -37,6 +37,12 @@ public sealed class CustomerState
 
     /// <summary>The plans running for this customer, by plan id.</summary>
     public Dictionary<string, PlanRun> Plans { get; set; } = [];
+
+    /// <summary>
+    /// The anchor of each plan's last run that came to its end (its last touch made, or ended early): a replayed
+    /// event with the same anchor (a till or a webhook sending an add again) does not run it a second time.
+    /// </summary>
+    public Dictionary<string, DateTimeOffset> Finished { get; set; } = [];
 }
 
 /// <param name="Anchor">What the plan counts from (the purchase, the add).</param>

@@ -31,10 +31,21 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
 
         await ClaimOrderAsync(e.OrderId, customerId);
         PurchaseOutcome outcome = default;
-        await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordPurchase(purchase));
-        if (outcome == PurchaseOutcome.Recorded)
-            await followUps.PurchasedAsync(customerId, purchase.At,
-                purchase.Items.Where(i => i.Category is not null).Select(i => i.Category!).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        var customer = grains.Get<ICustomerGrain>(customerId);
+        await Conflicts.RetryAsync(async () => outcome = await customer.RecordPurchase(purchase));
+        // A duplicate may be the retry of a purchase whose follow-ups never started (the node died after recording
+        // it): it completes them, from the purchase as recorded. A purchase whose follow-ups ran changes nothing.
+        var recorded = outcome == PurchaseOutcome.Recorded ? purchase
+            : await FollowedUpAsync(e.OrderId) ? null
+            : (await customer.Get()).Purchases.FirstOrDefault(p => p.OrderId == e.OrderId);
+        if (recorded is not null)
+        {
+            await followUps.PurchasedAsync(customerId, recorded.At,
+                recorded.Items.Where(i => i.Category is not null).Select(i => i.Category!).ToHashSet(StringComparer.OrdinalIgnoreCase));
+            await using var done = db.CreateCommand("update purchase_orders set followed_up_at = now() where order_id = $1 and followed_up_at is null");
+            done.Parameters.Add(new() { Value = e.OrderId });
+            await done.ExecuteNonQueryAsync();
+        }
         return outcome;
     }
 
@@ -46,6 +57,13 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
         RefundOutcome outcome = default;
         await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordRefund(e.OrderId, e.At));
         return outcome;
+    }
+
+    private async Task<bool> FollowedUpAsync(string orderId)
+    {
+        await using var cmd = db.CreateCommand("select followed_up_at is not null from purchase_orders where order_id = $1");
+        cmd.Parameters.Add(new() { Value = orderId });
+        return await cmd.ExecuteScalarAsync() is true;
     }
 
     /// <summary>The customer an order was recorded for, if any.</summary>

@@ -94,7 +94,10 @@ public static class AccessHosting
 
     private static Task Answer(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (!ctx.Request.Path.StartsWithSegments("/api")) ctx.Response.Redirect(ctx.RedirectUri);
+        // Pages send a stranger to sign in; the API, and the dashboard to a signed-in non-admin, answer with the status.
+        var answers = ctx.Request.Path.StartsWithSegments("/api")
+            || status == StatusCodes.Status403Forbidden && ctx.Request.Path.StartsWithSegments("/dashboard");
+        if (!answers) ctx.Response.Redirect(ctx.RedirectUri);
         else ctx.Response.StatusCode = status;
         return Task.CompletedTask;
     }

@@ -7,6 +7,7 @@ using Matrix.Web.Access;
 using Matrix.Web.Api;
 using Matrix.Web.Components;
 using Matrix.Web.ConsoleModel;
+using Orleans.Dashboard;
 using Microsoft.AspNetCore.Localization;
 
 namespace Matrix.Web.Hosting;
@@ -27,6 +28,7 @@ public static class MatrixHosting
         builder.UseOrleans(o =>
         {
             o.UseMatrixPostgres(silo);
+            o.AddDashboard();
             o.Services.AddMatrixGrains(m => builder.Configuration.GetSection("Matrix").Bind(m));
         });
         builder.Services.Configure<Matrix.Domain.Customers.CustomerSettings>(builder.Configuration.GetSection("Matrix:Customers"));
@@ -50,12 +52,15 @@ public static class MatrixHosting
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         builder.Services.AddMatrixAccess();
+        builder.Services.AddSharedDataProtection();
+        builder.Services.AddTrustedProxies(builder.Configuration);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = AccessHosting.MaxBodyBytes);
         return builder;
     }
 
     public static WebApplication MapMatrix(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLocalization(new RequestLocalizationOptions
@@ -84,6 +89,8 @@ public static class MatrixHosting
         app.MapCalendarApi();
         app.MapTemplateApi();
         app.MapOpenApi();
+        // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
+        app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();
         app.MapGet("/culture/{culture}", (string culture, string? returnUrl, HttpContext http) =>
         {
             if (Cultures.Any(c => c.Name == culture))
