@@ -37,6 +37,14 @@ public sealed class MatrixOptions
     /// <summary>At most this many touches per customer in any rolling window, across all accounts and plans. Default 2 in 7 days.</summary>
     public int CapTouches { get; set; } = 2;
     public TimeSpan CapWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How far in the future an event's time (an add, a purchase, a reply) may be and still be believed: clocks differ. Default 5 minutes.</summary>
+    public TimeSpan EventClockSkew { get; set; } = Domain.TimeWindows.Default.ClockSkew;
+
+    /// <summary>How far ahead a planned time (a post) may lie. Default ten years.</summary>
+    public TimeSpan PlanningHorizon { get; set; } = Domain.TimeWindows.Default.PlanningHorizon;
+
+    public Domain.TimeWindows Times => new(EventClockSkew, PlanningHorizon);
 }
 
 internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
@@ -49,6 +57,8 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (o.ReservationSweepInterval <= TimeSpan.Zero) errors.Add("ReservationSweepInterval must be positive.");
         if (o.CapTouches < 1) errors.Add("CapTouches must be at least 1.");
         if (o.CapWindow <= TimeSpan.Zero) errors.Add("CapWindow must be positive.");
+        if (o.EventClockSkew < TimeSpan.Zero) errors.Add("EventClockSkew must not be negative.");
+        if (o.PlanningHorizon <= TimeSpan.Zero) errors.Add("PlanningHorizon must be positive.");
         if (o.TaskExpiry <= TimeSpan.Zero) errors.Add("TaskExpiry must be positive.");
         if (o.ListCacheMaxAge < TimeSpan.Zero) errors.Add("ListCacheMaxAge must not be negative (zero turns the caches off).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -50,7 +50,15 @@ public sealed class HostileInputTests : ApiTest
         ("POST", "/api/operators", """{"userName":"'; drop table operators;--","role":"Admin","password":"0123456789ab"}""", HttpStatusCode.BadRequest, "userName"),
         ("POST", "/api/api-keys", """{"name":"k","endpoints":["DROP TABLE api_keys"],"accounts":["*"]}""", HttpStatusCode.BadRequest, "endpoints"),
         ("DELETE", "/api/api-keys/nope", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/operators/nobody/disable", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/operators/nobody/enable", "", HttpStatusCode.NotFound, ""),
+        ("PUT", "/api/operators/nobody/role", """{"role":"Chief","team":"north"}""", HttpStatusCode.BadRequest, "role"),
+        ("POST", "/api/operators/nobody/password", """{"password":"short"}""", HttpStatusCode.BadRequest, "password"),
+        ("POST", "/api/operators/nobody/sessions/end", "", HttpStatusCode.NotFound, ""),
     ];
+
+    /// <summary>One case per write endpoint (the table above), for other suites to vary.</summary>
+    internal static IReadOnlyList<(string Method, string Path, string Body, HttpStatusCode Status, string Field)> WriteCases => Cases;
 
     [Fact]
     public async Task Every_write_endpoint_refuses_hostile_input_with_a_reason_and_the_database_is_unchanged()
@@ -110,4 +118,106 @@ public sealed class HostileInputTests : ApiTest
     private static bool Matches(string pattern, string path) =>
         System.Text.RegularExpressions.Regex.IsMatch(path.Split('?')[0],
             "^" + System.Text.RegularExpressions.Regex.Replace(System.Text.RegularExpressions.Regex.Escape(pattern).Replace(@"\{", "{"), @"\{[^}]+}", "[^/]+") + "$");
+}
+
+/// <summary>
+/// The input no field may hold, sent to every write endpoint: control characters, invalid UTF-8, impossible dates,
+/// enum numbers, numbers out of range. Each answers 4xx (naming the field where one is named), the database is
+/// unchanged, and the node goes on serving valid requests on the same connections.
+/// </summary>
+public sealed class HostileValueTests : ApiTest
+{
+    private static readonly string[] Dates = ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59+00:00"];
+
+    private static IEnumerable<(string Label, string Body, string? Field)> Variants(string body)
+    {
+        var node = body.Length > 0 && body.TrimStart().StartsWith('{') ? System.Text.Json.Nodes.JsonNode.Parse(body)!.AsObject() : null;
+        if (node is null)
+        {
+            yield return ("nul", "{\"name\":\"a\\u0000b\"}", "name");
+            yield break;
+        }
+        var strings = node.Where(p => p.Value?.GetValueKind() == JsonValueKind.String).Select(p => p.Key).ToList();
+        foreach (var key in strings.DefaultIfEmpty("zzz"))
+        {
+            var copy = node.DeepClone().AsObject();
+            copy[key] = "a\u0000b";
+            yield return ($"nul in {key}", copy.ToJsonString(), key);
+            copy[key] = "a\u0007\u009fb";
+            yield return ($"control in {key}", copy.ToJsonString(), key);
+        }
+        foreach (var key in node.Select(p => p.Key).Where(k => k is "at" or "plannedAt" or "date" or "week"))
+            foreach (var date in Dates)
+            {
+                var copy = node.DeepClone().AsObject();
+                copy[key] = key is "date" or "week" ? date[..10] : date;
+                yield return ($"{key}={date}", copy.ToJsonString(), null);
+            }
+        foreach (var key in node.Select(p => p.Key).Where(k => k is "role" or "status" or "kind" or "category"))
+        {
+            var copy = node.DeepClone().AsObject();
+            copy[key] = 12345;
+            yield return ($"{key}=12345", copy.ToJsonString(), key);
+        }
+        foreach (var key in node.Where(p => p.Value?.GetValueKind() == JsonValueKind.Number).Select(p => p.Key))
+            foreach (var number in new[] { "1e400", "9223372036854775808" })
+                yield return ($"{key}={number}", node.ToJsonString().Replace($"\"{key}\":{node[key]!.ToJsonString()}", $"\"{key}\":{number}"), key);
+    }
+
+    [Fact]
+    public async Task Every_write_endpoint_refuses_impossible_values_and_the_node_goes_on()
+    {
+        var world = await TwoTeams.SeedAsync(App, Http);
+        var failures = new List<string>();
+        var before = await SnapshotAsync();
+        foreach (var (method, path, body, _, _) in HostileInputTests.WriteCases)
+        {
+            foreach (var (label, variant, field) in Variants(world.Fill(body)))
+            {
+                var request = new HttpRequestMessage(new HttpMethod(method), world.Fill(path)) { Content = new StringContent(variant, Encoding.UTF8, "application/json") };
+                var response = await Http.SendAsync(request);
+                var text = await response.Content.ReadAsStringAsync();
+                if ((int)response.StatusCode is < 400 or >= 500) failures.Add($"{method} {path} {label}: {(int)response.StatusCode} {text[..Math.Min(200, text.Length)]}");
+                else if (field is not null && response.StatusCode == HttpStatusCode.BadRequest
+                         && !JsonDocument.Parse(text).RootElement.GetProperty("errors").EnumerateObject().Any(e => e.Name == field || e.Name.EndsWith("." + field)))
+                    failures.Add($"{method} {path} {label}: does not name {field}: {text}");
+            }
+            var bytes = new ByteArrayContent([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D]); // {"a":"\xFF\xFE"}
+            bytes.Headers.ContentType = new("application/json");
+            var invalid = await Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), world.Fill(path)) { Content = bytes });
+            if ((int)invalid.StatusCode is < 400 or >= 500) failures.Add($"{method} {path} invalid UTF-8: {(int)invalid.StatusCode}");
+        }
+        Assert.Empty(failures);
+        Assert.Equal(before, await SnapshotAsync());
+
+        // The same node, the same pooled connections, go on serving.
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/api/personas")).StatusCode);
+        await CreateAsync("/api/personas", new { nickname = "之后" });
+    }
+
+    [Fact]
+    public async Task Event_times_outside_their_window_are_refused_naming_the_field()
+    {
+        var world = await TwoTeams.SeedAsync(App, Http);
+        var before = await SnapshotAsync();
+        foreach (var at in new[] { "0001-01-01T00:00:00Z", "1999-12-31T23:59:59Z", "9999-12-31T23:59:59+00:00", DateTimeOffset.UtcNow.AddHours(1).ToString("O") })
+        {
+            await AssertProblemAsync(await Http.PostAsJsonAsync("/api/events/friend-added",
+                new { accountId = world["A.account"], externalId = "wx-time", at, idempotencyKey = "time-" + at }), "at");
+            await AssertProblemAsync(await Http.PostAsJsonAsync("/api/events/purchase",
+                new { customerId = world["A.customer"], orderId = "time-" + at, amount = 1m, at }), "at");
+            await AssertProblemAsync(await Http.PostAsJsonAsync("/api/events/message-received",
+                new { accountId = world["A.account"], customerId = world["A.customer"], at }), "at");
+        }
+        await AssertProblemAsync(await Http.PostAsJsonAsync($"/api/personas/{world["A.persona"]}/posts",
+            new { text = "x", category = "Life", plannedAt = "2099-01-05T10:00:00+08:00" }), "plannedAt");
+        await AssertProblemAsync(await Http.PutAsJsonAsync($"/api/customers/{world["A.customer"]}/profile",
+            new { attributes = new Dictionary<string, string> { ["birthday"] = "1899-12-31" } }), "attributes.birthday");
+        await AssertProblemAsync(await Http.PutAsJsonAsync($"/api/customers/{world["A.customer"]}/profile",
+            new { attributes = new Dictionary<string, string> { ["birthday"] = "2001-02-29" } }), "attributes.birthday");
+        await AssertProblemAsync(await Http.PostAsJsonAsync($"/api/accounts/{world["A.account"]}/role", new { role = 12345 }), "role");
+        await AssertProblemAsync(await Http.PostAsJsonAsync($"/api/accounts/{world["A.account"]}/status", new { status = 99 }), "status");
+        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/")).StatusCode); // the dashboard still renders
+    }
 }

@@ -21,9 +21,16 @@ public sealed class SignInTests
             password = Regex.Match(line, "one-time password (\\S+)").Groups[1].Value;
             Assert.True(password.Length >= 16, line);
 
-            var client = first.CreateClient();
+            var client = first.CreateClient(new() { AllowAutoRedirect = false });
             Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/auth/sign-in", new { userName = "admin", password })).StatusCode);
             Assert.Equal("Admin", (await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/me")).GetProperty("role").GetString());
+
+            // The one-time password is good for one thing: setting a password of one's own.
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/personas")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/operators", new { userName = "sneaky", role = "Admin", password = "0123456789ab" })).StatusCode);
+            Assert.Equal("/team", (await client.GetAsync("/accounts")).Headers.Location?.ToString());
+            Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsJsonAsync("/api/me/password", new { currentPassword = password, newPassword = "my own long password" })).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/personas")).StatusCode);
         }
         await using (var second = MatrixApp.OnDatabase(database))
         {

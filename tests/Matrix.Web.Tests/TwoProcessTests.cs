@@ -20,8 +20,11 @@ public sealed class TwoProcessTests
         var two = await MatrixProcess.StartAsync(database);
         var cookies = new CookieContainer();
         using var http = Client(one, cookies);
-        var signIn = await http.PostAsJsonAsync("/api/auth/sign-in", new { userName = "admin", password = one.FirstAdminPassword ?? two.FirstAdminPassword });
+        var once = one.FirstAdminPassword ?? two.FirstAdminPassword;
+        var signIn = await http.PostAsJsonAsync("/api/auth/sign-in", new { userName = "admin", password = once });
         Assert.True(signIn.IsSuccessStatusCode, await signIn.Content.ReadAsStringAsync());
+        var own = await http.PostAsJsonAsync("/api/me/password", new { currentPassword = once, newPassword = "the admin's own password" });
+        Assert.True(own.IsSuccessStatusCode, await own.Content.ReadAsStringAsync());
         return (one, two, cookies);
     }
 

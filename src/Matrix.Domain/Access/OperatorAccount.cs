@@ -10,9 +10,16 @@ public sealed partial record NewOperator(string UserName, OperatorRole Role, str
     public IEnumerable<FieldError> Validate()
     {
         if (UserName is null || !UserNamePattern().IsMatch(UserName)) yield return new("userName", "3-32 letters, digits, dots, dashes or underscores");
-        if (Role != OperatorRole.Admin && string.IsNullOrWhiteSpace(Team)) yield return new("team", "a lead or operator belongs to a team");
-        if (Team is { Length: > 32 }) yield return new("team", "must be at most 32 characters");
+        foreach (var e in CheckRole(Role, Team)) yield return e;
         foreach (var e in CheckPassword(Password, "password")) yield return e;
+    }
+
+    /// <summary>A lead or operator belongs to a team (an admin may or may not).</summary>
+    public static IEnumerable<FieldError> CheckRole(OperatorRole role, string? team)
+    {
+        if (!Enum.IsDefined(role)) yield return new("role", "must be Admin, Lead or Operator");
+        if (role != OperatorRole.Admin && string.IsNullOrWhiteSpace(team)) yield return new("team", "a lead or operator belongs to a team");
+        if (team is { Length: > 32 }) yield return new("team", "must be at most 32 characters");
     }
 
     public static IEnumerable<FieldError> CheckPassword(string? password, string field)

@@ -28,6 +28,15 @@ public sealed partial record CustomerProfile(string? DisplayName = null, string?
         {
             if (!KeyPattern().IsMatch(key)) errors.Add(new($"attributes.{key}", "keys are 1-32 lowercase letters, digits or underscores"));
             Check.Text(errors, $"attributes.{key}", value, 200);
+            // A value written as a date must be a real one: plans count from it.
+            if (value.Length == 10 && value[4] == '-' && value[7] == '-' && value.Count(char.IsDigit) == 8)
+            {
+                if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                {
+                    if (TimeWindows.Date($"attributes.{key}", date) is { } tooEarly) errors.Add(tooEarly);
+                }
+                else errors.Add(new($"attributes.{key}", "is not a real date (yyyy-MM-dd)"));
+            }
         }
         return errors;
     }

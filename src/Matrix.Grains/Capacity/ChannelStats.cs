@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Matrix.Grains.Capacity;
@@ -8,7 +9,7 @@ namespace Matrix.Grains.Capacity;
 /// Scans per channel. Every scan of a popular code would otherwise write the same row; each node counts in memory
 /// and adds its counts to channel_stats every few seconds (a crash loses at most those seconds of a statistic).
 /// </summary>
-public sealed class ChannelStats(NpgsqlDataSource db) : BackgroundService
+public sealed class ChannelStats(NpgsqlDataSource db, ILogger<ChannelStats> logger) : BackgroundService
 {
     private ConcurrentDictionary<string, Counter> _pending = new();
 
@@ -27,6 +28,26 @@ public sealed class ChannelStats(NpgsqlDataSource db) : BackgroundService
     {
         var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, Counter>());
         if (batch.IsEmpty) return;
+        try
+        {
+            await WriteAsync(batch, cancellationToken);
+        }
+        catch
+        {
+            // Not lost: the counts go back into the next flush.
+            foreach (var (channel, counts) in batch)
+            {
+                var c = _pending.GetOrAdd(channel, _ => new Counter());
+                Interlocked.Add(ref c.Scans, counts.Scans);
+                Interlocked.Add(ref c.Full, counts.Full);
+                if (counts.LastFullAt is { } at && (c.LastFullAt is null || at > c.LastFullAt)) c.LastFullAt = at;
+            }
+            throw;
+        }
+    }
+
+    private async Task WriteAsync(ConcurrentDictionary<string, Counter> batch, CancellationToken cancellationToken)
+    {
         await using var cmd = db.CreateCommand("""
             insert into channel_stats (channel_id, scans, full_scans, last_full_at)
             select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[])
@@ -44,15 +65,15 @@ public sealed class ChannelStats(NpgsqlDataSource db) : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        await Retrying.EveryAsync(TimeSpan.FromSeconds(5), TimeProvider.System, FlushAsync, logger, "Flushing channel statistics", stoppingToken);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync(stoppingToken);
+            await FlushAsync(CancellationToken.None);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Stopping with the database away: the last seconds of a statistic are what a crash would lose too.
         }
-        await FlushAsync(CancellationToken.None);
     }
 
     private sealed class Counter

@@ -13,7 +13,8 @@ public sealed record FriendDeletedEvent(string AccountId, string ExternalId, Dat
 /// The two friend events that move an account's counters. The ledger decides, once per idempotency key, whether an
 /// event counts, and its friendship rows are also the customer's record of accounts and source.
 /// </summary>
-public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledger, FollowUps.FollowUpService followUps)
+public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledger, FollowUps.FollowUpService followUps, StoreClock clock,
+    Microsoft.Extensions.Options.IOptions<MatrixOptions> options)
 {
     public const int KeyMax = 128;
     public const int ExternalIdMax = 128;
@@ -45,7 +46,7 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
         return await ledger.RemoveFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.ByCustomer, e.At);
     }
 
-    private static void Validate(string accountId, string externalId, string key, DateTimeOffset at)
+    private void Validate(string accountId, string externalId, string key, DateTimeOffset at)
     {
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(accountId)) errors.Add(new("accountId", "is required"));
@@ -53,7 +54,7 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
         else if (externalId.Length > ExternalIdMax) errors.Add(new("externalId", $"must be at most {ExternalIdMax} characters"));
         if (string.IsNullOrWhiteSpace(key)) errors.Add(new("idempotencyKey", "is required (a replayed event must be recognisable)"));
         else if (key.Length > KeyMax) errors.Add(new("idempotencyKey", $"must be at most {KeyMax} characters"));
-        if (at == default) errors.Add(new("at", "is required"));
+        if (options.Value.Times.Event("at", at, clock.UtcNow) is { } badTime) errors.Add(badTime);
         DomainValidationException.ThrowIfAny(errors);
     }
 }

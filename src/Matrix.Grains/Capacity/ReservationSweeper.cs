@@ -7,29 +7,11 @@ namespace Matrix.Grains.Capacity;
 /// Gives back the slots of scans that never became friends, and expires tasks left open too long. Every node
 /// sweeps; both statements are idempotent, so that is safe.
 /// </summary>
-internal sealed class ReservationSweeper(CapacityLedger ledger, Tasks.TaskStore tasks, StoreClock clock, IOptions<MatrixOptions> options) : BackgroundService
+internal sealed class ReservationSweeper(CapacityLedger ledger, Tasks.TaskStore tasks, StoreClock clock, IOptions<MatrixOptions> options,
+    Microsoft.Extensions.Logging.ILogger<ReservationSweeper> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ReservationSweepInterval, clock.Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                // A failed sweep is harmless: the next one gives back the same slots.
-                try
-                {
-                    await SweepAsync();
-                }
-                catch (Npgsql.NpgsqlException)
-                {
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Retrying.EveryAsync(options.Value.ReservationSweepInterval, clock.Time, _ => SweepAsync(), logger, "Sweeping lapsed holds and expired tasks", stoppingToken);
 
     internal async Task SweepAsync()
     {

@@ -73,9 +73,10 @@ public sealed partial class ChangeFeed(NpgsqlDataSource db, ILogger<ChangeFeed> 
                     cmd.Parameters.Add(new() { Value = $"{_node}:{topics.ToString(CultureInfo.InvariantCulture)}" });
                     await cmd.ExecuteNonQueryAsync(stoppingToken);
                 }
-                catch (NpgsqlException ex)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogPublishFailed(logger, ex);
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
                     // Try again after the next pause (this node heard it already).
                     if (Interlocked.Or(ref _topics, topics) == 0) _pending.Release();
                 }

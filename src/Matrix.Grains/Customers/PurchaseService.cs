@@ -12,12 +12,14 @@ public sealed record PurchaseEvent(string OrderId, decimal Amount, DateTimeOffse
 public sealed record RefundEvent(string OrderId, DateTimeOffset At);
 
 /// <summary>Purchases and refunds: validated by the domain, claimed once per order id, remembered by the customer grain.</summary>
-public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger, NpgsqlDataSource db, StoreClock clock, FollowUps.FollowUpService followUps)
+public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger, NpgsqlDataSource db, StoreClock clock, FollowUps.FollowUpService followUps,
+    Microsoft.Extensions.Options.IOptions<MatrixOptions> options)
 {
     public async Task<PurchaseOutcome?> PurchaseAsync(PurchaseEvent e)
     {
         var purchase = new Purchase(e.OrderId, e.Amount, e.Items ?? [], e.At);
         CustomerRules.Validate(purchase);
+        TimeWindows.ThrowIfAny(options.Value.Times.Event("at", e.At, clock.UtcNow));
         var customerId = e.CustomerId ?? e.ExternalId;
         if (string.IsNullOrWhiteSpace(customerId))
             throw new DomainValidationException("customerId", "give customerId, or accountId and externalId");
@@ -52,7 +54,7 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
     public async Task<RefundOutcome> RefundAsync(RefundEvent e)
     {
         if (string.IsNullOrWhiteSpace(e.OrderId)) throw new DomainValidationException("orderId", "is required");
-        if (e.At == default) throw new DomainValidationException("at", "is required");
+        TimeWindows.ThrowIfAny(options.Value.Times.Event("at", e.At, clock.UtcNow));
         if (await OrderCustomerAsync(e.OrderId) is not { } customerId) return RefundOutcome.UnknownOrder;
         RefundOutcome outcome = default;
         await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordRefund(e.OrderId, e.At));

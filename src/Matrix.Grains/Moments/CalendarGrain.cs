@@ -40,7 +40,8 @@ public interface ICalendarGrain : IGrainWithStringKey
 /// changes nothing). At a post's planned time its reminder puts one "post this" task on each sibling's queue, with
 /// ids derived from (post, account), so a tick delivered twice, or after a restart, creates each task once.
 /// </summary>
-public sealed class CalendarGrain([PersistentState("calendar", StorageHosting.GrainStore)] IPersistentState<CalendarState> state, MatrixDirectory directory, TaskStore tasks, StoreClock clock)
+public sealed class CalendarGrain([PersistentState("calendar", StorageHosting.GrainStore)] IPersistentState<CalendarState> state, MatrixDirectory directory, TaskStore tasks, StoreClock clock,
+    Microsoft.Extensions.Options.IOptions<MatrixOptions> options)
     : MatrixGrain, ICalendarGrain, IRemindable
 {
     private const string Prefix = "post:";
@@ -107,6 +108,11 @@ public sealed class CalendarGrain([PersistentState("calendar", StorageHosting.Gr
         var siblings = (await directory.AccountsAsync(personaId: GrainKey)).Select(a => a.Id).ToHashSet();
         foreach (var (_, post, field) in batch)
         {
+            if (options.Value.Times.Planned(Prefixed(field, "plannedAt"), post.PlannedAt, clock.UtcNow) is { } badTime)
+            {
+                errors.Add(badTime);
+                continue;
+            }
             errors.AddRange(state.State.Rules.Check(post, calendar, clock.Zone).Select(e => e with { Field = Prefixed(field, e.Field) }));
             if (post.Siblings?.FirstOrDefault(id => !siblings.Contains(id)) is { } stranger)
                 errors.Add(new(Prefixed(field, "siblings"), $"account {stranger} is not a sibling of this persona"));

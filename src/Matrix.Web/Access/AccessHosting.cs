@@ -21,6 +21,7 @@ public static class AccessHosting
     {
         services.AddSingleton(new SignInPolicy());
         services.AddSingleton<OperatorStore>();
+        services.AddSingleton<SessionStore>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AccessService>();
@@ -40,6 +41,7 @@ public static class AccessHosting
                 // The API answers 401/403; only pages redirect to the sign-in page.
                 o.Events.OnRedirectToLogin = ctx => Answer(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => Answer(ctx, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = ValidateSessionAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyScheme, null);
         services.AddAuthorizationBuilder()
@@ -64,6 +66,18 @@ public static class AccessHosting
             await next(http);
         });
         app.UseAuthentication();
+        app.Use(async (http, next) =>
+        {
+            if (http.User.HasClaim(c => c.Type == AccessClaims.MustChangePassword)
+                && !AllowedBeforePasswordChange.Any(p => http.Request.Path.StartsWithSegments(p)) && Path.GetExtension(http.Request.Path.Value) is not (".css" or ".js" or ".png" or ".ico" or ".woff2"))
+            {
+                if (http.Request.Path.StartsWithSegments("/api"))
+                    await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Set a password of your own first (POST /api/me/password).").ExecuteAsync(http);
+                else http.Response.Redirect("/team");
+                return;
+            }
+            await next(http);
+        });
         app.UseAuthorization();
         app.Use(async (http, next) =>
         {
@@ -85,12 +99,43 @@ public static class AccessHosting
     public static IReadOnlySet<string> KnownEndpointKeys(EndpointDataSource endpoints) =>
         endpoints.Endpoints.OfType<RouteEndpoint>().SelectMany(EndpointKeys).ToHashSet();
 
-    public static ClaimsPrincipal PrincipalOf(OperatorView op) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal PrincipalOf(OperatorView op, Guid session) => new(new ClaimsIdentity(
     [
         new Claim(ClaimTypes.Name, op.UserName),
         new Claim(ClaimTypes.Role, op.Role.ToString()),
+        new Claim(AccessClaims.Session, session.ToString()),
         .. op.Team is { } team ? [new Claim(AccessClaims.Team, team)] : Array.Empty<Claim>(),
+        .. op.MustChangePassword ? [new Claim(AccessClaims.MustChangePassword, "true")] : Array.Empty<Claim>(),
     ], CookieAuthenticationDefaults.AuthenticationScheme));
+
+    /// <summary>
+    /// Every request with a cookie: its session must still be open (not signed out, not ended by a password change or
+    /// an admin, its operator not disabled) on whichever node it arrives. While the password must be changed, the
+    /// cookie says so, and <see cref="UseMatrixAccess"/> lets it do nothing else.
+    /// </summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext ctx)
+    {
+        var principal = ctx.Principal!;
+        var state = Guid.TryParse(principal.FindFirst(AccessClaims.Session)?.Value, out var id)
+            ? await ctx.HttpContext.RequestServices.GetRequiredService<SessionStore>().StateAsync(id)
+            : SessionState.Ended;
+        if (state == SessionState.Ended)
+        {
+            ctx.RejectPrincipal();
+            await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
+        }
+        var flagged = principal.HasClaim(c => c.Type == AccessClaims.MustChangePassword);
+        if (flagged == (state == SessionState.MustChangePassword)) return;
+        var claims = principal.Claims.Where(c => c.Type != AccessClaims.MustChangePassword).ToList();
+        if (!flagged) claims.Add(new Claim(AccessClaims.MustChangePassword, "true"));
+        ctx.ReplacePrincipal(new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme)));
+        ctx.ShouldRenew = true;
+    }
+
+    // What a session that must set a new password may still reach: that, signing out, and what the pages need to load.
+    private static readonly string[] AllowedBeforePasswordChange =
+        ["/api/me", "/api/auth/sign-out", "/auth/sign-out", "/team", "/sign-in", "/culture", "/_blazor", "/_framework", "/_content", "/css", "/favicon"];
 
     private static Task Answer(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {

@@ -157,4 +157,8 @@ public static class AccessClaims
     public const string KeyId = "matrix:key";
     public const string KeyEndpoint = "matrix:key-endpoint";
     public const string KeyAccount = "matrix:key-account";
+    /// <summary>The sign-in session the cookie belongs to (operator_sessions.id).</summary>
+    public const string Session = "matrix:session";
+    /// <summary>Set while the session may only set a new password.</summary>
+    public const string MustChangePassword = "matrix:must-change-password";
 }

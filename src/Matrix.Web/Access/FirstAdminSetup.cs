@@ -18,7 +18,7 @@ public sealed partial class FirstAdminSetup(OperatorStore operators, AuditLog au
         var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
         try
         {
-            await operators.CreateAsync(new NewOperator(UserName, OperatorRole.Admin, password), "first-start");
+            await operators.CreateAsync(new NewOperator(UserName, OperatorRole.Admin, password), "first-start", mustChangePassword: true);
         }
         catch (DomainValidationException)
         {

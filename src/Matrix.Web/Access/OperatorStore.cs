@@ -5,7 +5,8 @@ using Npgsql;
 
 namespace Matrix.Web.Access;
 
-public sealed record OperatorView(string UserName, OperatorRole Role, string? Team, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? LockedUntil);
+public sealed record OperatorView(string UserName, OperatorRole Role, string? Team, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? LockedUntil,
+    bool Disabled = false, bool MustChangePassword = false);
 
 public enum SignInOutcome { SignedIn, WrongPassword, Locked }
 
@@ -24,26 +25,27 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
         return (bool)(await cmd.ExecuteScalarAsync())!;
     }
 
-    public async Task CreateAsync(NewOperator op, string by)
+    /// <param name="mustChangePassword">The password is one-time: good only for setting one's own (the first admin's, a reset).</param>
+    public async Task CreateAsync(NewOperator op, string by, bool mustChangePassword = false)
     {
         DomainValidationException.ThrowIfAny([.. op.Validate()]);
         await using var cmd = db.CreateCommand("""
-            insert into operators (user_name, role, team, password_hash, created_at, created_by) values ($1, $2, $3, $4, $5, $6)
+            insert into operators (user_name, role, team, password_hash, created_at, created_by, must_change_password) values ($1, $2, $3, $4, $5, $6, $7)
             on conflict (user_name) do nothing
             """);
-        foreach (var v in new object?[] { op.UserName, op.Role.ToString(), op.Team, Hasher.HashPassword(new(), op.Password), clock.UtcNow.ToUniversalTime(), by })
+        foreach (var v in new object?[] { op.UserName, op.Role.ToString(), op.Team, Hasher.HashPassword(new(), op.Password), clock.UtcNow.ToUniversalTime(), by, mustChangePassword })
             cmd.Parameters.Add(v is null ? new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new() { Value = v });
         if (await cmd.ExecuteNonQueryAsync() == 0) throw new DomainValidationException("userName", $"'{op.UserName}' is taken");
     }
 
     public async Task<IReadOnlyList<OperatorView>> ListAsync()
     {
-        await using var cmd = db.CreateCommand("select user_name, role, team, created_at, created_by, locked_until from operators order by user_name");
+        await using var cmd = db.CreateCommand("select user_name, role, team, created_at, created_by, locked_until, disabled_at is not null, must_change_password from operators order by user_name");
         await using var r = await cmd.ExecuteReaderAsync();
         var list = new List<OperatorView>();
         while (await r.ReadAsync())
             list.Add(new(r.GetString(0), Enum.Parse<OperatorRole>(r.GetString(1)), r.IsDBNull(2) ? null : r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
-                r.GetString(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5)));
+                r.GetString(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.GetBoolean(6), r.GetBoolean(7)));
         return list;
     }
 
@@ -52,13 +54,15 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await using var read = new NpgsqlCommand("select role, team, password_hash, failed_count, locked_until, created_at, created_by from operators where user_name = $1 for update", connection, tx)
-            { Parameters = { new() { Value = userName } } };
-        (string Role, string? Team, string Hash, int Failed, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt, string CreatedBy)? row = null;
+        await using var read = new NpgsqlCommand("""
+            select role, team, password_hash, failed_count, locked_until, created_at, created_by, disabled_at is not null, must_change_password
+              from operators where user_name = $1 for update
+            """, connection, tx) { Parameters = { new() { Value = userName } } };
+        (string Role, string? Team, string Hash, int Failed, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt, string CreatedBy, bool Disabled, bool MustChange)? row = null;
         await using (var r = await read.ExecuteReaderAsync())
             if (await r.ReadAsync())
                 row = (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4),
-                    r.GetFieldValue<DateTimeOffset>(5), r.GetString(6));
+                    r.GetFieldValue<DateTimeOffset>(5), r.GetString(6), r.GetBoolean(7), r.GetBoolean(8));
         var now = clock.UtcNow;
         if (row is not { } o)
         {
@@ -66,6 +70,11 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
             return (SignInOutcome.WrongPassword, null);
         }
         if (policy.IsLocked(o.LockedUntil, now)) return (SignInOutcome.Locked, null);
+        if (o.Disabled)
+        {
+            Hasher.VerifyHashedPassword(new(), DummyHash, password); // a disabled name costs the same as any other failure
+            return (SignInOutcome.WrongPassword, null);
+        }
         if (Hasher.VerifyHashedPassword(new(), o.Hash, password) == PasswordVerificationResult.Failed)
         {
             var (failed, lockedUntil) = policy.AfterFailure(o.Failed, now);
@@ -75,7 +84,7 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
         }
         await UpdateAsync(connection, tx, userName, 0, null);
         await tx.CommitAsync();
-        return (SignInOutcome.SignedIn, new(userName, Enum.Parse<OperatorRole>(o.Role), o.Team, o.CreatedAt, o.CreatedBy, null));
+        return (SignInOutcome.SignedIn, new(userName, Enum.Parse<OperatorRole>(o.Role), o.Team, o.CreatedAt, o.CreatedBy, null, false, o.MustChange));
     }
 
     public async Task ChangePasswordAsync(string userName, string current, string replacement)
@@ -83,10 +92,39 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
         DomainValidationException.ThrowIfAny([.. NewOperator.CheckPassword(replacement, "newPassword")]);
         if ((await SignInAsync(userName, current)).Outcome != SignInOutcome.SignedIn)
             throw new DomainValidationException("currentPassword", "is not right");
-        await using var cmd = db.CreateCommand("update operators set password_hash = $2 where user_name = $1");
+        if (replacement == current) throw new DomainValidationException("newPassword", "must differ from the current password");
+        await SetPasswordAsync(userName, replacement, mustChange: false);
+    }
+
+    /// <summary>An admin's reset: the operator signs in with <paramref name="password"/> once, to set their own.</summary>
+    public async Task ResetPasswordAsync(string userName, string password)
+    {
+        DomainValidationException.ThrowIfAny([.. NewOperator.CheckPassword(password, "password")]);
+        if (!await SetPasswordAsync(userName, password, mustChange: true)) throw new KeyNotFoundException($"operator {userName}");
+    }
+
+    private async Task<bool> SetPasswordAsync(string userName, string password, bool mustChange)
+    {
+        await using var cmd = db.CreateCommand("update operators set password_hash = $2, must_change_password = $3, failed_count = 0, locked_until = null where user_name = $1");
         cmd.Parameters.Add(new() { Value = userName });
-        cmd.Parameters.Add(new() { Value = Hasher.HashPassword(new(), replacement) });
-        await cmd.ExecuteNonQueryAsync();
+        cmd.Parameters.Add(new() { Value = Hasher.HashPassword(new(), password) });
+        cmd.Parameters.Add(new() { Value = mustChange });
+        return await cmd.ExecuteNonQueryAsync() == 1;
+    }
+
+    /// <summary>Disables (no sign-in; the caller ends the sessions) or enables an operator.</summary>
+    public Task<bool> SetDisabledAsync(string userName, bool disabled) =>
+        UpdateAsync("update operators set disabled_at = case when $2 then coalesce(disabled_at, $3) end where user_name = $1", userName, disabled, clock.UtcNow.ToUniversalTime());
+
+    public Task<bool> SetRoleAsync(string userName, OperatorRole role, string? team) =>
+        UpdateAsync("update operators set role = $2, team = $3 where user_name = $1", userName, role.ToString(), (object?)team ?? DBNull.Value);
+
+    private async Task<bool> UpdateAsync(string sql, string userName, params object[] args)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        cmd.Parameters.Add(new() { Value = userName });
+        foreach (var a in args) cmd.Parameters.Add(a is DBNull ? new() { Value = a, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new() { Value = a });
+        return await cmd.ExecuteNonQueryAsync() == 1;
     }
 
     private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string userName, int failed, DateTimeOffset? lockedUntil)

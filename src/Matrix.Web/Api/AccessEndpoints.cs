@@ -12,31 +12,36 @@ public sealed record SignInRequest(string UserName, string Password);
 
 public sealed record PasswordChange(string CurrentPassword, string NewPassword);
 
+public sealed record OperatorRoleChange(OperatorRole Role, string? Team);
+
+public sealed record PasswordReset(string Password);
+
 internal static class AccessEndpoints
 {
     public static void MapAccessApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Access");
-        auth.MapPost("/sign-in", async (SignInRequest request, HttpContext http, OperatorStore operators, AuditLog audit) =>
-            await SignInAsync(request.UserName, request.Password, http, operators, audit) is { } op
-                ? Results.Ok(new { op.UserName, op.Role, op.Team })
+        auth.MapPost("/sign-in", async (SignInRequest request, HttpContext http, OperatorStore operators, SessionStore sessions, AuditLog audit) =>
+            await SignInAsync(request.UserName, request.Password, http, operators, sessions, audit) is { } op
+                ? Results.Ok(new { op.UserName, op.Role, op.Team, op.MustChangePassword })
                 : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The user name or password is wrong, or the user is locked for a while."))
             .AllowAnonymous();
-        auth.MapPost("/sign-out", async (HttpContext http) =>
+        auth.MapPost("/sign-out", async (HttpContext http, SessionStore sessions) =>
         {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            await SignOutAsync(http, sessions);
             return Results.NoContent();
         });
 
         // The console's sign-in form (a plain form post; the antiforgery token comes with the page).
-        app.MapPost("/auth/sign-in", async ([FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl, HttpContext http, OperatorStore operators, AuditLog audit) =>
-            await SignInAsync(userName, password, http, operators, audit) is null
-                ? Results.LocalRedirect("/sign-in?failed=1")
-                : Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/accounts"))
+        app.MapPost("/auth/sign-in", async ([FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl, HttpContext http, OperatorStore operators,
+                SessionStore sessions, AuditLog audit) =>
+            await SignInAsync(userName, password, http, operators, sessions, audit) is not { } op ? Results.LocalRedirect("/sign-in?failed=1")
+            : op.MustChangePassword ? Results.LocalRedirect("/team")
+            : Results.LocalRedirect(ReturnUrl.LocalOr(returnUrl, "/accounts")))
             .AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/auth/sign-out", async (HttpContext http) =>
+        app.MapPost("/auth/sign-out", async (HttpContext http, SessionStore sessions) =>
         {
-            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            await SignOutAsync(http, sessions);
             return Results.LocalRedirect("/sign-in");
         }).ExcludeFromDescription();
 
@@ -55,6 +60,31 @@ internal static class AccessEndpoints
             await desk.CreateAsync(user, request);
             return Results.Created($"/api/operators/{request.UserName}", new { request.UserName, request.Role, request.Team });
         });
+        admin.MapPost("/operators/{userName}/disable", async (string userName, OperatorDesk desk, ClaimsPrincipal user) =>
+        {
+            await desk.SetDisabledAsync(user, userName, disabled: true);
+            return Results.NoContent();
+        });
+        admin.MapPost("/operators/{userName}/enable", async (string userName, OperatorDesk desk, ClaimsPrincipal user) =>
+        {
+            await desk.SetDisabledAsync(user, userName, disabled: false);
+            return Results.NoContent();
+        });
+        admin.MapPut("/operators/{userName}/role", async (string userName, OperatorRoleChange change, OperatorDesk desk, ClaimsPrincipal user) =>
+        {
+            await desk.SetRoleAsync(user, userName, change.Role, change.Team);
+            return Results.NoContent();
+        });
+        admin.MapPost("/operators/{userName}/password", async (string userName, PasswordReset reset, OperatorDesk desk, ClaimsPrincipal user) =>
+        {
+            await desk.ResetPasswordAsync(user, userName, reset.Password);
+            return Results.NoContent();
+        });
+        admin.MapPost("/operators/{userName}/sessions/end", async (string userName, OperatorDesk desk, ClaimsPrincipal user) =>
+        {
+            await desk.EndSessionsAsync(user, userName);
+            return Results.NoContent();
+        });
         admin.MapGet("/api-keys", async (ApiKeyStore keys) => await keys.ListAsync());
         admin.MapPost("/api-keys", async (NewApiKey request, ApiKeyStore keys, EndpointDataSource endpoints, AuditLog audit, ClaimsPrincipal user) =>
         {
@@ -71,7 +101,13 @@ internal static class AccessEndpoints
         admin.MapGet("/audit", async (int? limit, string? action, AuditLog audit) => await audit.ListAsync(Math.Clamp(limit ?? 200, 1, 1000), action));
     }
 
-    private static async Task<OperatorView?> SignInAsync(string userName, string password, HttpContext http, OperatorStore operators, AuditLog audit)
+    private static async Task SignOutAsync(HttpContext http, SessionStore sessions)
+    {
+        if (OperatorDesk.SessionOf(http.User) is { } session) await sessions.EndAsync(session);
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<OperatorView?> SignInAsync(string userName, string password, HttpContext http, OperatorStore operators, SessionStore sessions, AuditLog audit)
     {
         var (outcome, op) = await operators.SignInAsync(userName ?? "", password ?? "");
         var who = (userName ?? "").Length > 64 ? userName![..64] : userName ?? "";
@@ -80,7 +116,8 @@ internal static class AccessEndpoints
             await audit.WriteAsync(who, outcome == SignInOutcome.Locked ? "sign-in.locked" : "sign-in.failed", who, http.Connection.RemoteIpAddress?.ToString() ?? "");
             return null;
         }
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, AccessHosting.PrincipalOf(op));
+        var session = await sessions.StartAsync(op.UserName, http.Connection.RemoteIpAddress?.ToString() ?? "");
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, AccessHosting.PrincipalOf(op, session));
         await audit.WriteAsync(op.UserName, "sign-in", op.UserName, http.Connection.RemoteIpAddress?.ToString() ?? "");
         return op;
     }

@@ -24,11 +24,45 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
             KeyNotFoundException missing => new ProblemDetails { Status = 404, Title = "Not found.", Detail = missing.Message },
             Access.AccessDeniedException denied => new ProblemDetails { Status = 403, Title = "Not allowed.", Detail = denied.Message },
             Orleans.Storage.InconsistentStateException => new ProblemDetails { Status = 409, Title = "Changed by someone else at the same moment; nothing was written. Try again." },
+            _ when Unavailable(exception) => new ProblemDetails
+            {
+                Status = 503,
+                Title = "The database or a node is unavailable for a moment; try again shortly. What was answered before is kept, and a retry completes this request.",
+            },
             _ => null,
         };
         if (problem is null) return false;
         http.Response.StatusCode = problem.Status ?? 400;
+        if (problem.Status == 503) http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new() { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>Seconds a client is asked to wait (Retry-After) while the database or a node is away.</summary>
+    public const int RetryAfterSeconds = 2;
+
+    /// <summary>
+    /// The database did not answer (connection refused or lost, the server shutting down or starting) or the silo
+    /// holding a grain is gone and the cluster has not yet moved it: nothing about the request itself is wrong.
+    /// </summary>
+    internal static bool Unavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case Npgsql.PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal):
+                    return true;
+                case Npgsql.PostgresException:
+                    return false;
+                case Npgsql.NpgsqlException npgsql when npgsql.IsTransient || npgsql.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException:
+                    return true;
+                case Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or TimeoutException:
+                    return true;
+                case AggregateException { InnerExceptions.Count: > 1 } many:
+                    return many.InnerExceptions.Any(Unavailable);
+            }
+        }
+        return false;
     }
 
     private static HttpValidationProblemDetails Validation(Dictionary<string, string[]> errors) =>

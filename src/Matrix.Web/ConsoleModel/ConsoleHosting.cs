@@ -13,6 +13,7 @@ public static class ConsoleHosting
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddRadzenComponents();
         services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, SessionRevalidation>();
         services.AddScoped<ConsoleUser>();
         services.AddSingleton<Microsoft.Extensions.Localization.IStringLocalizer<Ui>, UiText>();
         services.AddSingleton<AccountDesk>();

@@ -36,7 +36,8 @@ public static class MatrixHosting
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            // Enums by name only: a number (even a defined one) is refused, naming the field, as is a name not defined.
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(allowIntegerValues: false));
             // A missing or null value where the contract has no '?' is a 400 naming the field, not a null downstream.
             o.SerializerOptions.RespectNullableAnnotations = true;
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
@@ -73,6 +74,7 @@ public static class MatrixHosting
         });
         app.UseMatrixAccess();
         app.UseScopes();
+        app.UseInputGuard();
         app.UseAntiforgery();
 
         app.MapHealthChecks("/health").AllowAnonymous();
@@ -97,7 +99,7 @@ public static class MatrixHosting
                 http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
                     CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
                     new CookieOptions { MaxAge = TimeSpan.FromDays(365), IsEssential = true, SameSite = SameSiteMode.Lax });
-            return Results.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/");
+            return Results.LocalRedirect(ReturnUrl.LocalOr(returnUrl, "/"));
         }).ExcludeFromDescription().AllowAnonymous();
         // Styles, scripts and fonts (the console's, Radzen's, Blazor's): the sign-in and live code pages need them too.
         app.MapStaticAssets().AllowAnonymous();

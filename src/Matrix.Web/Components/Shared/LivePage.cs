@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Matrix.Domain;
 using Matrix.Grains.Changes;
@@ -37,8 +38,13 @@ public abstract partial class LivePage : ComponentBase, IDisposable
 
     protected abstract Task LoadAsync();
 
+    // The reader's language, as the request that opened the circuit set it: a reload the change feed starts runs on
+    // another thread, which must speak it too.
+    private CultureInfo _culture = CultureInfo.CurrentCulture, _uiCulture = CultureInfo.CurrentUICulture;
+
     protected override async Task OnInitializedAsync()
     {
+        (_culture, _uiCulture) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
         var layout = RendererInfo.IsInteractive ? Layout : null;
         layout?.PageLoading();
         try
@@ -63,6 +69,7 @@ public abstract partial class LivePage : ComponentBase, IDisposable
         if ((topics & Topics) == 0 || Interlocked.Increment(ref _reloads) > 1) return;
         _ = InvokeAsync(async () =>
         {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (_culture, _uiCulture);
             do
             {
                 Interlocked.Exchange(ref _reloads, 1);

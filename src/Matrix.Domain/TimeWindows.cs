@@ -1,0 +1,36 @@
+namespace Matrix.Domain;
+
+/// <summary>
+/// The times Matrix believes, one rule for each kind of time. An event (a friend added, a purchase, a reply, a task
+/// done) happened between <see cref="EarliestEvent"/> and now, give or take a clock's skew; a planned time (a post, a
+/// campaign) lies no further ahead than the planning horizon; a date a customer gave (a birthday) is a real date from
+/// 1900 on. Anything else is a typo or an attack, and would break the store-day arithmetic downstream (the year 10000
+/// in the store's zone).
+/// </summary>
+public sealed record TimeWindows(TimeSpan ClockSkew, TimeSpan PlanningHorizon)
+{
+    public static readonly DateTimeOffset EarliestEvent = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static readonly DateOnly EarliestDate = new(1900, 1, 1);
+
+    /// <summary>The defaults: five minutes of skew, ten years of planning.</summary>
+    public static readonly TimeWindows Default = new(TimeSpan.FromMinutes(5), TimeSpan.FromDays(3653));
+
+    public FieldError? Event(string field, DateTimeOffset at, DateTimeOffset now) =>
+        at == default ? new FieldError(field, "is required")
+        : at < EarliestEvent ? new FieldError(field, $"must be after {EarliestEvent:yyyy-MM-dd}")
+        : at > now + ClockSkew ? new FieldError(field, "must not be in the future")
+        : null;
+
+    public FieldError? Planned(string field, DateTimeOffset at, DateTimeOffset now) =>
+        at == default ? new FieldError(field, "is required")
+        : at < EarliestEvent ? new FieldError(field, $"must be after {EarliestEvent:yyyy-MM-dd}")
+        : at > now + PlanningHorizon ? new FieldError(field, $"must be at most {PlanningHorizon.TotalDays / 365.25:0} years ahead")
+        : null;
+
+    public static FieldError? Date(string field, DateOnly date) =>
+        date < EarliestDate ? new FieldError(field, $"must be {EarliestDate:yyyy-MM-dd} or later") : null;
+
+    /// <summary>Throws with every error found (none: returns).</summary>
+    public static void ThrowIfAny(params FieldError?[] errors) => DomainValidationException.ThrowIfAny([.. errors.OfType<FieldError>()]);
+}
