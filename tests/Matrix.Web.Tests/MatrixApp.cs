@@ -17,6 +17,15 @@ public sealed class MatrixApp(string connectionString, string nodeId = "web-node
 
     public string NodeId { get; } = nodeId;
 
+    /// <summary>Rate limits for this node (Matrix:RateLimits); high by default for tests.</summary>
+    public Dictionary<string, string> RateLimits { get; init; } = new()
+    {
+        ["Matrix:RateLimits:LiveCodePerAddress"] = "100000",
+        ["Matrix:RateLimits:LiveCodePerChannel"] = "100000",
+        ["Matrix:RateLimits:SignInPerAddress"] = "100000",
+        ["Matrix:RateLimits:SignInPerUser"] = "100000",
+    };
+
     /// <summary>What the node logged at warning level and above.</summary>
     public ConcurrentQueue<string> Logs { get; } = new();
 
@@ -56,6 +65,8 @@ public sealed class MatrixApp(string connectionString, string nodeId = "web-node
     {
         builder.UseSetting("ConnectionStrings:Matrix", ConnectionString);
         builder.UseEnvironment("Testing");
+        // Tests sign in and scan far more often than people do, all from one address; RateLimitTests sets its own.
+        foreach (var (key, value) in RateLimits) builder.UseSetting(key, value);
         if (time is not null) builder.ConfigureServices(s => s.AddKeyedSingleton(MatrixTime.Key, time));
         builder.ConfigureLogging(l => l.AddProvider(new QueueLoggerProvider(Logs)));
     }

@@ -28,7 +28,7 @@ public sealed partial class MatrixProcess : IAsyncDisposable
     /// <summary>The one-time password the first node prints for 'admin' on an empty database.</summary>
     public string? FirstAdminPassword => _output.Select(l => FirstStart().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
 
-    public static async Task<MatrixProcess> StartAsync(string connectionString)
+    public static async Task<MatrixProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? environment = null)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo("dotnet", [AppDll(), "--urls", url])
@@ -41,6 +41,7 @@ public sealed partial class MatrixProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Matrix"] = connectionString;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = new Process { StartInfo = start };
         var node = new MatrixProcess(process, url);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) node._output.Enqueue(e.Data); };

@@ -165,6 +165,17 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         };
     }
 
+    /// <summary>Is this hold still live (not lapsed, not yet a friend) for that account and channel?</summary>
+    public async Task<bool> HoldIsLiveAsync(Guid token, string accountId, string channelId)
+    {
+        await using var cmd = db.CreateCommand("select exists (select 1 from account_reservations where token = $1 and account_id = $2 and channel_id = $3 and expires_at > $4)");
+        cmd.Parameters.Add(new() { Value = token });
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = channelId });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
+        return await cmd.ExecuteScalarAsync() is true;
+    }
+
     /// <summary>When the add recorded under <paramref name="key"/> happened, if it was added and its follow-ups never completed (Migrations/0007).</summary>
     public async Task<DateTimeOffset?> AddAwaitingFollowUpAsync(string key)
     {

@@ -59,6 +59,21 @@ public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, H
         return new(channelId, channel, shown, null, null, null, false);
     }
 
+    /// <summary>
+    /// The same browser scanning again while its hold lives (a customer who closed the page, a refresh): the same
+    /// account, and no second slot taken. Null when that hold lapsed or became a friend; the caller then scans.
+    /// </summary>
+    public async Task<LiveCodeResult?> RescanAsync(string channelId, string accountId, Guid reservation)
+    {
+        if (!await ledger.HoldIsLiveAsync(reservation, accountId, channelId)) return null;
+        var channel = await grains.Get<IChannelGrain>(channelId).Get();
+        if (channel is null) return null;
+        var account = (await pools.GetAsync(channel, fresh: false)) is var view ? view.Pool.Concat(view.Backups).FirstOrDefault(a => a.Id == accountId) : null;
+        if (account is null) return null;
+        var persona = await grains.Get<IPersonaGrain>(account.Profile.PersonaId).Get();
+        return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, reservation, view.Backups.Any(b => b.Id == accountId));
+    }
+
     /// <summary>Would a scan find room now? Plans as a scan does on a fresh read, holds nothing (for the console and for alerts).</summary>
     public async Task<bool?> HasRoomAsync(string channelId)
     {

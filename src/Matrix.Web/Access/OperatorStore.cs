@@ -40,7 +40,12 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
 
     public async Task<IReadOnlyList<OperatorView>> ListAsync()
     {
-        await using var cmd = db.CreateCommand("select user_name, role, team, created_at, created_by, locked_until, disabled_at is not null, must_change_password from operators order by user_name");
+        await using var cmd = db.CreateCommand("""
+            select user_name, role, team, created_at, created_by,
+                   (select max(locked_until) from sign_in_failures f where f.user_name = o.user_name and f.locked_until > now()),
+                   disabled_at is not null, must_change_password
+              from operators o order by user_name
+            """);
         await using var r = await cmd.ExecuteReaderAsync();
         var list = new List<OperatorView>();
         while (await r.ReadAsync())
@@ -49,15 +54,19 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
         return list;
     }
 
-    /// <summary>Checks a password, counting failures toward a lock. The operator is returned only on success.</summary>
-    public async Task<(SignInOutcome Outcome, OperatorView? Operator)> SignInAsync(string userName, string password)
+    /// <summary>
+    /// Checks a password, counting failures toward a lock of this user name from this client <paramref name="address"/>
+    /// (sign_in_failures). The operator is returned only on success.
+    /// </summary>
+    public async Task<(SignInOutcome Outcome, OperatorView? Operator)> SignInAsync(string userName, string password, string address = "")
     {
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await using var read = new NpgsqlCommand("""
-            select role, team, password_hash, failed_count, locked_until, created_at, created_by, disabled_at is not null, must_change_password
-              from operators where user_name = $1 for update
-            """, connection, tx) { Parameters = { new() { Value = userName } } };
+            select o.role, o.team, o.password_hash, coalesce(f.failed_count, 0), f.locked_until, o.created_at, o.created_by, o.disabled_at is not null, o.must_change_password
+              from operators o left join sign_in_failures f on f.user_name = o.user_name and f.address = $2
+             where o.user_name = $1 for update of o
+            """, connection, tx) { Parameters = { new() { Value = userName }, new() { Value = address } } };
         (string Role, string? Team, string Hash, int Failed, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt, string CreatedBy, bool Disabled, bool MustChange)? row = null;
         await using (var r = await read.ExecuteReaderAsync())
             if (await r.ReadAsync())
@@ -78,11 +87,11 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
         if (Hasher.VerifyHashedPassword(new(), o.Hash, password) == PasswordVerificationResult.Failed)
         {
             var (failed, lockedUntil) = policy.AfterFailure(o.Failed, now);
-            await UpdateAsync(connection, tx, userName, failed, lockedUntil);
+            await CountFailureAsync(connection, tx, userName, address, failed, lockedUntil);
             await tx.CommitAsync();
             return (lockedUntil is null ? SignInOutcome.WrongPassword : SignInOutcome.Locked, null);
         }
-        await UpdateAsync(connection, tx, userName, 0, null);
+        await CountFailureAsync(connection, tx, userName, address, 0, null);
         await tx.CommitAsync();
         return (SignInOutcome.SignedIn, new(userName, Enum.Parse<OperatorRole>(o.Role), o.Team, o.CreatedAt, o.CreatedBy, null, false, o.MustChange));
     }
@@ -105,7 +114,10 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
 
     private async Task<bool> SetPasswordAsync(string userName, string password, bool mustChange)
     {
-        await using var cmd = db.CreateCommand("update operators set password_hash = $2, must_change_password = $3, failed_count = 0, locked_until = null where user_name = $1");
+        await using var cmd = db.CreateCommand("""
+            with cleared as (delete from sign_in_failures where user_name = $1)
+            update operators set password_hash = $2, must_change_password = $3 where user_name = $1
+            """);
         cmd.Parameters.Add(new() { Value = userName });
         cmd.Parameters.Add(new() { Value = Hasher.HashPassword(new(), password) });
         cmd.Parameters.Add(new() { Value = mustChange });
@@ -127,12 +139,18 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
         return await cmd.ExecuteNonQueryAsync() == 1;
     }
 
-    private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string userName, int failed, DateTimeOffset? lockedUntil)
+    private static async Task CountFailureAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string userName, string address, int failed, DateTimeOffset? lockedUntil)
     {
-        await using var cmd = new NpgsqlCommand("update operators set failed_count = $2, locked_until = $3 where user_name = $1", connection, tx);
+        await using var cmd = new NpgsqlCommand(failed == 0 && lockedUntil is null
+            ? "delete from sign_in_failures where user_name = $1 and address = $4 and $2 = 0 and $3::timestamptz is null"
+            : """
+              insert into sign_in_failures (user_name, address, failed_count, locked_until) values ($1, $4, $2, $3)
+              on conflict (user_name, address) do update set failed_count = excluded.failed_count, locked_until = excluded.locked_until
+              """, connection, tx);
         cmd.Parameters.Add(new() { Value = userName });
         cmd.Parameters.Add(new() { Value = failed });
         cmd.Parameters.Add(new() { Value = lockedUntil is { } t ? t.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = address });
         await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -21,8 +21,9 @@ internal static class AccessEndpoints
     public static void MapAccessApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Access");
-        auth.MapPost("/sign-in", async (SignInRequest request, HttpContext http, OperatorStore operators, SessionStore sessions, AuditLog audit) =>
-            await SignInAsync(request.UserName, request.Password, http, operators, sessions, audit) is { } op
+        auth.MapPost("/sign-in", async (SignInRequest request, HttpContext http, OperatorStore operators, SessionStore sessions, AuditLog audit, Hosting.SignInThrottle throttle) =>
+            throttle.Attempt(request.UserName ?? "") is { } wait ? Throttled(http, wait)
+            : await SignInAsync(request.UserName ?? "", request.Password, http, operators, sessions, audit) is { } op
                 ? Results.Ok(new { op.UserName, op.Role, op.Team, op.MustChangePassword })
                 : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The user name or password is wrong, or the user is locked for a while."))
             .AllowAnonymous();
@@ -34,8 +35,9 @@ internal static class AccessEndpoints
 
         // The console's sign-in form (a plain form post; the antiforgery token comes with the page).
         app.MapPost("/auth/sign-in", async ([FromForm] string userName, [FromForm] string password, [FromForm] string? returnUrl, HttpContext http, OperatorStore operators,
-                SessionStore sessions, AuditLog audit) =>
-            await SignInAsync(userName, password, http, operators, sessions, audit) is not { } op ? Results.LocalRedirect("/sign-in?failed=1")
+                SessionStore sessions, AuditLog audit, Hosting.SignInThrottle throttle) =>
+            throttle.Attempt(userName ?? "") is not null ? Results.LocalRedirect("/sign-in?failed=1")
+            : await SignInAsync(userName ?? "", password, http, operators, sessions, audit) is not { } op ? Results.LocalRedirect("/sign-in?failed=1")
             : op.MustChangePassword ? Results.LocalRedirect("/team")
             : Results.LocalRedirect(ReturnUrl.LocalOr(returnUrl, "/accounts")))
             .AllowAnonymous().ExcludeFromDescription();
@@ -101,6 +103,13 @@ internal static class AccessEndpoints
         admin.MapGet("/audit", async (int? limit, string? action, AuditLog audit) => await audit.ListAsync(Math.Clamp(limit ?? 200, 1, 1000), action));
     }
 
+    private static IResult Throttled(HttpContext http, TimeSpan wait)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: $"Too many sign-in attempts for this user name; try again in {seconds} s.");
+    }
+
     private static async Task SignOutAsync(HttpContext http, SessionStore sessions)
     {
         if (OperatorDesk.SessionOf(http.User) is { } session) await sessions.EndAsync(session);
@@ -109,7 +118,8 @@ internal static class AccessEndpoints
 
     private static async Task<OperatorView?> SignInAsync(string userName, string password, HttpContext http, OperatorStore operators, SessionStore sessions, AuditLog audit)
     {
-        var (outcome, op) = await operators.SignInAsync(userName ?? "", password ?? "");
+        var address = http.Connection.RemoteIpAddress?.ToString() ?? "";
+        var (outcome, op) = await operators.SignInAsync(userName ?? "", password ?? "", address);
         var who = (userName ?? "").Length > 64 ? userName![..64] : userName ?? "";
         if (op is null)
         {

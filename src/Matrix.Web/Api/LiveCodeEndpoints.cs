@@ -1,6 +1,9 @@
+using Matrix.Grains;
 using Matrix.Grains.Capacity;
 using Matrix.Web.Components.LiveCode;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Matrix.Web.Api;
 
@@ -8,14 +11,43 @@ internal static class LiveCodeEndpoints
 {
     /// <summary>
     /// The page a printed QR code opens: the persona and the QR of the account chosen for this scan (a slot is held
-    /// for it), or a polite "full" page. Public, so it shows nothing but the persona's name, avatar and the QR.
+    /// for it), or a polite "full" page. Public, so it shows nothing but the persona's name, avatar and the QR; rate
+    /// limited per client address and per channel (<see cref="Hosting.RateLimits"/>). The browser keeps its hold in a
+    /// cookie (protected, so it cannot be forged): scanning again while the hold lives shows the same account and takes
+    /// no second slot, so reloading a page cannot fill a pool.
     /// </summary>
     public static void MapLiveCode(this IEndpointRouteBuilder app) =>
-        app.MapGet("/c/{channel}", async (string channel, LiveCodeService liveCodes, HttpContext http) =>
+        app.MapGet("/c/{channel}", async (string channel, LiveCodeService liveCodes, IDataProtectionProvider protection, IOptions<MatrixOptions> options, HttpContext http) =>
         {
-            var result = await liveCodes.ScanAsync(channel);
+            var protector = protection.CreateProtector("Matrix.LiveCodeHold", channel);
+            var cookie = CookieName(channel);
+            LiveCodeResult? result = null;
+            if (http.Request.Cookies.TryGetValue(cookie, out var kept) && Unprotect(protector, kept) is var (accountId, reservation))
+                result = await liveCodes.RescanAsync(channel, accountId, reservation);
+            result ??= await liveCodes.ScanAsync(channel);
             if (result is null) return Results.NotFound();
+            if (result is { AccountId: { } account, Reservation: { } token })
+                http.Response.Cookies.Append(cookie, protector.Protect($"{account}|{token}"), new CookieOptions
+                {
+                    HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true, Path = "/c", MaxAge = options.Value.ReservationHold,
+                    Secure = http.Request.IsHttps,
+                });
             http.Response.Headers.CacheControl = "no-store"; // every scan must choose afresh
             return (IResult)new RazorComponentResult<LiveCodePage>(new { Result = result });
         }).WithTags("Live codes").ExcludeFromDescription().AllowAnonymous();
+
+    // Cookie names are tokens: a channel id is letters, digits, dashes and underscores (ChannelDefinition's rule).
+    private static string CookieName(string channel) => "matrix.hold." + new string(channel.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').ToArray());
+
+    private static (string AccountId, Guid Reservation)? Unprotect(IDataProtector protector, string value)
+    {
+        try
+        {
+            return protector.Unprotect(value).Split('|') is [var account, var token] && Guid.TryParse(token, out var id) ? (account, id) : null;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null; // forged, or from keys long gone: a new scan
+        }
+    }
 }

@@ -55,6 +55,7 @@ public static class MatrixHosting
         builder.Services.AddMatrixAccess();
         builder.Services.AddSharedDataProtection();
         builder.Services.AddTrustedProxies(builder.Configuration);
+        builder.Services.AddMatrixRateLimits(builder.Configuration);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = AccessHosting.MaxBodyBytes);
         return builder;
     }
@@ -62,6 +63,7 @@ public static class MatrixHosting
     public static WebApplication MapMatrix(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseRateLimiter();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLocalization(new RequestLocalizationOptions
