@@ -20,6 +20,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddMatrixSerialization();
         services.AddSingleton<DirectoryWriter>();
         services.AddSingleton<ImmediateWork>();
+        services.AddSingleton(new TickGate());
         services.AddOptions<MatrixOptions>().Configure(o => configure?.Invoke(o)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MatrixOptions>, MatrixOptionsValidator>();
         services.AddMigrations(typeof(MatrixGrainsServiceCollectionExtensions).Assembly, order: 100);

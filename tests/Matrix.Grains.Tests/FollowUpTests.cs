@@ -67,9 +67,10 @@ public sealed class FollowUpTests
         await node.Grains.Get<IPlanGrain>("invite").Create(new FollowUpPlan("到店有礼", new PlanTrigger(TriggerKind.FriendAdded), new PlanFilter(Classes: [CustomerClass.A]),
             CalendarSpan.FromDays(3), null, "到店有礼", new PlanEnd(WhenBuys: true)));
         await node.Service<FriendEventService>().AddedAsync(new FriendAddedEvent("a-1", "wx-new", _clock.GetUtcNow(), "add-2", "table-cards"));
-        await node.Service<PurchaseService>().PurchaseAsync(new PurchaseEvent("order-9", 99m, _clock.GetUtcNow().AddDays(1), CustomerId: "wx-new"));
+        await AdvanceAsync(cluster, TimeSpan.FromDays(1));
+        await node.Service<PurchaseService>().PurchaseAsync(new PurchaseEvent("order-9", 99m, _clock.GetUtcNow(), CustomerId: "wx-new"));
 
-        await AdvanceAndDeliverAsync(cluster, node, TimeSpan.FromDays(4));
+        await AdvanceAndDeliverAsync(cluster, node, TimeSpan.FromDays(3));
         Assert.Empty(await cluster.PlanTasksAsync());
     }
 

@@ -69,7 +69,7 @@ public sealed class OverflowTests(ITestOutputHelper output)
         var node = cluster.Nodes[0];
         await MatrixCluster.SeedPoolAsync(node.Grains, 1, new CapacitySettings { DailyBudget = null }, welcome: "你好，我是小林！");
         var events = node.Service<FriendEventService>();
-        var at = DateTimeOffset.UtcNow;
+        var at = DateTimeOffset.UtcNow.AddDays(-3); // added three days ago, deleted now
 
         Assert.Equal(FriendAddOutcome.Added, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-1", "table-cards")));
         Assert.Equal(FriendAddOutcome.Duplicate, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-1", "table-cards")));

@@ -55,7 +55,7 @@ public sealed class TestCluster : IAsyncDisposable
         });
         var host = builder.Build();
         await host.StartAsync();
-        var node = new TestNode(name, host, ConnectionString);
+        var node = new TestNode(name, host, ConnectionString, this);
         lock (_nodes) _nodes.Add(node);
         return node;
     }
@@ -87,7 +87,7 @@ public sealed class TestCluster : IAsyncDisposable
     }
 }
 
-public sealed class TestNode(string nodeId, IHost host, string connectionString) : IAsyncDisposable
+public sealed class TestNode(string nodeId, IHost host, string connectionString, TestCluster cluster) : IAsyncDisposable
 {
     private bool _disposed;
 
@@ -102,11 +102,29 @@ public sealed class TestNode(string nodeId, IHost host, string connectionString)
     /// <summary>The node's business clock: what its reminders and the store's day run on.</summary>
     public TimeProvider Clock => host.Services.GetRequiredKeyedService<TimeProvider>(Orleans.Reminders.ReminderTimeProviderNames.Reminders);
 
-    /// <summary>Delivers, once, the reminders due by the node's clock; returns how many (see <see cref="Reminders"/>).</summary>
-    public Task<int> PollRemindersOnceAsync() => Reminders.DeliverOnceAsync(Grains, ConnectionString, Clock.GetUtcNow());
+    /// <summary>
+    /// Delivers, once, the reminders due by the node's clock, and waits until the ticks have run (a grain takes a tick
+    /// in a turn of its own, on whichever node holds it); returns how many.
+    /// </summary>
+    public async Task<int> PollRemindersOnceAsync()
+    {
+        var delivered = await Reminders.DeliverOnceAsync(Grains, ConnectionString, Clock.GetUtcNow());
+        await cluster.RemindersIdleAsync();
+        return delivered;
+    }
 
     /// <summary>Delivers the reminders due by the node's clock, and those the deliveries set due by then; returns how many.</summary>
-    public Task<int> DeliverDueAsync() => Reminders.DeliverDueAsync(Grains, ConnectionString, Clock.GetUtcNow());
+    public async Task<int> DeliverDueAsync()
+    {
+        var total = 0;
+        for (var round = 0; round < 10; round++)
+        {
+            var delivered = await PollRemindersOnceAsync();
+            if (delivered == 0) break;
+            total += delivered;
+        }
+        return total;
+    }
 
     /// <summary>Completes once the work grains set to run at once on this node has run.</summary>
     public Task RemindersIdleAsync(TimeSpan? timeout = null) => host.Services.RemindersIdleAsync(timeout);

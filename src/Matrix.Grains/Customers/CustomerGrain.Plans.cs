@@ -60,9 +60,17 @@ public sealed partial class CustomerGrain
 
     Task ICustomerGrain.StopPlan(string planId) => StopPlanAsync(planId);
 
-    async Task IRemindable.ReceiveReminder(string name, TickStatus status)
+    // The reminder service's call returns at once and the tick runs in a turn of its own, behind the node's TickGate:
+    // a burst of ticks queues there instead of timing out the service's calls (which would only bring them back a
+    // minute later). The reminder stays registered until the tick has done its work, so nothing is lost if it never runs.
+    Task IRemindable.ReceiveReminder(string name, TickStatus status)
     {
-        if (!name.StartsWith(PlanReminderPrefix, StringComparison.Ordinal)) return;
+        if (name.StartsWith(PlanReminderPrefix, StringComparison.Ordinal)) RunSoon(() => gate.RunAsync(() => TickAsync(name)));
+        return Task.CompletedTask;
+    }
+
+    private async Task TickAsync(string name)
+    {
         var planId = name[PlanReminderPrefix.Length..];
         var s = state.State;
         var plan = await GrainFactory.Get<IPlanGrain>(planId).Get();

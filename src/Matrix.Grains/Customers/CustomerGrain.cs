@@ -33,7 +33,7 @@ public interface ICustomerGrain : IGrainWithStringKey
 /// purchases, messages, touches, profile and tags here; their follow-up plans in CustomerGrain.Plans.cs.
 /// </summary>
 public sealed partial class CustomerGrain([PersistentState("customer", StorageHosting.GrainStore)] IPersistentState<CustomerState> state, TaskStore tasks,
-    CapacityLedger ledger, MatrixDirectory directory, DirectoryWriter index, StoreClock clock, IOptions<MatrixOptions> options)
+    CapacityLedger ledger, MatrixDirectory directory, DirectoryWriter index, StoreClock clock, IOptions<MatrixOptions> options, TickGate gate)
     : MatrixGrain, ICustomerGrain, IRemindable
 {
     Task<CustomerState> ICustomerGrain.Get() => Task.FromResult(state.State);

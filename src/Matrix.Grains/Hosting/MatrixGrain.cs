@@ -33,21 +33,30 @@ public abstract class MatrixGrain : Grain
             return;
         }
         await this.RegisterOrUpdateReminder(name, ReminderPeriod, ReminderPeriod);
-        var work = ServiceProvider.GetRequiredService<ImmediateWork>();
-        work.Started();
+        RunSoon(() => ((IRemindable)this).ReceiveReminder(name, default));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a turn of its own as soon as this one ends (a grain timer, counted by
+    /// <see cref="ImmediateWork"/>). What it does must be safe to lose: a reminder stands behind it.
+    /// </summary>
+    protected void RunSoon(Func<Task> work)
+    {
+        var pending = ServiceProvider.GetRequiredService<ImmediateWork>();
+        pending.Started();
         IGrainTimer? timer = null;
-        timer = this.RegisterGrainTimer(async (reminder, _) =>
+        timer = this.RegisterGrainTimer(async _ =>
         {
             try
             {
                 timer?.Dispose();
-                await ((IRemindable)this).ReceiveReminder(reminder, default);
+                await work();
             }
             finally
             {
-                work.Finished();
+                pending.Finished();
             }
-        }, name, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan });
+        }, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan });
     }
 
     protected async Task CancelWakeAsync(string name)

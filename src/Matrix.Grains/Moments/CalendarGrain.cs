@@ -41,7 +41,7 @@ public interface ICalendarGrain : IGrainWithStringKey
 /// ids derived from (post, account), so a tick delivered twice, or after a restart, creates each task once.
 /// </summary>
 public sealed class CalendarGrain([PersistentState("calendar", StorageHosting.GrainStore)] IPersistentState<CalendarState> state, MatrixDirectory directory, TaskStore tasks, StoreClock clock,
-    Microsoft.Extensions.Options.IOptions<MatrixOptions> options)
+    Microsoft.Extensions.Options.IOptions<MatrixOptions> options, TickGate gate)
     : MatrixGrain, ICalendarGrain, IRemindable
 {
     private const string Prefix = "post:";
@@ -77,7 +77,14 @@ public sealed class CalendarGrain([PersistentState("calendar", StorageHosting.Gr
         await CancelWakeAsync(Prefix + postId);
     }
 
-    async Task IRemindable.ReceiveReminder(string name, TickStatus status)
+    // As a customer's tick: the call returns at once, the copies are made in a turn of their own behind the TickGate.
+    Task IRemindable.ReceiveReminder(string name, TickStatus status)
+    {
+        RunSoon(() => gate.RunAsync(() => PublishAsync(name)));
+        return Task.CompletedTask;
+    }
+
+    private async Task PublishAsync(string name)
     {
         var postId = name[Prefix.Length..];
         if (!state.State.Posts.TryGetValue(postId, out var planned) || planned.Published)

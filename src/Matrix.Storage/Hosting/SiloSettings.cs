@@ -39,6 +39,13 @@ public sealed class SiloSettings
     /// <summary>Missed probes before a node is suspected. Default 3.</summary>
     public int MissedProbesLimit { get; set; } = 3;
 
+    /// <summary>
+    /// Grain-state and reminder-table operations that may use the node's connection pool at once (<see cref="DatabaseGate"/>).
+    /// Default 48: well under the pool (Npgsql's Max Pool Size, 100 unless the connection string says otherwise), so
+    /// a burst of activations leaves connections for requests and the ledger.
+    /// </summary>
+    public int StorageConcurrency { get; set; } = 48;
+
     internal IPAddress ResolveAddress()
     {
         if (AdvertisedAddress is { Length: > 0 } address) return IPAddress.Parse(address);
@@ -69,6 +76,7 @@ internal sealed class SiloSettingsValidator : IValidateOptions<SiloSettings>
         if (s.AdvertisedAddress is { Length: > 0 } a && !IPAddress.TryParse(a, out _)) errors.Add("AdvertisedAddress must be an IP address.");
         if (s.ProbeTimeout <= TimeSpan.Zero) errors.Add("ProbeTimeout must be positive.");
         if (s.MissedProbesLimit < 1) errors.Add("MissedProbesLimit must be at least 1.");
+        if (s.StorageConcurrency < 1) errors.Add("StorageConcurrency must be at least 1.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

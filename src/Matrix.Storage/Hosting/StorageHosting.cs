@@ -63,6 +63,7 @@ public static class StorageHosting
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStore).Configure<NpgsqlDataSource>((o, db) => o.DataSource = db);
         silo.UseAdoNetReminderService(o => o.Invariant = "Npgsql");
         silo.Services.AddOptions<AdoNetReminderTableOptions>().Configure<NpgsqlDataSource>((o, db) => o.DataSource = db);
+        DatabaseGate.Install(silo.Services, GrainStore, settings.StorageConcurrency);
         return silo;
     }
 
@@ -70,5 +71,6 @@ public static class StorageHosting
     {
         (to.ClusterId, to.ServiceId, to.SiloPort, to.GatewayPort) = (from.ClusterId, from.ServiceId, from.SiloPort, from.GatewayPort);
         (to.AdvertisedAddress, to.AdvertisedHost, to.ProbeTimeout, to.MissedProbesLimit) = (from.AdvertisedAddress, from.AdvertisedHost, from.ProbeTimeout, from.MissedProbesLimit);
+        to.StorageConcurrency = from.StorageConcurrency;
     }
 }
