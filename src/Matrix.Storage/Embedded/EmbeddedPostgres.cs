@@ -95,6 +95,13 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Stops the server now (fast shutdown: connections are cut), keeping its data: an outage.</summary>
+    public Task StopAsync() => RunAsync(_bin, "pg_ctl", ["stop", "-m", "fast", "-w", "-D", DataDirectory], CancellationToken.None);
+
+    /// <summary>Starts a stopped server again, on the same port, so clients holding its connection string find it.</summary>
+    public Task StartAgainAsync() =>
+        RunAsync(_bin, "pg_ctl", ["start", "-w", "-t", "120", "-D", DataDirectory, "-l", Path.Combine(_options.Directory, "postgres.log"), "-o", $"-p {Port}"], CancellationToken.None);
+
     public async ValueTask DisposeAsync()
     {
         if (!_ownsServer) return;
