@@ -59,6 +59,20 @@ public sealed class BrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_console_page_open_as_an_operator_who_is_disabled_stops_showing_data_within_seconds()
+    {
+        var admin = await _app.SignedInAsync();
+        var world = await TwoTeams.SeedAsync(_app, admin);
+        var page = await SignInAsync("op-north");
+        Assert.Equal(1, await page.Locator($"tr[data-account='{world["A.account"]}']").CountAsync());
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await admin.PostAsync("/api/operators/op-north/disable", null)).StatusCode);
+        // The open tab's circuit checks its session every few seconds: the page is replaced by the signed-out notice.
+        await page.WaitForSelectorAsync("[data-testid=signed-out]", new() { Timeout = 15_000 });
+        Assert.Equal(0, await page.Locator("tr[data-account]").CountAsync());
+    }
+
+    [Fact]
     public async Task A_persona_named_with_markup_renders_as_text()
     {
         const string hostile = "<img src=x onerror=alert(1)>";
