@@ -36,6 +36,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Reports.CustomerSearch>();
         services.AddSingleton<Demo.DemoMatrix>();
         services.AddSingleton<PoolSnapshots>();
+        services.AddSingleton<RecordViews>();
         services.AddSingleton<HoldBatcher>();
         services.AddSingleton<LiveCodeService>();
         services.AddSingleton<FriendEventService>();

@@ -13,7 +13,7 @@ public sealed record FriendDeletedEvent(string AccountId, string ExternalId, Dat
 /// The two friend events that move an account's counters. The ledger decides, once per idempotency key, whether an
 /// event counts, and its friendship rows are also the customer's record of accounts and source.
 /// </summary>
-public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledger, FollowUps.FollowUpService followUps, StoreClock clock,
+public sealed class FriendEventService(RecordViews records, CapacityLedger ledger, FollowUps.FollowUpService followUps, StoreClock clock,
     Microsoft.Extensions.Options.IOptions<MatrixOptions> options)
 {
     public const int KeyMax = 128;
@@ -23,7 +23,7 @@ public sealed class FriendEventService(IGrainFactory grains, CapacityLedger ledg
     {
         Validate(e.AccountId, e.ExternalId, e.IdempotencyKey, e.At);
         var channel = e.Channel is null ? null
-            : await grains.Get<IChannelGrain>(e.Channel).Get() ?? throw new DomainValidationException("channel", $"no channel '{e.Channel}'");
+            : await records.ChannelAsync(e.Channel) ?? throw new DomainValidationException("channel", $"no channel '{e.Channel}'");
 
         // One call records the friendship, the customer's source and tags, the counters and the welcome task.
         var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,

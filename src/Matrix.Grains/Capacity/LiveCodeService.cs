@@ -20,14 +20,14 @@ public sealed record LiveCodeResult(string ChannelId, ChannelDefinition Channel,
 /// ever decided on a fresh read, so "no account above its soft cap while a sibling is below it" does not depend
 /// on how old the view is.
 /// </summary>
-public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, HoldBatcher holds, CapacityLedger ledger, StoreClock clock,
+public sealed class LiveCodeService(RecordViews records, PoolSnapshots pools, HoldBatcher holds, CapacityLedger ledger, StoreClock clock,
     ChannelStats stats, IOptions<MatrixOptions> options)
 {
     private const int Rounds = 5;
 
     public async Task<LiveCodeResult?> ScanAsync(string channelId)
     {
-        var channel = await grains.Get<IChannelGrain>(channelId).Get();
+        var channel = await records.ChannelAsync(channelId);
         if (channel is null) return null;
 
         // Round 0 may choose on this node's view of the pool; each of the Rounds after it reads the pool afresh.
@@ -48,14 +48,14 @@ public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, H
                 pools.Held(channel, held.Counters);
                 stats.Count(channelId, full: false, clock.UtcNow);
                 var account = view.Pool.Concat(view.Backups).First(a => a.Id == attempt.AccountId);
-                var persona = await grains.Get<IPersonaGrain>(account.Profile.PersonaId).Get();
+                var persona = await records.PersonaAsync(account.Profile.PersonaId);
                 return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, held.Token, attempt.IsBackup);
             }
         }
 
         stats.Count(channelId, full: true, clock.UtcNow);
         await ledger.RaiseAlertAsync("pool-full", channelId, $"Channel '{channel.Name}' is full: every account of its pool is at capacity. Open a new sibling account or name a backup.");
-        var shown = channel.PersonaId is { } personaId ? await grains.Get<IPersonaGrain>(personaId).Get() : null;
+        var shown = channel.PersonaId is { } personaId ? await records.PersonaAsync(personaId) : null;
         return new(channelId, channel, shown, null, null, null, false);
     }
 
@@ -66,18 +66,18 @@ public sealed class LiveCodeService(IGrainFactory grains, PoolSnapshots pools, H
     public async Task<LiveCodeResult?> RescanAsync(string channelId, string accountId, Guid reservation)
     {
         if (!await ledger.HoldIsLiveAsync(reservation, accountId, channelId)) return null;
-        var channel = await grains.Get<IChannelGrain>(channelId).Get();
+        var channel = await records.ChannelAsync(channelId);
         if (channel is null) return null;
         var account = (await pools.GetAsync(channel, fresh: false)) is var view ? view.Pool.Concat(view.Backups).FirstOrDefault(a => a.Id == accountId) : null;
         if (account is null) return null;
-        var persona = await grains.Get<IPersonaGrain>(account.Profile.PersonaId).Get();
+        var persona = await records.PersonaAsync(account.Profile.PersonaId);
         return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, reservation, view.Backups.Any(b => b.Id == accountId));
     }
 
     /// <summary>Would a scan find room now? Plans as a scan does on a fresh read, holds nothing (for the console and for alerts).</summary>
     public async Task<bool?> HasRoomAsync(string channelId)
     {
-        var channel = await grains.Get<IChannelGrain>(channelId).Get();
+        var channel = await records.ChannelAsync(channelId);
         if (channel is null) return null;
         return Plan(await pools.GetAsync(channel, fresh: true), spread: false).Count > 0;
     }

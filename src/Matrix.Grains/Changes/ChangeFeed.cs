@@ -21,7 +21,9 @@ public enum ChangeTopics
     AccountProfiles = 8,
     /// <summary>A follow-up plan was made, edited, turned off or on.</summary>
     Plans = 16,
-    All = Accounts | Tasks | Channels | AccountProfiles | Plans,
+    /// <summary>A persona was made or edited.</summary>
+    Personas = 32,
+    All = Accounts | Tasks | Channels | AccountProfiles | Plans | Personas,
 }
 
 /// <summary>

@@ -10,14 +10,23 @@ public interface IPersonaGrain : IGrainWithStringKey
     Task Update(PersonaDetails details);
 }
 
-public sealed class PersonaGrain([PersistentState("persona", StorageHosting.GrainStore)] IPersistentState<RecordState<PersonaDetails>> state, DirectoryWriter directory)
+public sealed class PersonaGrain([PersistentState("persona", StorageHosting.GrainStore)] IPersistentState<RecordState<PersonaDetails>> state, DirectoryWriter directory,
+    Changes.ChangeFeed changes)
     : RecordGrain<PersonaDetails>(state, "persona", directory), IPersonaGrain
 {
     Task<PersonaDetails?> IPersonaGrain.Get() => Task.FromResult(Current);
 
-    Task IPersonaGrain.Create(PersonaDetails details) => CreateRecord(details);
+    async Task IPersonaGrain.Create(PersonaDetails details)
+    {
+        await CreateRecord(details);
+        changes.Announce(Changes.ChangeTopics.Personas);
+    }
 
-    Task IPersonaGrain.Update(PersonaDetails details) => UpdateRecord(details);
+    async Task IPersonaGrain.Update(PersonaDetails details)
+    {
+        await UpdateRecord(details);
+        changes.Announce(Changes.ChangeTopics.Personas);
+    }
 
     protected override void Validate(PersonaDetails details) => details.Validate();
 }

@@ -41,10 +41,18 @@ public sealed class SiloSettings
 
     /// <summary>
     /// Grain-state and reminder-table operations that may use the node's connection pool at once (<see cref="DatabaseGate"/>).
-    /// Default 48: well under the pool (Npgsql's Max Pool Size, 100 unless the connection string says otherwise), so
+    /// Default 48: well under the pool (Npgsql's Max Pool Size: 100 unless the connection string says otherwise), so
     /// a burst of activations leaves connections for requests and the ledger.
     /// </summary>
     public int StorageConcurrency { get; set; } = 48;
+
+    /// <summary>
+    /// How long a grain call may take before its caller gives up (Orleans's ResponseTimeout, 30 s by default). Default
+    /// 2 minutes: a burst of reminders due at once (a campaign, a node back after an outage) queues its activations
+    /// behind <see cref="StorageConcurrency"/>, and a tick that gave up after 30 s would only come back a minute later.
+    /// A call to a silo that died fails at once when the cluster declares it dead, whatever this says.
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     internal IPAddress ResolveAddress()
     {
@@ -77,6 +85,7 @@ internal sealed class SiloSettingsValidator : IValidateOptions<SiloSettings>
         if (s.ProbeTimeout <= TimeSpan.Zero) errors.Add("ProbeTimeout must be positive.");
         if (s.MissedProbesLimit < 1) errors.Add("MissedProbesLimit must be at least 1.");
         if (s.StorageConcurrency < 1) errors.Add("StorageConcurrency must be at least 1.");
+        if (s.CallTimeout <= TimeSpan.Zero) errors.Add("CallTimeout must be positive.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -49,6 +49,7 @@ public static class StorageHosting
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, settings.ServiceId));
         silo.ConfigureEndpoints(settings.ResolveAddress(), SiloSettings.PortOrFree(settings.SiloPort), SiloSettings.PortOrFree(settings.GatewayPort),
             listenOnAnyHostAddress: settings.AdvertisedAddress is not null || settings.AdvertisedHost is not null);
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.CallTimeout);
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = settings.ProbeTimeout;
@@ -71,6 +72,6 @@ public static class StorageHosting
     {
         (to.ClusterId, to.ServiceId, to.SiloPort, to.GatewayPort) = (from.ClusterId, from.ServiceId, from.SiloPort, from.GatewayPort);
         (to.AdvertisedAddress, to.AdvertisedHost, to.ProbeTimeout, to.MissedProbesLimit) = (from.AdvertisedAddress, from.AdvertisedHost, from.ProbeTimeout, from.MissedProbesLimit);
-        to.StorageConcurrency = from.StorageConcurrency;
+        (to.StorageConcurrency, to.CallTimeout) = (from.StorageConcurrency, from.CallTimeout);
     }
 }
