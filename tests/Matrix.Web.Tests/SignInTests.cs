@@ -48,6 +48,21 @@ public sealed class SignInTests
     }
 
     [Fact]
+    public async Task Return_urls_go_to_local_paths_only_and_never_fail()
+    {
+        await using var app = await MatrixApp.StartAsync();
+        var client = app.CreateClient(new() { AllowAutoRedirect = false });
+        foreach (var hostile in new[] { "/\\evil.example", "//evil.example", "https://evil.example/", "" })
+        {
+            var response = await client.GetAsync("/culture/en?returnUrl=" + Uri.EscapeDataString(hostile));
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Equal("/", response.Headers.Location?.ToString());
+        }
+        var local = await client.GetAsync("/culture/en?returnUrl=" + Uri.EscapeDataString("/accounts?role=Sales"));
+        Assert.Equal("/accounts?role=Sales", local.Headers.Location?.ToString());
+    }
+
+    [Fact]
     public async Task Repeated_failures_lock_an_operator_for_a_while()
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);

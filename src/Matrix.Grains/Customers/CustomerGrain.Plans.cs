@@ -4,6 +4,7 @@ using Matrix.Domain.FollowUps;
 using Matrix.Grains.FollowUps;
 using Matrix.Grains.Personas;
 using Matrix.Grains.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Matrix.Grains.Customers;
 
@@ -60,13 +61,32 @@ public sealed partial class CustomerGrain
 
     Task ICustomerGrain.StopPlan(string planId) => StopPlanAsync(planId);
 
-    // The reminder service's call returns at once and the tick runs in a turn of its own, behind the node's TickGate:
-    // a burst of ticks queues there instead of timing out the service's calls (which would only bring them back a
-    // minute later). The reminder stays registered until the tick has done its work, so nothing is lost if it never runs.
+    // The reminder service's call returns at once; the tick waits for a slot of the node's TickGate outside this
+    // grain's turns and then comes back as a call of its own. A burst of ticks queues there instead of timing out
+    // the service's calls, and a delivery of a tick already waiting (the reminder's minute came round) is dropped.
+    // The reminder stays registered until the tick has done its work, so nothing is lost if it never runs.
+    private readonly HashSet<string> _queued = [];
+
     Task IRemindable.ReceiveReminder(string name, TickStatus status)
     {
-        if (name.StartsWith(PlanReminderPrefix, StringComparison.Ordinal)) RunSoon(() => gate.RunAsync(() => TickAsync(name)));
+        if (name.StartsWith(PlanReminderPrefix, StringComparison.Ordinal) && _queued.Add(name))
+        {
+            var self = this.AsReference<ICustomerGrain>();
+            gate.Queue(() => self.Tick(name), ServiceProvider.GetRequiredService<ImmediateWork>());
+        }
         return Task.CompletedTask;
+    }
+
+    async Task ICustomerGrain.Tick(string name)
+    {
+        try
+        {
+            await TickAsync(name);
+        }
+        finally
+        {
+            _queued.Remove(name);
+        }
     }
 
     private async Task TickAsync(string name)

@@ -25,6 +25,9 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task RecordMessage(DateTimeOffset at);
     Task RecordTouch(DateTimeOffset at);
     Task<PurchaseOutcome> RecordPurchase(Purchase purchase);
+
+    /// <summary>Works a plan's reminder tick (the reminder service's delivery queues it; see CustomerGrain.Plans.cs).</summary>
+    Task Tick(string reminderName);
     Task<RefundOutcome> RecordRefund(string orderId, DateTimeOffset at);
 }
 

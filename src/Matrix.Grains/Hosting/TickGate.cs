@@ -11,6 +11,30 @@ public sealed class TickGate(int limit = TickGate.DefaultLimit)
 
     private readonly SemaphoreSlim _slots = new(limit, limit);
 
+    /// <summary>
+    /// Runs <paramref name="tick"/> (a call into a grain) when a slot is free, outside any grain's turn, so a grain waiting
+    /// for a slot keeps taking its other calls. Counted by <paramref name="pending"/> until it has run.
+    /// </summary>
+    public void Queue(Func<Task> tick, ImmediateWork pending)
+    {
+        pending.Started();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RunAsync(tick);
+            }
+            catch
+            {
+                // The reminder stands: the tick comes again.
+            }
+            finally
+            {
+                pending.Finished();
+            }
+        });
+    }
+
     public async Task RunAsync(Func<Task> tick)
     {
         await _slots.WaitAsync();

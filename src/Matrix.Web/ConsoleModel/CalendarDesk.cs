@@ -27,8 +27,7 @@ public sealed class CalendarDesk(IGrainFactory grains, AccessService access, Mat
     public async Task MoveAsync(ClaimsPrincipal user, string personaId, string postId, DateTime localStart)
     {
         await access.PersonaAsync(user, personaId, manage: true);
-        var at = new DateTimeOffset(localStart, clock.Zone.GetUtcOffset(localStart));
-        await grains.Get<ICalendarGrain>(personaId).Move(postId, at);
+        await grains.Get<ICalendarGrain>(personaId).Move(postId, StoreTime(localStart));
     }
 
     public async Task PlanAsync(ClaimsPrincipal user, string personaId, MomentPost post)
@@ -37,5 +36,13 @@ public sealed class CalendarDesk(IGrainFactory grains, AccessService access, Mat
         await grains.Get<ICalendarGrain>(personaId).Plan(AccountDesk.NewId("post"), post);
     }
 
-    public DateTimeOffset StoreTime(DateTime local) => new(local, clock.Zone.GetUtcOffset(local));
+    /// <summary>
+    /// A wall-clock time in the store's zone, whatever kind the scheduler gave it: a drag on a server whose own zone is
+    /// UTC hands over a "local" DateTime, which DateTimeOffset refuses to pair with the store's offset.
+    /// </summary>
+    public DateTimeOffset StoreTime(DateTime local)
+    {
+        var wall = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        return new(wall, clock.Zone.GetUtcOffset(wall));
+    }
 }
