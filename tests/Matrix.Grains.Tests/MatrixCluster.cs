@@ -14,8 +14,8 @@ internal sealed record PlanTask(DateTimeOffset Due, string Body, string Account,
 
 internal static class MatrixCluster
 {
-    public static Task<TestCluster> StartAsync(int nodes, TimeProvider? time = null) =>
-        TestCluster.StartAsync(nodes, silo => silo.Services.AddMatrixGrains(clock: time));
+    public static Task<TestCluster> StartAsync(int nodes, TimeProvider? time = null, Action<MatrixOptions>? configure = null) =>
+        TestCluster.StartAsync(nodes, silo => silo.Services.AddMatrixGrains(configure, clock: time));
 
     public static T Service<T>(this TestNode node) where T : notnull => node.Services.GetRequiredService<T>();
 

@@ -47,7 +47,8 @@ public sealed class SiloSettings
     public int StorageConcurrency { get; set; } = 48;
 
     /// <summary>
-    /// How long a grain call may take before its caller gives up (Orleans's ResponseTimeout, 30 s by default). Default
+    /// How long a grain call, or a grain's activation, may take before it is given up (Orleans's ResponseTimeout and
+    /// ActivationTimeout, 30 s by default). Default
     /// 2 minutes: a burst of reminders due at once (a campaign, a node back after an outage) queues its activations
     /// behind <see cref="StorageConcurrency"/>, and a tick that gave up after 30 s would only come back a minute later.
     /// A call to a silo that died fails at once when the cluster declares it dead, whatever this says.

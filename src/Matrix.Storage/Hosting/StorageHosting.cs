@@ -50,6 +50,8 @@ public static class StorageHosting
         silo.ConfigureEndpoints(settings.ResolveAddress(), SiloSettings.PortOrFree(settings.SiloPort), SiloSettings.PortOrFree(settings.GatewayPort),
             listenOnAnyHostAddress: settings.AdvertisedAddress is not null || settings.AdvertisedHost is not null);
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.CallTimeout);
+        // An activation waiting its turn at the storage gate in a burst is not given up on either (Orleans: 30 s).
+        silo.Configure<GrainCollectionOptions>(o => o.ActivationTimeout = settings.CallTimeout);
         silo.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = settings.ProbeTimeout;
