@@ -16,7 +16,9 @@ public sealed class RecordState<TRecord> where TRecord : class
 /// same record again: that is a retry of a create whose directory row may not have been written, and completes it.
 /// Updating a missing one is refused.
 /// </summary>
-public abstract class RecordGrain<TRecord>(IPersistentState<RecordState<TRecord>> state, string kind, DirectoryWriter directory) : MatrixGrain
+/// <remarks>Every save is announced on the change feed under <paramref name="topic"/>, so every node's copies and pages hear of it.</remarks>
+public abstract class RecordGrain<TRecord>(IPersistentState<RecordState<TRecord>> state, string kind, DirectoryWriter directory,
+    Changes.ChangeFeed changes, Changes.ChangeTopics topic) : MatrixGrain
     where TRecord : class
 {
     protected TRecord? Current => state.State.Value;
@@ -44,6 +46,7 @@ public abstract class RecordGrain<TRecord>(IPersistentState<RecordState<TRecord>
         state.State.Value = value;
         await SaveAsync(state);
         await directory.RecordAsync(kind, GrainKey, value);
+        changes.Announce(topic);
     }
 
     private static bool Same(TRecord a, TRecord b) =>

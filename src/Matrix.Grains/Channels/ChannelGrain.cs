@@ -11,21 +11,13 @@ public interface IChannelGrain : IGrainWithStringKey
 }
 
 public sealed class ChannelGrain([PersistentState("channel", StorageHosting.GrainStore)] IPersistentState<RecordState<ChannelDefinition>> state, DirectoryWriter directory, Changes.ChangeFeed changes)
-    : RecordGrain<ChannelDefinition>(state, "channel", directory), IChannelGrain
+    : RecordGrain<ChannelDefinition>(state, "channel", directory, changes, Changes.ChangeTopics.Channels), IChannelGrain
 {
     Task<ChannelDefinition?> IChannelGrain.Get() => Task.FromResult(Current);
 
-    async Task IChannelGrain.Create(ChannelDefinition definition)
-    {
-        await CreateRecord(definition);
-        changes.Announce(Changes.ChangeTopics.Channels);
-    }
+    Task IChannelGrain.Create(ChannelDefinition definition) => CreateRecord(definition);
 
-    async Task IChannelGrain.Update(ChannelDefinition definition)
-    {
-        await UpdateRecord(definition);
-        changes.Announce(Changes.ChangeTopics.Channels);
-    }
+    Task IChannelGrain.Update(ChannelDefinition definition) => UpdateRecord(definition);
 
     protected override void Validate(ChannelDefinition definition) => definition.Validate(GrainKey);
 }

@@ -12,21 +12,13 @@ public interface IPlanGrain : IGrainWithStringKey
 
 /// <summary>A follow-up plan (SOP). Customers running it read it at every tick, so an edit applies to their next touch.</summary>
 public sealed class PlanGrain([PersistentState("plan", StorageHosting.GrainStore)] IPersistentState<RecordState<FollowUpPlan>> state, DirectoryWriter directory, Changes.ChangeFeed changes)
-    : RecordGrain<FollowUpPlan>(state, "plan", directory), IPlanGrain
+    : RecordGrain<FollowUpPlan>(state, "plan", directory, changes, Changes.ChangeTopics.Plans), IPlanGrain
 {
     Task<FollowUpPlan?> IPlanGrain.Get() => Task.FromResult(Current);
 
-    async Task IPlanGrain.Create(FollowUpPlan plan)
-    {
-        await CreateRecord(plan);
-        changes.Announce(Changes.ChangeTopics.Plans);
-    }
+    Task IPlanGrain.Create(FollowUpPlan plan) => CreateRecord(plan);
 
-    async Task IPlanGrain.Update(FollowUpPlan plan)
-    {
-        await UpdateRecord(plan);
-        changes.Announce(Changes.ChangeTopics.Plans);
-    }
+    Task IPlanGrain.Update(FollowUpPlan plan) => UpdateRecord(plan);
 
     protected override void Validate(FollowUpPlan plan) => plan.Validate();
 }

@@ -12,21 +12,13 @@ public interface IPersonaGrain : IGrainWithStringKey
 
 public sealed class PersonaGrain([PersistentState("persona", StorageHosting.GrainStore)] IPersistentState<RecordState<PersonaDetails>> state, DirectoryWriter directory,
     Changes.ChangeFeed changes)
-    : RecordGrain<PersonaDetails>(state, "persona", directory), IPersonaGrain
+    : RecordGrain<PersonaDetails>(state, "persona", directory, changes, Changes.ChangeTopics.Personas), IPersonaGrain
 {
     Task<PersonaDetails?> IPersonaGrain.Get() => Task.FromResult(Current);
 
-    async Task IPersonaGrain.Create(PersonaDetails details)
-    {
-        await CreateRecord(details);
-        changes.Announce(Changes.ChangeTopics.Personas);
-    }
+    Task IPersonaGrain.Create(PersonaDetails details) => CreateRecord(details);
 
-    async Task IPersonaGrain.Update(PersonaDetails details)
-    {
-        await UpdateRecord(details);
-        changes.Announce(Changes.ChangeTopics.Personas);
-    }
+    Task IPersonaGrain.Update(PersonaDetails details) => UpdateRecord(details);
 
     protected override void Validate(PersonaDetails details) => details.Validate();
 }
