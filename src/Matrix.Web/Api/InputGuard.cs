@@ -21,21 +21,28 @@ internal static class InputGuard
             if (value is string s && HasControl(s)) errors[name] = [ControlMessage];
         if (Uri.UnescapeDataString(http.Request.Path.Value ?? "").Any(IsControl)) errors["path"] = [ControlMessage];
 
-        if (errors.Count == 0 && http.Request.HasJsonContentType() && http.Request.ContentLength is not 0)
+        if (errors.Count == 0 && http.Request.HasJsonContentType())
         {
+            // Read whole (bodies are at most AccessHosting.MaxBodyBytes) and rewound for the endpoint. An empty body,
+            // such as a GET sent with a JSON content type, is no input.
             http.Request.EnableBuffering();
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
-                Walk(document.RootElement, "", errors);
-            }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or DecoderFallbackException)
-            {
-                // Not JSON, or text that is not UTF-8 (found when a string is read).
-                errors.Clear();
-                errors["body"] = ["is not valid JSON in UTF-8"];
-            }
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
             http.Request.Body.Position = 0;
+            if (body.Length > 0)
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
+                    Walk(document.RootElement, "", errors);
+                }
+                catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or DecoderFallbackException)
+                {
+                    // Not JSON, or text that is not UTF-8 (found when a string is read).
+                    errors.Clear();
+                    errors["body"] = ["is not valid JSON in UTF-8"];
+                }
+            }
         }
         else if (errors.Count == 0 && http.Request.HasFormContentType)
         {
