@@ -13,6 +13,9 @@ public sealed class StoreClock(TimeProvider time, TimeZoneInfo zone)
 
     public DateOnly Today => DateOnly.FromDateTime(LocalNow);
 
+    /// <summary>An instant as the store's wall clock shows it (never the server's zone).</summary>
+    public DateTime Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, Zone).DateTime;
+
     /// <summary>Where the store's today begins and ends, as instants (a day is not always 24 hours where clocks change).</summary>
     public (DateTimeOffset Start, DateTimeOffset End) TodayUtc
     {
