@@ -17,19 +17,19 @@ public sealed record TimeWindows(TimeSpan ClockSkew, TimeSpan PlanningHorizon)
     public static readonly TimeWindows Default = new(TimeSpan.FromMinutes(5), TimeSpan.FromDays(3653));
 
     public FieldError? Event(string field, DateTimeOffset at, DateTimeOffset now) =>
-        at == default ? new FieldError(field, "is required")
-        : at < EarliestEvent ? new FieldError(field, $"must be after {EarliestEvent:yyyy-MM-dd}")
-        : at > now + ClockSkew ? new FieldError(field, "must not be in the future")
+        at == default ? FieldError.Of(field, RuleKeys.Required, "is required")
+        : at < EarliestEvent ? FieldError.Of(field, RuleKeys.After, "must be after {0}", EarliestEvent.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
+        : at > now + ClockSkew ? FieldError.Of(field, RuleKeys.NotFuture, "must not be in the future")
         : null;
 
     public FieldError? Planned(string field, DateTimeOffset at, DateTimeOffset now) =>
-        at == default ? new FieldError(field, "is required")
-        : at < EarliestEvent ? new FieldError(field, $"must be after {EarliestEvent:yyyy-MM-dd}")
-        : at > now + PlanningHorizon ? new FieldError(field, $"must be at most {PlanningHorizon.TotalDays / 365.25:0} years ahead")
+        at == default ? FieldError.Of(field, RuleKeys.Required, "is required")
+        : at < EarliestEvent ? FieldError.Of(field, RuleKeys.After, "must be after {0}", EarliestEvent.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
+        : at > now + PlanningHorizon ? FieldError.Of(field, RuleKeys.YearsAhead, "must be at most {0} years ahead", Math.Round(PlanningHorizon.TotalDays / 365.25))
         : null;
 
     public static FieldError? Date(string field, DateOnly date) =>
-        date < EarliestDate ? new FieldError(field, $"must be {EarliestDate:yyyy-MM-dd} or later") : null;
+        date < EarliestDate ? FieldError.Of(field, RuleKeys.DateFrom, "must be {0} or later", EarliestDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)) : null;
 
     /// <summary>Throws with every error found (none: returns).</summary>
     public static void ThrowIfAny(params FieldError?[] errors) => DomainValidationException.ThrowIfAny([.. errors.OfType<FieldError>()]);

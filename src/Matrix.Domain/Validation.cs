@@ -40,6 +40,44 @@ public static class RuleKeys
     public const string OfferShare = "OfferShare";
     public const string WeChatIdTaken = "WeChatIdTaken";
     public const string TagNotListed = "TagNotListed";
+    public const string Between = "Between";
+    public const string AtMost = "AtMost";
+    public const string NotNegative = "NotNegative";
+    public const string TooMany = "TooMany";
+    public const string Twice = "Twice";
+    public const string ImageUrl = "ImageUrl";
+    public const string Phone = "Phone";
+    public const string RealDate = "RealDate";
+    public const string AttributeKey = "AttributeKey";
+    public const string After = "After";
+    public const string DateFrom = "DateFrom";
+    public const string NotFuture = "NotFuture";
+    public const string YearsAhead = "YearsAhead";
+    public const string SelfReferral = "SelfReferral";
+    public const string MediaKinds = "MediaKinds";
+    public const string ChannelPool = "ChannelPool";
+    public const string TagInOtherDimension = "TagInOtherDimension";
+    public const string IntervalPositive = "IntervalPositive";
+    public const string RetiredFinal = "RetiredFinal";
+    public const string BelowHardCap = "BelowHardCap";
+    public const string HardCapBelowFriends = "HardCapBelowFriends";
+    public const string UserName = "UserName";
+    public const string UserNameTaken = "UserNameTaken";
+    public const string TeamRequired = "TeamRequired";
+    public const string PasswordWrong = "PasswordWrong";
+    public const string PasswordSame = "PasswordSame";
+    public const string SelfDisable = "SelfDisable";
+    public const string SelfDemote = "SelfDemote";
+    public const string Exists = "Exists";
+    public const string Unknown = "Unknown";
+    public const string SkipReason = "SkipReason";
+    public const string NoWeeklySlot = "NoWeeklySlot";
+    public const string DemoNotEmpty = "DemoNotEmpty";
+    public const string NoAccounts = "NoAccounts";
+    public const string RehomeStatus = "RehomeStatus";
+    public const string EndAfterStart = "EndAfterStart";
+    /// <summary>What the console says of a rule that has no key of its own.</summary>
+    public const string Invalid = "Invalid";
 }
 
 /// <summary>Thrown by domain operations given values that break a rule; nothing was changed.</summary>
@@ -49,6 +87,9 @@ public sealed class DomainValidationException(IReadOnlyList<FieldError> errors)
     public IReadOnlyList<FieldError> Errors { get; } = errors;
 
     public DomainValidationException(string field, string message) : this([new FieldError(field, message)]) { }
+
+    /// <summary>One broken rule the console can translate (see <see cref="FieldError.Of"/>).</summary>
+    public static DomainValidationException Of(string field, string key, string english, params object[] args) => new([FieldError.Of(field, key, english, args)]);
 
     public static void ThrowIfAny(List<FieldError> errors)
     {

@@ -27,7 +27,7 @@ public abstract class RecordGrain<TRecord>(IPersistentState<RecordState<TRecord>
     {
         if (state.State.Value is { } existing)
         {
-            if (!Same(existing, value)) throw new DomainValidationException("id", $"{kind} {GrainKey} exists already");
+            if (!Same(existing, value)) throw DomainValidationException.Of("id", RuleKeys.Exists, "{0} exists already", GrainKey);
             await directory.RecordAsync(kind, GrainKey, existing);
             return;
         }

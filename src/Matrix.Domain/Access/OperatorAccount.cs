@@ -9,7 +9,7 @@ public sealed partial record NewOperator(string UserName, OperatorRole Role, str
 
     public IEnumerable<FieldError> Validate()
     {
-        if (UserName is null || !UserNamePattern().IsMatch(UserName)) yield return new("userName", "3-32 letters, digits, dots, dashes or underscores");
+        if (UserName is null || !UserNamePattern().IsMatch(UserName)) yield return FieldError.Of("userName", RuleKeys.UserName, "3-32 letters, digits, dots, dashes or underscores");
         foreach (var e in CheckRole(Role, Team)) yield return e;
         foreach (var e in CheckPassword(Password, "password")) yield return e;
     }
@@ -17,9 +17,9 @@ public sealed partial record NewOperator(string UserName, OperatorRole Role, str
     /// <summary>A lead or operator belongs to a team (an admin may or may not).</summary>
     public static IEnumerable<FieldError> CheckRole(OperatorRole role, string? team)
     {
-        if (!Enum.IsDefined(role)) yield return new("role", "must be Admin, Lead or Operator");
-        if (role != OperatorRole.Admin && string.IsNullOrWhiteSpace(team)) yield return new("team", "a lead or operator belongs to a team");
-        if (team is { Length: > 32 }) yield return new("team", "must be at most 32 characters");
+        if (!Enum.IsDefined(role)) yield return FieldError.Of("role", RuleKeys.Required, "is required");
+        if (role != OperatorRole.Admin && string.IsNullOrWhiteSpace(team)) yield return FieldError.Of("team", RuleKeys.TeamRequired, "a lead or operator belongs to a team");
+        if (team is { Length: > 32 }) yield return FieldError.Of("team", RuleKeys.TooLong, "must be at most {0} characters (got {1})", 32, team.Length);
     }
 
     public static IEnumerable<FieldError> CheckPassword(string? password, string field)

@@ -31,11 +31,11 @@ public sealed class AccountProfile
         var errors = new List<FieldError>();
         Check.Text(errors, "weChatId", weChatId, WeChatIdMax);
         Check.Text(errors, "personaId", personaId, 64);
-        if (level is < 1 or > 10) errors.Add(new("level", "must be between 1 and 10"));
+        if (level is < 1 or > 10) errors.Add(FieldError.Of("level", RuleKeys.Between, "must be between {0} and {1}", 1, 10));
         Check.Text(errors, "operator", op, 64, required: false);
         Check.Text(errors, "team", team, 32, required: false);
         Check.Text(errors, "qrCodeUrl", qr, 2_000_000, required: false);
-        if (qr is { Length: > 0 } && !PersonaDetails.IsWebOrDataImage(qr)) errors.Add(new("qrCodeUrl", "must be an http(s) URL or a data:image URL"));
+        if (qr is { Length: > 0 } && !PersonaDetails.IsWebOrDataImage(qr)) errors.Add(FieldError.Of("qrCodeUrl", RuleKeys.ImageUrl, "must be an http(s) URL or a data:image URL"));
         errors.AddRange(capacity.Validate(kind));
         errors.AddRange(roster.Validate());
         return errors;
@@ -48,7 +48,7 @@ public sealed class AccountProfile
     public void ChangeStatus(AccountStatus status, string by, DateTimeOffset at)
     {
         if (Status == AccountStatus.Retired && status != AccountStatus.Retired)
-            throw new DomainValidationException("status", "a retired account cannot come back; open a new account instead");
+            throw new DomainValidationException([FieldError.Of("status", RuleKeys.RetiredFinal, "a retired account cannot come back; open a new account instead")]);
         Record(at, by, "status", Status.ToString(), (Status = status).ToString());
     }
 

@@ -48,15 +48,15 @@ public sealed record CapacitySettings
     {
         var max = kind == AccountKind.WeCom ? WeComHardCapLimit : PersonalHardCapLimit;
         if (HardCap < 1 || HardCap > max)
-            yield return new($"{prefix}.hardCap", $"must be between 1 and {max:N0} for a {(kind == AccountKind.WeCom ? "WeCom member" : "personal WeChat account")}");
+            yield return FieldError.Of($"{prefix}.hardCap", RuleKeys.Between, "must be between {0} and {1}", 1, max);
         if (SoftCap < 1) yield return FieldError.Of($"{prefix}.softCap", RuleKeys.AtLeast, "must be at least {0}", 1);
         else if (SoftCap > HardCap) yield return FieldError.Of($"{prefix}.softCap", RuleKeys.SoftAboveHard, "must not be above the hard cap ({0})", $"{HardCap:N0}");
-        if (Reserve < 0) yield return new($"{prefix}.reserve", "must not be negative");
-        else if (Reserve >= HardCap) yield return new($"{prefix}.reserve", $"must be below the hard cap ({HardCap:N0})");
-        if (DailyBudget is < 0) yield return new($"{prefix}.dailyBudget", "must not be negative (leave it empty for no daily limit)");
-        if (DailyTasks is < 1) yield return new($"{prefix}.dailyTasks", "must be at least 1 (leave it empty for no limit)");
-        if (WarmupDays < 0) yield return new($"{prefix}.warmupDays", "must not be negative");
-        if (WarmupStartBudget < 0) yield return new($"{prefix}.warmupStartBudget", "must not be negative");
+        if (Reserve < 0) yield return FieldError.Of($"{prefix}.reserve", RuleKeys.NotNegative, "must not be negative");
+        else if (Reserve >= HardCap) yield return FieldError.Of($"{prefix}.reserve", RuleKeys.BelowHardCap, "must be below the hard cap ({0})", HardCap);
+        if (DailyBudget is < 0) yield return FieldError.Of($"{prefix}.dailyBudget", RuleKeys.NotNegative, "must not be negative (leave it empty for no daily limit)");
+        if (DailyTasks is < 1) yield return FieldError.Of($"{prefix}.dailyTasks", RuleKeys.AtLeast, "must be at least {0} (leave it empty for no limit)", 1);
+        if (WarmupDays < 0) yield return FieldError.Of($"{prefix}.warmupDays", RuleKeys.NotNegative, "must not be negative");
+        if (WarmupStartBudget < 0) yield return FieldError.Of($"{prefix}.warmupStartBudget", RuleKeys.NotNegative, "must not be negative");
     }
 
     /// <summary>

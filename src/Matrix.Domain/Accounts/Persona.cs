@@ -15,8 +15,8 @@ public sealed record PersonaDetails(string Nickname, string? AvatarUrl, string? 
         Check.Text(errors, "nickname", Nickname, NicknameMax);
         Check.Text(errors, "signature", Signature, SignatureMax, required: false);
         Check.Text(errors, "avatarUrl", AvatarUrl, 500, required: false);
-        if (AvatarUrl is { Length: > 0 } url && !IsWebOrDataImage(url)) errors.Add(new("avatarUrl", "must be an http(s) URL or a data:image URL"));
-        if (Profile.Age is < 0 or > 120) errors.Add(new("profile.age", "must be between 0 and 120"));
+        if (AvatarUrl is { Length: > 0 } url && !IsWebOrDataImage(url)) errors.Add(FieldError.Of("avatarUrl", RuleKeys.ImageUrl, "must be an http(s) URL or a data:image URL"));
+        if (Profile.Age is < 0 or > 120) errors.Add(FieldError.Of("profile.age", RuleKeys.Between, "must be between {0} and {1}", 0, 120));
         Check.Text(errors, "profile.personality", Profile.Personality, 200, required: false);
         Check.Text(errors, "profile.jobIdentity", Profile.JobIdentity, 100, required: false);
         Check.Text(errors, "profile.background", Profile.Background, 1000, required: false);

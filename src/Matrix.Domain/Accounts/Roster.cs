@@ -41,12 +41,12 @@ public sealed record Roster(IReadOnlyList<ShiftSlot> Weekly, IReadOnlyList<Roste
     public IEnumerable<FieldError> Validate()
     {
         foreach (var (slot, i) in Weekly.Select((s, i) => (s, i)))
-            if (slot.To <= slot.From) yield return new($"roster.weekly[{i}].to", "must be after 'from'");
+            if (slot.To <= slot.From) yield return FieldError.Of($"roster.weekly[{i}].to", RuleKeys.EndAfterStart, "must be after 'from'");
         foreach (var (o, i) in Overrides.Select((o, i) => (o, i)))
         {
-            if (o.To < o.From) yield return new($"roster.overrides[{i}].to", "must not be before 'from'");
+            if (o.To < o.From) yield return FieldError.Of($"roster.overrides[{i}].to", RuleKeys.EndAfterStart, "must not be before 'from'");
             foreach (var (slot, j) in o.Slots.Select((s, j) => (s, j)))
-                if (slot.To <= slot.From) yield return new($"roster.overrides[{i}].slots[{j}].to", "must be after 'from'");
+                if (slot.To <= slot.From) yield return FieldError.Of($"roster.overrides[{i}].slots[{j}].to", RuleKeys.EndAfterStart, "must be after 'from'");
         }
     }
 }

@@ -20,13 +20,13 @@ public sealed partial record CustomerProfile(string? DisplayName = null, string?
         var errors = new List<FieldError>();
         Check.Text(errors, "displayName", DisplayName, 64, required: false);
         Check.Text(errors, "remark", Remark, 500, required: false);
-        if (Phone is not null && !PhonePattern().IsMatch(Phone)) errors.Add(new("phone", "must be 5-20 digits, optionally with +, spaces or dashes"));
-        if (ReferrerId == customerId) errors.Add(new("referrerId", "a customer cannot refer themselves"));
+        if (Phone is not null && !PhonePattern().IsMatch(Phone)) errors.Add(FieldError.Of("phone", RuleKeys.Phone, "must be 5-20 digits, optionally with +, spaces or dashes"));
+        if (ReferrerId == customerId) errors.Add(FieldError.Of("referrerId", RuleKeys.SelfReferral, "a customer cannot refer themselves"));
         Check.Text(errors, "referrerId", ReferrerId, 128, required: false);
-        if (Fields.Count > AttributesMax) errors.Add(new("attributes", $"at most {AttributesMax} attributes"));
+        if (Fields.Count > AttributesMax) errors.Add(FieldError.Of("attributes", RuleKeys.TooMany, "at most {0}", AttributesMax));
         foreach (var (key, value) in Fields)
         {
-            if (!KeyPattern().IsMatch(key)) errors.Add(new($"attributes.{key}", "keys are 1-32 lowercase letters, digits or underscores"));
+            if (!KeyPattern().IsMatch(key)) errors.Add(FieldError.Of($"attributes.{key}", RuleKeys.AttributeKey, "keys are 1-32 lowercase letters, digits or underscores"));
             Check.Text(errors, $"attributes.{key}", value, 200);
             // A value written as a date must be a real one: plans count from it.
             if (value.Length == 10 && value[4] == '-' && value[7] == '-' && value.Count(char.IsDigit) == 8)
@@ -35,7 +35,7 @@ public sealed partial record CustomerProfile(string? DisplayName = null, string?
                 {
                     if (TimeWindows.Date($"attributes.{key}", date) is { } tooEarly) errors.Add(tooEarly);
                 }
-                else errors.Add(new($"attributes.{key}", "is not a real date (yyyy-MM-dd)"));
+                else errors.Add(FieldError.Of($"attributes.{key}", RuleKeys.RealDate, "is not a real date (yyyy-MM-dd)"));
             }
         }
         return errors;

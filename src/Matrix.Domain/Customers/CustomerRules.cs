@@ -111,10 +111,10 @@ public static class CustomerRules
     {
         var errors = new List<FieldError>();
         Check.Text(errors, "orderId", p.OrderId, 64);
-        if (p.Amount < 0) errors.Add(new("amount", "must not be negative"));
-        if (p.Amount > 10_000_000m) errors.Add(new("amount", "is implausibly large"));
-        if (p.At == default) errors.Add(new("at", "is required"));
-        if (p.Items.Count > 200) errors.Add(new("items", "at most 200 items"));
+        if (p.Amount < 0) errors.Add(FieldError.Of("amount", RuleKeys.NotNegative, "must not be negative"));
+        if (p.Amount > 10_000_000m) errors.Add(FieldError.Of("amount", RuleKeys.AtMost, "must be at most {0}", 10_000_000));
+        if (p.At == default) errors.Add(FieldError.Of("at", RuleKeys.Required, "is required"));
+        if (p.Items.Count > 200) errors.Add(FieldError.Of("items", RuleKeys.TooMany, "at most {0}", 200));
         foreach (var (item, i) in p.Items.Select((x, i) => (x, i)))
         {
             Check.Text(errors, $"items[{i}].sku", item.Sku, 64);

@@ -15,12 +15,12 @@ public sealed record TagCatalog(IReadOnlyDictionary<string, IReadOnlyList<string
     {
         var errors = new List<FieldError>();
         Check.Text(errors, "dimension", dimension, 32);
-        if (tags.Count is 0 or > 200) errors.Add(new("tags", "a dimension holds 1 to 200 tags"));
+        if (tags.Count is 0 or > 200) errors.Add(FieldError.Of("tags", RuleKeys.Between, "must be between {0} and {1}", 1, 200));
         for (var i = 0; i < tags.Count; i++) Check.Text(errors, $"tags[{i}]", tags[i], 32);
-        if (tags.Distinct(StringComparer.Ordinal).Count() != tags.Count) errors.Add(new("tags", "lists a tag twice"));
+        if (tags.Distinct(StringComparer.Ordinal).Count() != tags.Count) errors.Add(FieldError.Of("tags", RuleKeys.Twice, "lists a value twice"));
         foreach (var tag in tags)
             if (Dimensions.FirstOrDefault(d => d.Key != dimension && d.Value.Contains(tag)) is { Key: { } other })
-                errors.Add(new("tags", $"'{tag}' is already in dimension '{other}'"));
+                errors.Add(FieldError.Of("tags", RuleKeys.TagInOtherDimension, "'{0}' is already in dimension '{1}'", tag, other));
         DomainValidationException.ThrowIfAny(errors);
         return new(new Dictionary<string, IReadOnlyList<string>>(Dimensions) { [dimension] = tags });
     }

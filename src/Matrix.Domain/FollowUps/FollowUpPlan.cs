@@ -41,18 +41,18 @@ public sealed record FollowUpPlan(string Name, PlanTrigger Trigger, PlanFilter F
         var errors = new List<FieldError>();
         Check.Text(errors, "name", Name, 64);
         Check.Text(errors, "template", Template, TemplateMax);
-        if (Delay.Months < 0 || Delay.Days < 0 || Delay.Time < TimeSpan.Zero) errors.Add(new("delay", "must not be negative"));
-        if (Interval is { } every && !every.IsPositive) errors.Add(new("interval", "must be positive, or left out for a single touch"));
+        if (Delay.Months < 0 || Delay.Days < 0 || Delay.Time < TimeSpan.Zero) errors.Add(FieldError.Of("delay", RuleKeys.NotNegative, "must not be negative"));
+        if (Interval is { } every && !every.IsPositive) errors.Add(FieldError.Of("interval", RuleKeys.IntervalPositive, "must be positive, or left out for a single touch"));
         switch (Trigger.Kind)
         {
             case TriggerKind.BeforeAttributeDate when string.IsNullOrWhiteSpace(Trigger.Attribute):
-                errors.Add(new("trigger.attribute", "names the date attribute (birthday, coupon expiry)"));
+                errors.Add(FieldError.Of("trigger.attribute", RuleKeys.Required, "is required"));
                 break;
             case TriggerKind.BeforeAttributeDate or TriggerKind.NoReply when Trigger.Days <= 0:
-                errors.Add(new("trigger.days", "must be at least 1"));
+                errors.Add(FieldError.Of("trigger.days", RuleKeys.AtLeast, "must be at least {0}", 1));
                 break;
             case TriggerKind.Weekly when Trigger.Day is null || Trigger.At is null:
-                errors.Add(new("trigger.day", "a weekly slot needs a day and a time"));
+                errors.Add(FieldError.Of("trigger.day", RuleKeys.Required, "is required"));
                 break;
         }
         DomainValidationException.ThrowIfAny(errors);

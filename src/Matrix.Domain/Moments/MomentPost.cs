@@ -16,15 +16,15 @@ public sealed record MomentPost(string Text, PostCategory Category, DateTimeOffs
 
     public IEnumerable<FieldError> ValidateContent()
     {
-        if (string.IsNullOrWhiteSpace(Text)) yield return new("text", "is required");
-        else if (Text.Length > TextMax) yield return new("text", $"must be at most {TextMax} characters (got {Text.Length})");
+        if (string.IsNullOrWhiteSpace(Text)) yield return FieldError.Of("text", RuleKeys.Required, "is required");
+        else if (Text.Length > TextMax) yield return FieldError.Of("text", RuleKeys.TooLong, "must be at most {0} characters (got {1})", TextMax, Text.Length);
         if (Media is { } m)
         {
             var kinds = (m.Images is { Count: > 0 } ? 1 : 0) + (m.Video is not null ? 1 : 0) + (m.Link is not null ? 1 : 0);
-            if (kinds > 1) yield return new("media", "give up to 9 images, or one video, or one link: not several kinds");
-            if (m.Images is { Count: > ImagesMax }) yield return new("media.images", $"at most {ImagesMax} images (got {m.Images.Count})");
+            if (kinds > 1) yield return FieldError.Of("media", RuleKeys.MediaKinds, "give up to 9 images, or one video, or one link: not several kinds");
+            if (m.Images is { Count: > ImagesMax }) yield return FieldError.Of("media.images", RuleKeys.TooMany, "at most {0}", ImagesMax);
         }
-        if (Comment is { Length: > 500 }) yield return new("comment", "must be at most 500 characters");
+        if (Comment is { Length: > 500 }) yield return FieldError.Of("comment", RuleKeys.TooLong, "must be at most {0} characters (got {1})", 500, Comment.Length);
     }
 }
 
@@ -65,9 +65,9 @@ public sealed record CalendarRules(int MaxPerDay = 3, double MinHoursBetween = 2
 
     public IEnumerable<FieldError> Validate()
     {
-        if (MaxPerDay is < 1 or > 20) yield return new("rules.maxPerDay", "must be between 1 and 20");
-        if (MinHoursBetween is < 0 or > 24) yield return new("rules.minHoursBetween", "must be between 0 and 24");
-        if (OfferShareMax is < 0 or > 1) yield return new("rules.offerShareMax", "must be between 0 and 1");
+        if (MaxPerDay is < 1 or > 20) yield return FieldError.Of("rules.maxPerDay", RuleKeys.Between, "must be between {0} and {1}", 1, 20);
+        if (MinHoursBetween is < 0 or > 24) yield return FieldError.Of("rules.minHoursBetween", RuleKeys.Between, "must be between {0} and {1}", 0, 24);
+        if (OfferShareMax is < 0 or > 1) yield return FieldError.Of("rules.offerShareMax", RuleKeys.Between, "must be between {0} and {1}", 0, 1);
     }
 
     private static DateTime WeekStart(DateTime local) => local.Date.AddDays(-(((int)local.DayOfWeek + 6) % 7));

@@ -38,7 +38,7 @@ public sealed class AccountGrain([PersistentState("account", StorageHosting.Grai
         if (state.State.Profile is { } existing)
         {
             // The same create again is a retry whose first attempt may have stopped after the state write: finish it.
-            if (existing.PersonaId != personaId || existing.WeChatId != settings.WeChatId) throw new DomainValidationException("id", $"account {GrainKey} exists already");
+            if (existing.PersonaId != personaId || existing.WeChatId != settings.WeChatId) throw DomainValidationException.Of("id", RuleKeys.Exists, "{0} exists already", GrainKey);
             await ledger.CreateAsync(GrainKey, existing.Capacity.HardCap);
             await Save();
             return;
@@ -58,7 +58,7 @@ public sealed class AccountGrain([PersistentState("account", StorageHosting.Grai
         var profile = Existing();
         Validate(settings, profile.PersonaId);
         if (settings.Capacity.HardCap != profile.Capacity.HardCap && !await ledger.SetHardCapAsync(GrainKey, settings.Capacity.HardCap))
-            throw new DomainValidationException("capacity.hardCap", "is below the friends and held slots the account already has");
+            throw DomainValidationException.Of("capacity.hardCap", RuleKeys.HardCapBelowFriends, "is below the friends and held slots the account already has");
         Apply(profile, settings);
         await Save();
     }

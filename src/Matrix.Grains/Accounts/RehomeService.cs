@@ -22,7 +22,7 @@ public sealed class RehomeService(IGrainFactory grains, MatrixDirectory director
     {
         var source = (await directory.AccountsAsync(ids: [accountId])).FirstOrDefault() ?? throw new KeyNotFoundException($"account {accountId}");
         if (source.Profile.Status is not (AccountStatus.Banned or AccountStatus.Retired or AccountStatus.Restricted) && !operatorLeft)
-            throw new DomainValidationException("status", "re-homing moves the customers of a banned, retired or restricted account, or of one whose operator left (operatorLeft: true)");
+            throw DomainValidationException.Of("status", RuleKeys.RehomeStatus, "re-homing moves the customers of a banned, retired or restricted account, or of one whose operator left (operatorLeft: true)");
 
         var siblings = (await directory.AccountsAsync(personaId: source.Profile.PersonaId)).Where(a => a.Id != accountId).ToList();
         // Customers with a move under way, or already friends of a sibling, need no (new) move.

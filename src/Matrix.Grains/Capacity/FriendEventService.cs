@@ -23,7 +23,7 @@ public sealed class FriendEventService(RecordViews records, CapacityLedger ledge
     {
         Validate(e.AccountId, e.ExternalId, e.IdempotencyKey, e.At);
         var channel = e.Channel is null ? null
-            : await records.ChannelAsync(e.Channel) ?? throw new DomainValidationException("channel", $"no channel '{e.Channel}'");
+            : await records.ChannelAsync(e.Channel) ?? throw DomainValidationException.Of("channel", RuleKeys.Unknown, "no channel '{0}'", e.Channel);
 
         // One call records the friendship, the customer's source and tags, the counters and the welcome task.
         var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
@@ -49,9 +49,9 @@ public sealed class FriendEventService(RecordViews records, CapacityLedger ledge
     private void Validate(string accountId, string externalId, string key, DateTimeOffset at)
     {
         var errors = new List<FieldError>();
-        if (string.IsNullOrWhiteSpace(accountId)) errors.Add(new("accountId", "is required"));
-        if (string.IsNullOrWhiteSpace(externalId)) errors.Add(new("externalId", "is required"));
-        else if (externalId.Length > ExternalIdMax) errors.Add(new("externalId", $"must be at most {ExternalIdMax} characters"));
+        if (string.IsNullOrWhiteSpace(accountId)) errors.Add(FieldError.Of("accountId", RuleKeys.Required, "is required"));
+        if (string.IsNullOrWhiteSpace(externalId)) errors.Add(FieldError.Of("externalId", RuleKeys.Required, "is required"));
+        else if (externalId.Length > ExternalIdMax) errors.Add(FieldError.Of("externalId", RuleKeys.TooLong, "must be at most {0} characters (got {1})", ExternalIdMax, externalId.Length));
         if (string.IsNullOrWhiteSpace(key)) errors.Add(new("idempotencyKey", "is required (a replayed event must be recognisable)"));
         else if (key.Length > KeyMax) errors.Add(new("idempotencyKey", $"must be at most {KeyMax} characters"));
         if (options.Value.Times.Event("at", at, clock.UtcNow) is { } badTime) errors.Add(badTime);

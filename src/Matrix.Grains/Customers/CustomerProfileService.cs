@@ -14,7 +14,7 @@ public sealed class CustomerProfileService(IGrainFactory grains, CapacityLedger 
         if (!await KnownAsync(customerId)) return false;
         DomainValidationException.ThrowIfAny([.. profile.Validate(customerId)]);
         if (profile.ReferrerId is { } referrer && !await KnownAsync(referrer))
-            throw new DomainValidationException("referrerId", $"no customer '{referrer}'");
+            throw DomainValidationException.Of("referrerId", RuleKeys.Unknown, "no customer '{0}'", referrer);
 
         CustomerProfile old = new();
         await Conflicts.RetryAsync(async () => old = await grains.Get<ICustomerGrain>(customerId).UpdateProfile(profile, by, clock.UtcNow));

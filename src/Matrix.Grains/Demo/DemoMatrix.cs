@@ -66,8 +66,8 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
     /// <summary>Loads the demo into an empty matrix (refused once any account exists, so nothing real is mixed in).</summary>
     public async Task<DemoSummary> LoadAsync(int customers = DefaultCustomers, string by = "demo", CancellationToken cancellationToken = default)
     {
-        if (customers is < 0 or > 200_000) throw new Domain.DomainValidationException("customers", "must be between 0 and 200,000");
-        if ((await directory.AccountsAsync()).Count > 0) throw new Domain.DomainValidationException("demo", "the matrix already has accounts; the demo loads only into an empty one");
+        if (customers is < 0 or > 200_000) throw Domain.DomainValidationException.Of("customers", Domain.RuleKeys.Between, "must be between {0} and {1}", 0, 200_000);
+        if ((await directory.AccountsAsync()).Count > 0) throw Domain.DomainValidationException.Of("demo", Domain.RuleKeys.DemoNotEmpty, "the matrix already has accounts; the demo loads only into an empty one");
         var random = new Random(customers);
         var now = clock.UtcNow;
 

@@ -60,7 +60,7 @@ public sealed class CalendarGrain([PersistentState("calendar", StorageHosting.Gr
     async Task ICalendarGrain.PlanAll(IReadOnlyList<NewPost> posts)
     {
         if (posts.FirstOrDefault(p => state.State.Posts.ContainsKey(p.Id)) is { } taken)
-            throw new DomainValidationException("id", $"post {taken.Id} exists already");
+            throw DomainValidationException.Of("id", RuleKeys.Exists, "{0} exists already", taken.Id);
         await SaveAsync(posts);
     }
 

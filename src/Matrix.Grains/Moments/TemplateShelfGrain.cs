@@ -31,8 +31,8 @@ public sealed class TemplateShelfGrain([PersistentState("templates", StorageHost
     {
         var exists = state.State.Templates.ContainsKey(templateId);
         if (!create && !exists) throw new KeyNotFoundException($"template {templateId}");
-        if (create && exists) throw new DomainValidationException("id", $"template {templateId} exists already");
-        if (create && state.State.Templates.Count >= Max) throw new DomainValidationException("id", $"a persona keeps at most {Max} templates");
+        if (create && exists) throw DomainValidationException.Of("id", RuleKeys.Exists, "{0} exists already", templateId);
+        if (create && state.State.Templates.Count >= Max) throw DomainValidationException.Of("id", RuleKeys.TooMany, "at most {0}", Max);
         DomainValidationException.ThrowIfAny([.. template.Validate()]);
         state.State.Templates[templateId] = template;
         await SaveAsync(state);

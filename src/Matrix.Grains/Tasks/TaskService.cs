@@ -28,8 +28,8 @@ public sealed class TaskService(TaskStore tasks, CapacityLedger ledger, IGrainFa
 
     public async Task<bool> SkipAsync(Guid id, string reason, string by)
     {
-        if (string.IsNullOrWhiteSpace(reason)) throw new Domain.DomainValidationException("reason", "say why the task is skipped");
-        if (reason.Length > 200) throw new Domain.DomainValidationException("reason", "must be at most 200 characters");
+        if (string.IsNullOrWhiteSpace(reason)) throw Domain.DomainValidationException.Of("reason", Domain.RuleKeys.SkipReason, "say why the task is skipped");
+        if (reason.Length > 200) throw Domain.DomainValidationException.Of("reason", Domain.RuleKeys.TooLong, "must be at most {0} characters (got {1})", 200, reason.Length);
         _ = await tasks.GetAsync(id) ?? throw new KeyNotFoundException($"task {id}");
         return await tasks.SkipAsync(id, reason, by, clock.UtcNow);
     }

@@ -54,7 +54,7 @@ public sealed class AccessService(MatrixDirectory directory, CapacityLedger ledg
     public async Task<bool> PurchaserAsync(ClaimsPrincipal user, string? accountId, string? customerId)
     {
         if (!string.IsNullOrWhiteSpace(accountId))
-            return await SeesAsync(() => AccountAsync(user, accountId)) ? true : throw new Domain.DomainValidationException("accountId", $"no account '{accountId}'");
+            return await SeesAsync(() => AccountAsync(user, accountId)) ? true : throw Domain.DomainValidationException.Of("accountId", Domain.RuleKeys.Unknown, "no account '{0}'", accountId);
         if (string.IsNullOrWhiteSpace(customerId) || (await ledger.LinksAsync(customerId)).Count == 0) return true;
         return await SeesAsync(() => CustomerAsync(user, customerId));
     }
@@ -105,7 +105,7 @@ public sealed class AccessService(MatrixDirectory directory, CapacityLedger ledg
         }
         catch (KeyNotFoundException)
         {
-            throw new Domain.DomainValidationException(field, $"no persona '{personaId}'");
+            throw Domain.DomainValidationException.Of(field, Domain.RuleKeys.Unknown, "no persona '{0}'", personaId ?? "");
         }
     }
 

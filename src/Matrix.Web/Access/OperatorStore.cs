@@ -35,7 +35,7 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
             """);
         foreach (var v in new object?[] { op.UserName, op.Role.ToString(), op.Team, Hasher.HashPassword(new(), op.Password), clock.UtcNow.ToUniversalTime(), by, mustChangePassword })
             cmd.Parameters.Add(v is null ? new() { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new() { Value = v });
-        if (await cmd.ExecuteNonQueryAsync() == 0) throw new DomainValidationException("userName", $"'{op.UserName}' is taken");
+        if (await cmd.ExecuteNonQueryAsync() == 0) throw DomainValidationException.Of("userName", RuleKeys.UserNameTaken, "'{0}' is taken", op.UserName);
     }
 
     public async Task<IReadOnlyList<OperatorView>> ListAsync()
@@ -100,8 +100,8 @@ public sealed class OperatorStore(NpgsqlDataSource db, Matrix.Grains.StoreClock 
     {
         DomainValidationException.ThrowIfAny([.. NewOperator.CheckPassword(replacement, "newPassword")]);
         if ((await SignInAsync(userName, current)).Outcome != SignInOutcome.SignedIn)
-            throw new DomainValidationException("currentPassword", "is not right");
-        if (replacement == current) throw new DomainValidationException("newPassword", "must differ from the current password");
+            throw DomainValidationException.Of("currentPassword", RuleKeys.PasswordWrong, "is not right");
+        if (replacement == current) throw DomainValidationException.Of("newPassword", RuleKeys.PasswordSame, "must differ from the current password");
         await SetPasswordAsync(userName, replacement, mustChange: false);
     }
 

@@ -57,7 +57,7 @@ internal static class TemplateEndpoints
         {
             await CalendarEndpoints.RequirePersonaAsync(grains, id);
             var slotted = (await grains.Get<ITemplateShelfGrain>(id).List()).Where(t => t.Value.Slot is not null).OrderBy(t => t.Key).ToList();
-            if (slotted.Count == 0) throw new DomainValidationException("week", "no template of this persona has a weekly slot");
+            if (slotted.Count == 0) throw DomainValidationException.Of("week", RuleKeys.NoWeeklySlot, "no template of this persona has a weekly slot");
             var posts = slotted.Select(t => new NewPost(Matrix.Web.ConsoleModel.AccountDesk.NewId("post"), t.Value.ToPost(PostTemplate.SlotIn(t.Value.Slot!, request.Week, clock.Zone)),
                 $"templates.{t.Key}")).ToList();
             await grains.Get<ICalendarGrain>(id).PlanAll(posts);

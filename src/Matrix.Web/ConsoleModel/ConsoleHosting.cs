@@ -16,6 +16,7 @@ public static class ConsoleHosting
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, SessionRevalidation>();
         services.AddScoped<ConsoleUser>();
         services.AddSingleton<Microsoft.Extensions.Localization.IStringLocalizer<Ui>, UiText>();
+        services.AddSingleton<Refusals>();
         services.AddSingleton<AccountDesk>();
         services.AddSingleton<ChannelDesk>();
         services.AddSingleton<TaskDesk>();

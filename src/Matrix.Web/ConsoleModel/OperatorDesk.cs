@@ -33,7 +33,7 @@ public sealed class OperatorDesk(OperatorStore operators, SessionStore sessions,
     public async Task SetDisabledAsync(ClaimsPrincipal user, string userName, bool disabled)
     {
         RequireAdmin(user);
-        if (disabled && userName == AccountDesk.By(user)) throw new Matrix.Domain.DomainValidationException("userName", "an admin cannot disable themselves");
+        if (disabled && userName == AccountDesk.By(user)) throw Matrix.Domain.DomainValidationException.Of("userName", Matrix.Domain.RuleKeys.SelfDisable, "an admin cannot disable themselves");
         if (!await operators.SetDisabledAsync(userName, disabled)) throw new KeyNotFoundException($"operator {userName}");
         if (disabled) await sessions.EndAllAsync(userName);
         await audit.WriteAsync(AccountDesk.By(user), disabled ? "operator.disabled" : "operator.enabled", userName);
@@ -44,7 +44,7 @@ public sealed class OperatorDesk(OperatorStore operators, SessionStore sessions,
     {
         RequireAdmin(user);
         Matrix.Domain.DomainValidationException.ThrowIfAny([.. NewOperator.CheckRole(role, team)]);
-        if (userName == AccountDesk.By(user) && role != OperatorRole.Admin) throw new Matrix.Domain.DomainValidationException("role", "an admin cannot take away their own admin role");
+        if (userName == AccountDesk.By(user) && role != OperatorRole.Admin) throw Matrix.Domain.DomainValidationException.Of("role", Matrix.Domain.RuleKeys.SelfDemote, "an admin cannot take away their own admin role");
         if (!await operators.SetRoleAsync(userName, role, team)) throw new KeyNotFoundException($"operator {userName}");
         await sessions.EndAllAsync(userName);
         await audit.WriteAsync(AccountDesk.By(user), "operator.role", userName, $"{role} {team}".Trim());

@@ -40,7 +40,7 @@ public sealed class TaskDesk(AccountDesk accounts, TaskStore tasks, TaskService 
     /// </summary>
     public async Task<FriendAddOutcome> ConfirmFriendAsync(ClaimsPrincipal user, string accountId, string externalId, string? channel)
     {
-        if (string.IsNullOrWhiteSpace(externalId)) throw new Matrix.Domain.DomainValidationException("externalId", "enter the customer's WeChat ID");
+        if (string.IsNullOrWhiteSpace(externalId)) throw Matrix.Domain.DomainValidationException.Of("externalId", Matrix.Domain.RuleKeys.Required, "is required");
         await access.AccountAsync(user, accountId);
         var id = externalId.Trim();
         return await friends.AddedAsync(new FriendAddedEvent(accountId, id, clock.UtcNow, $"console:{accountId}:{id}", string.IsNullOrWhiteSpace(channel) ? null : channel.Trim()));

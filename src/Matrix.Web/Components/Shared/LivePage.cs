@@ -22,6 +22,7 @@ public abstract partial class LivePage : ComponentBase, IDisposable
     [Inject] private NotificationService Notifications { get; set; } = null!;
     [Inject] protected IStringLocalizer<Ui> Text { get; set; } = null!;
     [Inject] private ILogger<LivePage> Logger { get; set; } = null!;
+    [Inject] private Refusals Refusals { get; set; } = null!;
 
     /// <summary>The console's layout, told while the first load runs so it can say when the page is ready.</summary>
     [CascadingParameter] private Layout.MainLayout? Layout { get; set; }
@@ -97,17 +98,12 @@ public abstract partial class LivePage : ComponentBase, IDisposable
             await LoadAsync();
             return true;
         }
-        catch (Exception ex) when (ex is DomainValidationException or AccessDeniedException or KeyNotFoundException or Orleans.Storage.InconsistentStateException)
+        catch (Exception ex) when (Refusals.Describe(ex) is { } reason)
         {
-            var reason = ex is DomainValidationException invalid ? string.Join("; ", invalid.Errors.Select(Describe)) : ex.Message;
             Notifications.Notify(new NotificationMessage { Severity = NotificationSeverity.Error, Summary = Text["ActionRefused"], Detail = reason, Duration = 8000 });
             return false;
         }
     }
-
-    /// <summary>A refusal in the reader's language where the rule has a translation ("Error.{key}"), else in English.</summary>
-    private string Describe(FieldError error) =>
-        $"{error.Field}: {(error.Key is { } key ? Text[$"Error.{key}", [.. error.Args]].Value : error.Message)}";
 
     public void Dispose()
     {
