@@ -66,11 +66,11 @@ public sealed class ConsoleJourneyTests : IAsyncLifetime
         await page.ClickAsync("[data-testid=channel-save]");
         await page.WaitForSelectorAsync("tr[data-channel=table-card] [data-state=open]");
 
-        // A follow-up plan: a minute after a friend is added.
+        // A follow-up plan: as soon as a friend is added (no delay).
         await page.ClickAsync("nav a[href=plans]");
         await page.FillAsync("[data-testid=plan-name]", "新好友问候");
         await page.FillAsync("[data-testid=plan-delay-days]", "0");
-        await page.FillAsync("[data-testid=plan-at]", "00:01");
+        await page.FillAsync("[data-testid=plan-delay-hours]", "0");
         await page.FillAsync("[data-testid=plan-template]", "{nickname}您好，我是{persona_name}");
         await page.ClickAsync("[data-testid=plan-save]");
         await page.WaitForSelectorAsync("[data-testid=plans] td:has-text('新好友问候')");
@@ -96,7 +96,7 @@ public sealed class ConsoleJourneyTests : IAsyncLifetime
         await dashboard.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=fill] .fillbar')].some(b => b.dataset.friends === '1')");
         Assert.Equal(1, (await FriendsAsync(dashboard)).Count(f => f == "1"));
 
-        // A minute later the plan's touch is due: it appears in Today by itself, and is marked done.
+        // The plan's touch falls due: it appears in Today by itself, and is marked done.
         _clock.Advance(TimeSpan.FromMinutes(2));
         var followUp = queue.Locator("article.task[data-kind=message]");
         await followUp.WaitForAsync(new() { Timeout = 20_000 });

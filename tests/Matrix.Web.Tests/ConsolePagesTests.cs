@@ -136,7 +136,7 @@ public sealed class ConsolePagesTests : IAsyncLifetime
         await page.FillAsync("[data-testid=channel-name]", "门口");
         await page.FillAsync("[data-testid=channel-state]", "door");
         await page.ClickAsync("[data-testid=channel-save]");
-        await page.WaitForSelectorAsync(".rz-notification-item:has-text('id: 须为 1-48 位小写字母、数字或连字符')");
+        await page.WaitForSelectorAsync(".rz-notification-item:has-text('编号：须为 1-48 位小写字母、数字或连字符')");
         Assert.Null(await _app.Services.GetRequiredService<IGrainFactory>().Get<Matrix.Grains.Channels.IChannelGrain>("bad-id").Get());
     }
 }
