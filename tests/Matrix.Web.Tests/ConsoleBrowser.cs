@@ -56,6 +56,19 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         return page;
     }
 
+    /// <summary>Picks an account in Today by its WeChat ID and waits for its queue.</summary>
+    public static async Task<ILocator> TodayQueueAsync(IPage page, string weChatId)
+    {
+        if (await page.Locator("[data-testid=today-account]").CountAsync() > 0)
+        {
+            var value = await page.EvalOnSelectorAsync<string>("[data-testid=today-account]", "(s, id) => [...s.options].find(o => o.text.startsWith(id + ' ')).value", weChatId);
+            await page.SelectOptionAsync("[data-testid=today-account]", value);
+        }
+        var queue = page.Locator($"section.queue:has(h2:has-text('{weChatId}'))");
+        await queue.WaitForAsync();
+        return queue;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Browser.DisposeAsync();

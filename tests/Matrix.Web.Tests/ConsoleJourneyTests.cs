@@ -1,4 +1,5 @@
 using Matrix.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Matrix.Web.Tests;
@@ -88,13 +89,18 @@ public sealed class ConsoleJourneyTests : IAsyncLifetime
 
         // The operator confirms the add in Today; the dashboard's bar moves without a reload.
         await page.ClickAsync("nav a[href=today]");
-        var queue = page.Locator($"section.queue:has(h2:has-text('{chosen}'))");
+        // The account being added comes first, and the confirmation starts from the held scan: only the WeChat ID is typed.
+        await page.WaitForSelectorAsync("main[data-live=true]");
+        var queue = await ConsoleBrowser.TodayQueueAsync(page, chosen);
         await queue.Locator("details.confirm summary").ClickAsync();
-        await queue.Locator("[data-testid=confirm-customer]").FillAsync("wx_customer_1");
-        await queue.Locator("[data-testid=confirm-channel]").FillAsync("table-card");
+        Assert.True(await queue.Locator("[data-testid=scan][data-channel=table-card]").IsCheckedAsync());
+        await queue.Locator("label[for=confirm-customer]").ClickAsync(); // the input has a label
+        await page.Keyboard.TypeAsync("wx_customer_1");
         await queue.Locator("[data-testid=confirm-friend]").ClickAsync();
         await dashboard.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=fill] .fillbar')].some(b => b.dataset.friends === '1')");
         Assert.Equal(1, (await FriendsAsync(dashboard)).Count(f => f == "1"));
+        var link = Assert.Single(await _app.Services.GetRequiredService<Matrix.Grains.Capacity.CapacityLedger>().LinksAsync("wx_customer_1"));
+        Assert.Equal("table-card", link.ChannelId); // from the scan, not typed
 
         // The plan's touch falls due: it appears in Today by itself, and is marked done.
         _clock.Advance(TimeSpan.FromMinutes(2));

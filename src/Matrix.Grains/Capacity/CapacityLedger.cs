@@ -166,6 +166,18 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
     }
 
     /// <summary>Is this hold still live (not lapsed, not yet a friend) for that account and channel?</summary>
+    /// <summary>The live holds of an account (scans waiting for their add), newest first: what an operator confirms from.</summary>
+    public async Task<IReadOnlyList<(Guid Token, string? ChannelId, DateTimeOffset ExpiresAt)>> HoldsAsync(string accountId, DateTimeOffset now)
+    {
+        await using var cmd = db.CreateCommand("select token, channel_id, expires_at from account_reservations where account_id = $1 and expires_at > $2 order by expires_at desc limit 50");
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = now.ToUniversalTime() });
+        var holds = new List<(Guid, string?, DateTimeOffset)>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) holds.Add((r.GetGuid(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
+        return holds;
+    }
+
     public async Task<bool> HoldIsLiveAsync(Guid token, string accountId, string channelId)
     {
         await using var cmd = db.CreateCommand("select exists (select 1 from account_reservations where token = $1 and account_id = $2 and channel_id = $3 and expires_at > $4)");

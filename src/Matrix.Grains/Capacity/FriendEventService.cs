@@ -4,7 +4,8 @@ using Matrix.Grains.Channels;
 namespace Matrix.Grains.Capacity;
 
 /// <param name="Channel">The channel the friend came through, when known (attribution, tags, welcome script).</param>
-public sealed record FriendAddedEvent(string AccountId, string ExternalId, DateTimeOffset At, string IdempotencyKey, string? Channel = null);
+/// <param name="Reservation">The scan's hold the add takes (when a person confirms from it); else the account's oldest.</param>
+public sealed record FriendAddedEvent(string AccountId, string ExternalId, DateTimeOffset At, string IdempotencyKey, string? Channel = null, Guid? Reservation = null);
 
 /// <param name="ByCustomer">True when the customer deleted us (the churn signal); false when we removed them.</param>
 public sealed record FriendDeletedEvent(string AccountId, string ExternalId, DateTimeOffset At, string IdempotencyKey, bool ByCustomer = true);
@@ -27,7 +28,7 @@ public sealed class FriendEventService(RecordViews records, CapacityLedger ledge
 
         // One call records the friendship, the customer's source and tags, the counters and the welcome task.
         var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
-            channelState: channel?.State, channelTags: channel?.Tags);
+            e.Reservation, channelState: channel?.State, channelTags: channel?.Tags);
         // A duplicate may be the retry of an add whose follow-ups never started (the node died after the ledger
         // committed): it completes them, from the add as recorded. An add whose follow-ups ran changes nothing.
         var addedAt = outcome == FriendAddOutcome.Added ? e.At

@@ -127,6 +127,26 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
         QueryAsync($"select {Columns} from tasks where account_id = any($1) and status = 'open' and due_at < $2 order by due_at, planned_at nulls first, id",
             accountIds.ToArray(), until.ToUniversalTime());
 
+    /// <summary>
+    /// Open tasks due before <paramref name="until"/> per account, split at <paramref name="overdueBefore"/> and
+    /// <paramref name="now"/> (overdue, due now, later): Today's account list, counted without reading the tasks.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, (int Overdue, int DueNow, int Later)>> LoadsAsync(IReadOnlyCollection<string> accountIds,
+        DateTimeOffset overdueBefore, DateTimeOffset now, DateTimeOffset until)
+    {
+        await using var cmd = db.CreateCommand("""
+            select account_id, count(*) filter (where due_at < $2), count(*) filter (where due_at >= $2 and due_at <= $3), count(*) filter (where due_at > $3)
+              from tasks where account_id = any($1) and status = 'open' and due_at < $4
+             group by account_id
+            """);
+        foreach (var value in new object[] { accountIds.ToArray(), overdueBefore.ToUniversalTime(), now.ToUniversalTime(), until.ToUniversalTime() })
+            cmd.Parameters.Add(new() { Value = value });
+        var loads = new Dictionary<string, (int, int, int)>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) loads[r.GetString(0)] = ((int)r.GetInt64(1), (int)r.GetInt64(2), (int)r.GetInt64(3));
+        return loads;
+    }
+
     /// <summary>Skips an open task with the person's reason; false when it was not open.</summary>
     public async Task<bool> SkipAsync(Guid id, string reason, string by, DateTimeOffset at)
     {
