@@ -7,7 +7,9 @@ using Microsoft.Extensions.Options;
 namespace Matrix.Grains.Capacity;
 
 /// <summary>What a scan of a live code shows: the persona and the QR of the account chosen now, or "full".</summary>
-public sealed record LiveCodeResult(string ChannelId, ChannelDefinition Channel, PersonaDetails? Persona, string? AccountId, string? QrCodeUrl, Guid? Reservation, bool IsBackup)
+/// <param name="WeChatId">The chosen account's WeChat ID: the page draws it as a QR when the account has no QR image.</param>
+public sealed record LiveCodeResult(string ChannelId, ChannelDefinition Channel, PersonaDetails? Persona, string? AccountId, string? QrCodeUrl, Guid? Reservation, bool IsBackup,
+    string? WeChatId = null)
 {
     public bool IsFull => AccountId is null;
 }
@@ -49,7 +51,7 @@ public sealed class LiveCodeService(RecordViews records, PoolSnapshots pools, Ho
                 stats.Count(channelId, full: false, clock.UtcNow);
                 var account = view.Pool.Concat(view.Backups).First(a => a.Id == attempt.AccountId);
                 var persona = await records.PersonaAsync(account.Profile.PersonaId);
-                return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, held.Token, attempt.IsBackup);
+                return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, held.Token, attempt.IsBackup, account.Profile.WeChatId);
             }
         }
 
@@ -71,7 +73,7 @@ public sealed class LiveCodeService(RecordViews records, PoolSnapshots pools, Ho
         var account = (await pools.GetAsync(channel, fresh: false)) is var view ? view.Pool.Concat(view.Backups).FirstOrDefault(a => a.Id == accountId) : null;
         if (account is null) return null;
         var persona = await records.PersonaAsync(account.Profile.PersonaId);
-        return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, reservation, view.Backups.Any(b => b.Id == accountId));
+        return new(channelId, channel, persona, account.Id, account.Profile.QrCodeUrl, reservation, view.Backups.Any(b => b.Id == accountId), account.Profile.WeChatId);
     }
 
     /// <summary>Would a scan find room now? Plans as a scan does on a fresh read, holds nothing (for the console and for alerts).</summary>

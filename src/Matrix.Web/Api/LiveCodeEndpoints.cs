@@ -25,7 +25,7 @@ internal static class LiveCodeEndpoints
             if (http.Request.Cookies.TryGetValue(cookie, out var kept) && Unprotect(protector, kept) is var (accountId, reservation))
                 result = await liveCodes.RescanAsync(channel, accountId, reservation);
             result ??= await liveCodes.ScanAsync(channel);
-            if (result is null) return Results.NotFound();
+            if (result is null) return new RazorComponentResult<LiveCodePage>(new { Result = (LiveCodeResult?)null }) { StatusCode = StatusCodes.Status404NotFound };
             if (result is { AccountId: { } account, Reservation: { } token })
                 http.Response.Cookies.Append(cookie, protector.Protect($"{account}|{token}"), new CookieOptions
                 {
