@@ -19,7 +19,7 @@ public sealed record AccountRow(AccountEntry Entry, string PersonaName)
 /// Personas and accounts for the console and the API alike: every change checks who asks (the same rules as the
 /// endpoints' scopes) and leaves a line in the audit log.
 /// </summary>
-public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory, AccessService access, AuditLog audit, RehomeService rehome)
+public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory, AccessService access, AuditLog audit, RehomeService rehome, OperatorStore operators)
 {
     public async Task<IReadOnlyList<AccountRow>> RowsAsync(ClaimsPrincipal user)
     {
@@ -30,10 +30,30 @@ public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory,
 
     public Task<IReadOnlyList<PersonaEntry>> PersonasAsync(ClaimsPrincipal user) => access.VisiblePersonasAsync(user);
 
+    /// <summary>The teams the viewer may put accounts and personas in: every team Matrix knows for an admin, their own for a lead.</summary>
+    public async Task<IReadOnlyList<string>> TeamsAsync(ClaimsPrincipal user)
+    {
+        var viewer = AccessService.ViewerOf(user);
+        if (!viewer.IsAdmin) return viewer.Role == Domain.Access.OperatorRole.Lead && viewer.Team is { } own ? [own] : [];
+        var teams = (await operators.ListAsync()).Select(o => o.Team)
+            .Concat((await directory.AccountsAsync()).Select(a => a.Profile.Team))
+            .Concat((await directory.PersonasAsync()).Select(p => p.Details.Team));
+        return [.. teams.OfType<string>().Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Who the viewer may give an account to: enabled operators and leads (of their own team, for a lead).</summary>
+    public async Task<IReadOnlyList<OperatorView>> HoldersAsync(ClaimsPrincipal user)
+    {
+        var viewer = AccessService.ViewerOf(user);
+        if (!viewer.Manages) return [];
+        return [.. (await operators.ListAsync()).Where(o => !o.Disabled && o.Role != Domain.Access.OperatorRole.Admin && (viewer.IsAdmin || o.Team == viewer.Team))];
+    }
+
     public async Task<PersonaEntry> CreatePersonaAsync(ClaimsPrincipal user, PersonaDetails details)
     {
         var entry = new PersonaEntry(NewId("p"), details with { Team = AccessService.TeamForNew(user, details.Team) });
         await grains.Get<IPersonaGrain>(entry.Id).Create(entry.Details);
+        await audit.WriteAsync(By(user), "persona.created", entry.Id, $"{entry.Details.Nickname} team={entry.Details.Team}");
         return entry;
     }
 
@@ -44,6 +64,7 @@ public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory,
         var team = details.Team is null ? (await grains.Get<IPersonaGrain>(id).Get())?.Team : AccessService.TeamForNew(user, details.Team);
         var saved = details with { Team = team };
         await grains.Get<IPersonaGrain>(id).Update(saved);
+        await audit.WriteAsync(By(user), "persona.updated", id, $"{saved.Nickname} team={saved.Team}");
         return saved;
     }
 
@@ -54,6 +75,7 @@ public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory,
         await EnsureWeChatIdFreeAsync(settings.WeChatId, exceptAccountId: null);
         var id = NewId("a");
         await grains.Get<IAccountGrain>(id).Create(settings with { Team = team }, personaId, role, status, By(user));
+        await audit.WriteAsync(By(user), "account.created", id, Summary(settings with { Team = team }));
         return id;
     }
 
@@ -64,7 +86,13 @@ public sealed class AccountDesk(IGrainFactory grains, MatrixDirectory directory,
         var team = settings.Team is null ? current.Profile.Team : AccessService.TeamForNew(user, settings.Team);
         await EnsureWeChatIdFreeAsync(settings.WeChatId, exceptAccountId: accountId);
         await grains.Get<IAccountGrain>(accountId).Update(settings with { Team = team }, By(user));
+        await audit.WriteAsync(By(user), "account.updated", accountId, Summary(settings with { Team = team }));
     }
+
+    // What the audit line says of an account's settings: who holds it, where it belongs, what it may hold and work.
+    private static string Summary(AccountSettings s) =>
+        $"weChatId={s.WeChatId} operator={s.Operator} team={s.Team} hardCap={s.Capacity.HardCap} softCap={s.Capacity.SoftCap} reserve={s.Capacity.Reserve} " +
+        $"dailyBudget={s.Capacity.DailyBudget} dailyTasks={s.Capacity.DailyTasks} shifts={s.Roster.Weekly.Count}";
 
     // One phone account registered twice would split its friends over two ledgers and pass its cap. Checked here,
     // where accounts are created and edited (two people typing the same ID in the same second is not guarded).
