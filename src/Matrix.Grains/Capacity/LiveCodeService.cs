@@ -8,6 +8,9 @@ namespace Matrix.Grains.Capacity;
 
 /// <summary>What a scan of a live code shows: the persona and the QR of the account chosen now, or "full".</summary>
 /// <param name="WeChatId">The chosen account's WeChat ID: the page draws it as a QR when the account has no QR image.</param>
+/// <summary>What a scan of a channel would meet now.</summary>
+public enum ChannelRoom { Unknown, NoAccounts, Open, Full }
+
 public sealed record LiveCodeResult(string ChannelId, ChannelDefinition Channel, PersonaDetails? Persona, string? AccountId, string? QrCodeUrl, Guid? Reservation, bool IsBackup,
     string? WeChatId = null)
 {
@@ -77,11 +80,24 @@ public sealed class LiveCodeService(RecordViews records, PoolSnapshots pools, Ho
     }
 
     /// <summary>Would a scan find room now? Plans as a scan does on a fresh read, holds nothing (for the console and for alerts).</summary>
-    public async Task<bool?> HasRoomAsync(string channelId)
+    public async Task<bool?> HasRoomAsync(string channelId) => await RoomAsync(channelId) switch
+    {
+        ChannelRoom.Unknown => null,
+        ChannelRoom.Open => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// A channel's state at this moment, from a fresh read of its pool (never a cached "full"): a pool with no account
+    /// at all is told apart from one whose accounts are full, since the fix differs (add accounts, or open a sibling).
+    /// </summary>
+    public async Task<ChannelRoom> RoomAsync(string channelId)
     {
         var channel = await records.ChannelAsync(channelId);
-        if (channel is null) return null;
-        return Plan(await pools.GetAsync(channel, fresh: true), spread: false).Count > 0;
+        if (channel is null) return ChannelRoom.Unknown;
+        var view = await pools.GetAsync(channel, fresh: true);
+        if (view.Pool.Count + view.Backups.Count == 0) return ChannelRoom.NoAccounts;
+        return Plan(view, spread: false).Count > 0 ? ChannelRoom.Open : ChannelRoom.Full;
     }
 
     private IReadOnlyList<ReservationAttempt> Plan(PoolView view, bool spread = true) =>

@@ -7,9 +7,12 @@ using Matrix.Web.Access;
 
 namespace Matrix.Web.ConsoleModel;
 
-/// <summary>A live code as the console shows it: its pool, whether it is full right now, and its scans.</summary>
-public sealed record ChannelRow(string Id, ChannelDefinition Definition, string PoolName, bool Full, long Scans, long FullScans)
+/// <summary>A live code as the console shows it: its pool, what a scan would meet right now, and its scans.</summary>
+public sealed record ChannelRow(string Id, ChannelDefinition Definition, string PoolName, ChannelRoom Room, long Scans, long FullScans)
 {
+    /// <summary>Every account of the pool is full (a pool with no accounts is told apart: <see cref="ChannelRoom.NoAccounts"/>).</summary>
+    public bool Full => Room == ChannelRoom.Full;
+
     public string LiveCodeUrl => LiveCodeUrlOf(Id);
 
     /// <summary>The public page a printed QR code opens.</summary>
@@ -54,7 +57,7 @@ public sealed class ChannelDesk(IGrainFactory grains, MatrixDirectory directory,
     {
         var (scans, fullScans, _) = await ledger.ChannelStatsAsync(c.Id);
         var pool = c.Definition.PersonaId is { } p ? personaNames.GetValueOrDefault(p, p) : c.Definition.Role?.ToString() ?? "";
-        return new ChannelRow(c.Id, c.Definition, pool, await liveCodes.HasRoomAsync(c.Id) == false, scans, fullScans);
+        return new ChannelRow(c.Id, c.Definition, pool, await liveCodes.RoomAsync(c.Id), scans, fullScans);
     }
 
     /// <summary>A persona's channel is its team's to make; a role-wide channel spans teams, so only admins make one.</summary>
