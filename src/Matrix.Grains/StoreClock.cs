@@ -16,6 +16,9 @@ public sealed class StoreClock(TimeProvider time, TimeZoneInfo zone)
     /// <summary>An instant as the store's wall clock shows it (never the server's zone).</summary>
     public DateTime Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, Zone).DateTime;
 
+    /// <summary>The store-local day an instant falls on.</summary>
+    public DateOnly DayOf(DateTimeOffset at) => DateOnly.FromDateTime(Local(at));
+
     /// <summary>Where the store's today begins and ends, as instants (a day is not always 24 hours where clocks change).</summary>
     public (DateTimeOffset Start, DateTimeOffset End) TodayUtc
     {

@@ -113,7 +113,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
     public async Task<FriendAddOutcome> ConfirmFriendAsync(string key, string accountId, string externalId, string? channelId, DateTimeOffset at, string? welcome,
         Guid? reservation = null, string? channelState = null, IReadOnlyList<string>? channelTags = null)
     {
-        await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+        await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
         cmd.Parameters.Add(new() { Value = key });
         cmd.Parameters.Add(new() { Value = accountId });
         cmd.Parameters.Add(new() { Value = externalId });
@@ -126,6 +126,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         cmd.Parameters.Add(new() { Value = reservation.HasValue ? reservation.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new() { Value = (object?)channelState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (channelTags ?? []).ToArray() });
+        cmd.Parameters.Add(new() { Value = clock.DayOf(at) }); // counts among today's adds only on the day it happened
         string outcome;
         try
         {

@@ -27,7 +27,8 @@ public sealed class FriendEventService(RecordViews records, CapacityLedger ledge
             : await records.ChannelAsync(e.Channel) ?? throw DomainValidationException.Of("channel", RuleKeys.Unknown, "no channel '{0}'", e.Channel);
 
         // One call records the friendship, the customer's source and tags, the counters and the welcome task.
-        var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, channel?.WelcomeScript,
+        var welcome = Domain.FollowUps.Welcome.IsDue(e.At, clock.UtcNow) ? channel?.WelcomeScript : null;
+        var outcome = await ledger.ConfirmFriendAsync(e.IdempotencyKey, e.AccountId, e.ExternalId, e.Channel, e.At, welcome,
             e.Reservation, channelState: channel?.State, channelTags: channel?.Tags);
         // A duplicate may be the retry of an add whose follow-ups never started (the node died after the ledger
         // committed): it completes them, from the add as recorded. An add whose follow-ups ran changes nothing.

@@ -23,7 +23,7 @@ public sealed record DemoSummary(int Personas, int Accounts, int Channels, int C
 /// obeys every rule (caps, budgets off, calendar rules). Seeded: the same size gives the same matrix.
 /// </summary>
 public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, FriendEventService friends, PurchaseService purchases,
-    FollowUpService followUps, StoreClock clock)
+    FollowUpService followUps, ChannelStats stats, StoreClock clock)
 {
     public const int DefaultCustomers = 2_000;
 
@@ -76,8 +76,8 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
         foreach (var (weChatId, persona, role, status) in Accounts)
         {
             var id = $"a-demo-{weChatId.Replace('_', '-')}";
-            // Budgets off: thirty days of arrivals are recorded in one go.
-            var settings = new AccountSettings(weChatId, AccountKind.PersonalWeChat, 1, null, null, new CapacitySettings { DailyBudget = null }, Roster.AlwaysOn);
+            // The default budgets: past arrivals count on their own day, so thirty days of them do not fill today's.
+            var settings = new AccountSettings(weChatId, AccountKind.PersonalWeChat, 1, null, null, new CapacitySettings(), Roster.AlwaysOn);
             await grains.Get<IAccountGrain>(id).Create(settings, Personas[persona].Id, role, status, by);
             accountIds.Add((id, persona));
         }
@@ -93,6 +93,9 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
             var account = pool[i % pool.Count].Id;
             var customer = $"wx_demo_{i:D6}";
             var addedAt = now.AddDays(-random.Next(0, 30)).AddMinutes(-random.Next(0, 600));
+            // Every friend scanned first; about one scan in four did not end in an add.
+            stats.Count(channelId, full: false, addedAt);
+            if (random.NextDouble() < 0.33) stats.Count(channelId, full: false, addedAt);
             await friends.AddedAsync(new FriendAddedEvent(account, customer, addedAt, $"demo:{customer}", channelId));
             if (random.NextDouble() < 0.4)
             {
@@ -118,24 +121,28 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
         ];
         for (var p = 0; p < plans.Length; p++) await followUps.CreatePlanAsync($"plan-demo-{p + 1}", plans[p]);
 
+        await stats.FlushAsync(cancellationToken);
         var posts = 0;
         foreach (var (personaId, _) in Personas) posts += await PlanTwoWeeksAsync(personaId);
         return new DemoSummary(Personas.Length, Accounts.Length, Channels.Length, customers, purchaseCount, plans.Length, posts);
     }
 
-    /// <summary>One post a day at 10:00 (an offer on Fridays) and an evening one every other day, from tomorrow.</summary>
+    /// <summary>One post a day at 10:00 (an offer on Fridays) and an evening one every other day, from today's slots still ahead.</summary>
     private async Task<int> PlanTwoWeeksAsync(string personaId)
     {
         string[] texts = ["今天给大家讲讲如何判断镜片是否需要更换", "周末去拍了一组街景，分享给大家", "新到的钛架镜框，轻到几乎感觉不到", "用眼20分钟，看远处20秒，记得让眼睛休息"];
         var batch = new List<NewPost>();
-        var first = clock.Today.AddDays(1);
+        var first = clock.Today;
+        var soonest = clock.LocalNow.AddMinutes(30); // a slot less than half an hour away is left out: nobody could prepare it
         for (var d = 0; d < 14; d++)
         {
             var day = first.AddDays(d);
             var offer = day.DayOfWeek == DayOfWeek.Friday;
-            batch.Add(Post(personaId, batch.Count, day, new TimeOnly(10, 0), offer ? "本周五到店配镜，镜片第二副半价" : texts[d % texts.Length],
-                offer ? PostCategory.Offer : (PostCategory)(d % 3)));
-            if (d % 2 == 0) batch.Add(Post(personaId, batch.Count, day, new TimeOnly(20, 0), texts[(d + 1) % texts.Length], PostCategory.Life));
+            if (day.ToDateTime(new TimeOnly(10, 0)) > soonest)
+                batch.Add(Post(personaId, batch.Count, day, new TimeOnly(10, 0), offer ? "本周五到店配镜，镜片第二副半价" : texts[d % texts.Length],
+                    offer ? PostCategory.Offer : (PostCategory)(d % 3)));
+            if (d % 2 == 0 && day.ToDateTime(new TimeOnly(20, 0)) > soonest)
+                batch.Add(Post(personaId, batch.Count, day, new TimeOnly(20, 0), texts[(d + 1) % texts.Length], PostCategory.Life));
         }
         await grains.Get<ICalendarGrain>(personaId).PlanAll(batch);
         return batch.Count;
