@@ -84,6 +84,23 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
         foreach (var (dimension, tags) in TagList) await grains.Get<Customers.ITagCatalogGrain>(Customers.TagCatalogGrain.Key).Define(dimension, tags);
         foreach (var (id, definition) in Channels) await grains.Get<IChannelGrain>(id).Create(definition);
 
+        FollowUpPlan[] plans =
+        [
+            new("新好友三日问候", new PlanTrigger(TriggerKind.FriendAdded), new PlanFilter(), new CalendarSpan(0, 3, new TimeSpan(10, 0, 0)), null,
+                "{nickname}您好，我是{persona_name}，眼镜戴着还习惯吗？有任何不适随时告诉我。", new PlanEnd()),
+            new("镜片复查提醒", new PlanTrigger(TriggerKind.Purchase, Category: "lens"), new PlanFilter(), new CalendarSpan(3, 0, new TimeSpan(10, 30, 0)),
+                new CalendarSpan(6, 0, TimeSpan.Zero), "{nickname}您好，距离上次配镜已经有一段时间了，欢迎回店免费复查视力。", new PlanEnd()),
+            new("镜框保养", new PlanTrigger(TriggerKind.Purchase, Category: "frames"), new PlanFilter(), new CalendarSpan(0, 7, new TimeSpan(19, 0, 0)), null,
+                "{nickname}，新镜框戴了一周啦，记得用镜布轻擦，螺丝松了来店里免费调整。", new PlanEnd()),
+            new("一个月未回复关怀", new PlanTrigger(TriggerKind.NoReply, Days: 30), new PlanFilter(), new CalendarSpan(0, 0, new TimeSpan(11, 0, 0)), null,
+                "{nickname}最近好吗？店里新到了一批轻量镜框，有空来试戴～", new PlanEnd(WhenReplies: true)),
+        ];
+        // Plans whose touches lie ahead of every demo customer start as they arrive (the lens check three months on,
+        // the month without a reply); those a past arrival would already have missed start after them, for new
+        // arrivals only, so the demo does not open with a month of overdue greetings.
+        await followUps.CreatePlanAsync("plan-demo-2", plans[1]);
+        await followUps.CreatePlanAsync("plan-demo-4", plans[3]);
+
         var purchaseCount = 0;
         for (var i = 0; i < customers; i++)
         {
@@ -108,18 +125,8 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
             }
         }
 
-        FollowUpPlan[] plans =
-        [
-            new("新好友三日问候", new PlanTrigger(TriggerKind.FriendAdded), new PlanFilter(), new CalendarSpan(0, 3, new TimeSpan(10, 0, 0)), null,
-                "{nickname}您好，我是{persona_name}，眼镜戴着还习惯吗？有任何不适随时告诉我。", new PlanEnd()),
-            new("镜片复查提醒", new PlanTrigger(TriggerKind.Purchase, Category: "lens"), new PlanFilter(), new CalendarSpan(3, 0, new TimeSpan(10, 30, 0)),
-                new CalendarSpan(6, 0, TimeSpan.Zero), "{nickname}您好，距离上次配镜已经有一段时间了，欢迎回店免费复查视力。", new PlanEnd()),
-            new("镜框保养", new PlanTrigger(TriggerKind.Purchase, Category: "frames"), new PlanFilter(), new CalendarSpan(0, 7, new TimeSpan(19, 0, 0)), null,
-                "{nickname}，新镜框戴了一周啦，记得用镜布轻擦，螺丝松了来店里免费调整。", new PlanEnd()),
-            new("一个月未回复关怀", new PlanTrigger(TriggerKind.NoReply, Days: 30), new PlanFilter(), new CalendarSpan(0, 0, new TimeSpan(11, 0, 0)), null,
-                "{nickname}最近好吗？店里新到了一批轻量镜框，有空来试戴～", new PlanEnd(WhenReplies: true)),
-        ];
-        for (var p = 0; p < plans.Length; p++) await followUps.CreatePlanAsync($"plan-demo-{p + 1}", plans[p]);
+        await followUps.CreatePlanAsync("plan-demo-1", plans[0]);
+        await followUps.CreatePlanAsync("plan-demo-3", plans[2]);
 
         await stats.FlushAsync(cancellationToken);
         var posts = 0;

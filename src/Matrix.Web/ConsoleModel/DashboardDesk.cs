@@ -12,7 +12,8 @@ public sealed record Dashboard(
     IReadOnlyList<ChannelRow> FullChannels,
     TaskDay Tasks,
     IReadOnlyList<DailyAdds> Adds,
-    DateOnly Today);
+    DateOnly Today,
+    IReadOnlyDictionary<string, string> ChannelNames);
 
 public sealed class DashboardDesk(AccountDesk accounts, ChannelDesk channels, MatrixReports reports, StoreClock clock)
 {
@@ -22,12 +23,14 @@ public sealed class DashboardDesk(AccountDesk accounts, ChannelDesk channels, Ma
     {
         var rows = await accounts.RowsAsync(user);
         var ids = rows.Select(r => r.Id).ToList();
+        var channelRows = await channels.RowsAsync(user);
         return new Dashboard(rows,
             rows.GroupBy(r => (r.Profile.Role, r.Profile.Status)).ToDictionary(g => g.Key, g => g.Count()),
-            [.. (await channels.RowsAsync(user)).Where(c => c.Full)],
+            [.. channelRows.Where(c => c.Full)],
             await reports.TaskDayAsync(ids),
             await reports.AddsByDayAsync(ids, ChartDays),
-            clock.Today);
+            clock.Today,
+            channelRows.ToDictionary(c => c.Id, c => c.Definition.Name));
     }
 
     /// <summary>Budget for today of an account (null: no daily limit), counting its warm-up ramp.</summary>
