@@ -69,21 +69,26 @@ public sealed class OverflowTests(ITestOutputHelper output)
         var node = cluster.Nodes[0];
         await MatrixCluster.SeedPoolAsync(node.Grains, 1, new CapacitySettings { DailyBudget = null }, welcome: "你好，我是小林！");
         var events = node.Service<FriendEventService>();
-        var at = DateTimeOffset.UtcNow.AddDays(-3); // added three days ago, deleted now
+        var at = DateTimeOffset.UtcNow.AddHours(-3); // added three hours ago, deleted an hour later
 
         Assert.Equal(FriendAddOutcome.Added, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-1", "table-cards")));
         Assert.Equal(FriendAddOutcome.Duplicate, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-1", "table-cards")));
         Assert.Equal(FriendAddOutcome.AlreadyFriend, await events.AddedAsync(new("a-1", "wx-zhang", at, "evt-2", "table-cards")));
         Assert.Equal((1, 0), (await MatrixCluster.LedgerAsync(cluster.ConnectionString)).Select(r => (r.Friends, r.Reserved)).Single());
         Assert.Equal(1, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from tasks where kind = 'welcome' and body = '你好，我是小林！'"));
+        // An add reported three days late is a friend, but no longer one to welcome, nor one of today's adds.
+        Assert.Equal(FriendAddOutcome.Added, await events.AddedAsync(new("a-1", "wx-late", DateTimeOffset.UtcNow.AddDays(-3), "evt-late", "table-cards")));
+        Assert.Equal(0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select count(*) from tasks where kind = 'welcome' and customer_id = 'wx-late'"));
+        var clock = node.Service<StoreClock>();
+        Assert.Equal(clock.DayOf(at) == clock.Today ? 1 : 0, await MatrixCluster.CountAsync(cluster.ConnectionString, "select added_today from account_ledger where account_id = 'a-1'"));
 
         var customer = await node.Service<Customers.CustomerReader>().GetAsync("wx-zhang");
         Assert.Equal(("table-cards", "store-01-table"), (customer!.Source!.ChannelId, customer.Source.ChannelState));
         Assert.Equal(["walk-in"], customer.Tags);
 
-        Assert.Equal(FriendRemoveOutcome.Removed, await events.DeletedAsync(new("a-1", "wx-zhang", at.AddDays(3), "evt-3", ByCustomer: true)));
-        Assert.Equal(FriendRemoveOutcome.Duplicate, await events.DeletedAsync(new("a-1", "wx-zhang", at.AddDays(3), "evt-3", ByCustomer: true)));
-        Assert.Equal(0, (await MatrixCluster.LedgerAsync(cluster.ConnectionString)).Single().Friends);
+        Assert.Equal(FriendRemoveOutcome.Removed, await events.DeletedAsync(new("a-1", "wx-zhang", at.AddHours(1), "evt-3", ByCustomer: true)));
+        Assert.Equal(FriendRemoveOutcome.Duplicate, await events.DeletedAsync(new("a-1", "wx-zhang", at.AddHours(1), "evt-3", ByCustomer: true)));
+        Assert.Equal(1, (await MatrixCluster.LedgerAsync(cluster.ConnectionString)).Single().Friends); // the late one stays
         Assert.True((await node.Service<Customers.CustomerReader>().GetAsync("wx-zhang"))!.Accounts.Single().RemovedByCustomer);
     }
 

@@ -285,6 +285,65 @@ public sealed partial class ConsoleForATeamTests : IAsyncLifetime
         await page.WaitForSelectorAsync("[data-testid=customers] tbody tr:has-text('wx_demo_000002')");
     }
 
+    [Fact]
+    public async Task The_small_things_a_team_notices()
+    {
+        await using var browser = await ConsoleBrowser.LaunchAsync(_address);
+        var page = await browser.SignInAsync("root", "");
+
+        // The 30-day chart's dates do not overlap.
+        await page.WaitForSelectorAsync(".rz-chart svg text");
+        var labels = await page.EvaluateAsync<double[][]>("""
+            () => [...document.querySelectorAll('.rz-category-axis text')].filter(t => /\d\d-\d\d/.test(t.textContent))
+                   .map(t => { const r = t.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; })
+            """);
+        Assert.InRange(labels.Length, 5, 7); // every fifth of thirty days
+        for (var i = 1; i < labels.Length; i++)
+            Assert.False(labels[i][0] < labels[i - 1][1] && labels[i][2] < labels[i - 1][3] && labels[i - 1][2] < labels[i][3], $"date labels {i - 1} and {i} overlap");
+
+        // The favicon is served.
+        Assert.Equal(200, (await page.Context.APIRequest.GetAsync($"{browser.Url}/favicon.svg")).Status);
+
+        // Each post category has its own colour, and the week view reads 24-hour times.
+        await browser.OpenAsync("calendar", page);
+        await page.SelectOptionAsync("[data-testid=calendar-persona]", "p-demo-optician");
+        var colours = await page.EvaluateAsync<string[][]>("""
+            () => [...document.querySelectorAll('[data-category]')].map(e => [e.dataset.category, getComputedStyle(e).backgroundColor])
+            """);
+        var byCategory = colours.GroupBy(c => c[0]).ToDictionary(g => g.Key, g => g.Select(c => c[1]).Distinct().ToList());
+        Assert.True(byCategory.Count >= 3, $"the demo's week shows several categories: {string.Join(", ", byCategory.Keys)}");
+        Assert.All(byCategory.Values, v => Assert.Single(v));
+        Assert.Equal(byCategory.Count, byCategory.Values.Select(v => v[0]).Distinct().Count());
+        var hours = (await page.Locator(".rz-scheduler .rz-slot-hours, .rz-scheduler .rz-slot-title").AllInnerTextsAsync()).SelectMany(t => t.Split('\n')).ToList();
+        Assert.Contains(hours, h => h.Trim() == "14:00");
+        Assert.DoesNotContain(hours, h => h.Contains("上午") || h.Contains("下午") || h.Contains("AM") || h.Contains("PM"));
+
+        // The done and skip buttons read at WCAG AA (4.5:1).
+        await browser.OpenAsync("today", page);
+        foreach (var button in new[] { "[data-testid=done]", "[data-testid=confirm-friend]" })
+        {
+            var locator = page.Locator(button).First;
+            if (await locator.CountAsync() == 0) continue;
+            var ratio = await locator.EvaluateAsync<double>("""
+                b => {
+                    const rgb = c => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+                    const lum = c => { const [r, g, b2] = rgb(c); return 0.2126 * r + 0.7152 * g + 0.0722 * b2; };
+                    const s = getComputedStyle(b); const [l1, l2] = [lum(s.color), lum(s.backgroundColor)].sort((a, c) => c - a);
+                    return (l1 + 0.05) / (l2 + 0.05);
+                }
+                """);
+            Assert.True(ratio >= 4.5, $"{button} contrast {ratio:0.0}:1");
+        }
+
+        // On a phone the accounts list keeps its columns and scrolls inside its card; the page itself does not.
+        await using var phone = await ConsoleBrowser.LaunchAsync(_address, new ViewportSize { Width = 390, Height = 844 });
+        var small = await phone.SignInAsync("root", "accounts");
+        await small.WaitForSelectorAsync("tr[data-account]");
+        Assert.True(await small.EvaluateAsync<int>("document.documentElement.scrollWidth") <= 390);
+        var cells = await small.Locator("tr[data-account]").First.Locator("td").EvaluateAllAsync<double[]>("tds => tds.map(td => td.getBoundingClientRect().width)");
+        Assert.All(cells.Where(w => w > 0), w => Assert.True(w >= 40, $"a column squeezed to {w}px"));
+    }
+
     private async Task<string> ApiAsync(HttpMethod method, string path, object body)
     {
         var response = await _admin.SendAsync(new HttpRequestMessage(method, path) { Content = System.Net.Http.Json.JsonContent.Create(body) });
