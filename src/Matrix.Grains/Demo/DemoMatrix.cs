@@ -23,7 +23,7 @@ public sealed record DemoSummary(int Personas, int Accounts, int Channels, int C
 /// obeys every rule (caps, budgets off, calendar rules). Seeded: the same size gives the same matrix.
 /// </summary>
 public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, FriendEventService friends, PurchaseService purchases,
-    FollowUpService followUps, ChannelStats stats, StoreClock clock)
+    FollowUpService followUps, CustomerProfileService profiles, ChannelStats stats, StoreClock clock)
 {
     public const int DefaultCustomers = 2_000;
 
@@ -62,6 +62,10 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
     ];
 
     private static readonly string[] Categories = ["lens", "frames", "sunglasses", "contacts"];
+
+    // Customers are saved by surname and title, as a shop assistant types them into WeChat remarks.
+    private static readonly string[] Surnames = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"];
+    private static readonly string[] Titles = ["女士", "先生", "同学", "阿姨"];
 
     /// <summary>Loads the demo into an empty matrix (refused once any account exists, so nothing real is mixed in).</summary>
     public async Task<DemoSummary> LoadAsync(int customers = DefaultCustomers, string by = "demo", CancellationToken cancellationToken = default)
@@ -114,6 +118,8 @@ public sealed class DemoMatrix(IGrainFactory grains, MatrixDirectory directory, 
             stats.Count(channelId, full: false, addedAt);
             if (random.NextDouble() < 0.33) stats.Count(channelId, full: false, addedAt);
             await friends.AddedAsync(new FriendAddedEvent(account, customer, addedAt, $"demo:{customer}", channelId));
+            await profiles.UpdateAsync(customer, new CustomerProfile(Surnames[random.Next(Surnames.Length)] + Titles[random.Next(Titles.Length)],
+                Phone: $"139{random.Next(0, 100_000_000):D8}"), by);
             if (random.NextDouble() < 0.4)
             {
                 var category = Categories[random.Next(Categories.Length)];
