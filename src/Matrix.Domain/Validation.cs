@@ -76,6 +76,7 @@ public static class RuleKeys
     public const string NoAccounts = "NoAccounts";
     public const string RehomeStatus = "RehomeStatus";
     public const string EndAfterStart = "EndAfterStart";
+    public const string TargetFull = "TargetFull";
     /// <summary>What the console says of a rule that has no key of its own.</summary>
     public const string Invalid = "Invalid";
 }

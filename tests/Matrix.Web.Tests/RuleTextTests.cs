@@ -24,6 +24,20 @@ public sealed class RuleTextTests
     }
 
     [Fact]
+    public void Every_field_label_is_in_both_languages()
+    {
+        var chinese = Resources.GetResourceSet(new CultureInfo("zh-CN"), true, false)!.Cast<System.Collections.DictionaryEntry>()
+            .Where(e => ((string)e.Key).StartsWith("Field.", StringComparison.Ordinal)).ToDictionary(e => (string)e.Key, e => (string)e.Value!);
+        Assert.True(chinese.Count > 50, "the forms' fields are labelled");
+        foreach (var (key, text) in chinese)
+        {
+            var english = Resources.GetString(key, CultureInfo.InvariantCulture);
+            Assert.False(string.IsNullOrWhiteSpace(english), $"no English text for {key}");
+            Assert.DoesNotMatch("[A-Za-z]{2,}", text.Replace("ID", ""));
+        }
+    }
+
+    [Fact]
     public void A_keyed_error_keeps_its_English_message_for_the_API()
     {
         var error = FieldError.Of("state", RuleKeys.StateTooLong, "must be at most {0} characters (got {1}); WeCom refuses longer ones", 30, 31);
