@@ -5,49 +5,71 @@ namespace Matrix.Grains.Reports;
 /// <summary>A customer found by a search, with where and when they arrived.</summary>
 public sealed record CustomerHit(string Id, string? DisplayName, string? Phone, DateTimeOffset FirstAddedAt, string? Channel);
 
-/// <summary>One page of a search and how many customers matched in all.</summary>
-public sealed record CustomerHits(IReadOnlyList<CustomerHit> Hits, int Total);
+/// <summary>Where a page of the list starts: after this customer (the list runs newest arrival first, then by id).</summary>
+public sealed record CustomerCursor(DateTimeOffset FirstAddedAt, string Id);
 
-/// <summary>Customer search: by WeChat ID, or anything in the profile (name, remark, phone, attributes, tags), over some accounts.</summary>
+/// <summary>
+/// One page of a search. <paramref name="Total"/> counts the matches up to <see cref="CustomerSearch.CountLimit"/>;
+/// <paramref name="More"/> says whether a page follows.
+/// </summary>
+public sealed record CustomerHits(IReadOnlyList<CustomerHit> Hits, int Total, bool More)
+{
+    /// <summary>More customers match than were counted: say "over {Total}".</summary>
+    public bool TotalIsLowerBound => Total >= CustomerSearch.CountLimit;
+}
+
+/// <summary>
+/// Customer search: by WeChat ID, or anything in the profile (name, remark, phone, attributes, tags), over some
+/// accounts (all of them for an admin). Read from customer_index, one row per customer, in the order shown and
+/// page by page from a cursor, never sorting more than a page (Migrations/0009).
+/// </summary>
 public sealed class CustomerSearch(NpgsqlDataSource db)
 {
-    // The newest arrivals first; the WeChat ID breaks ties so pages never overlap or skip.
-    private const string Matches = """
-          from account_friends f
-          left join customer_index c on c.id = f.external_id
-         where f.account_id = any($1)
-           and ($2 = '' or f.external_id ilike $3 or c.search_text ilike $3 or array_to_string(f.channel_tags, ' ') ilike $3)
-        """;
+    /// <summary>Counting stops here: past ten thousand, "over 10,000" tells a person as much as the exact number.</summary>
+    public const int CountLimit = 10_000;
 
-    /// <summary>The page starting at <paramref name="skip"/>, and the number of customers matching.</summary>
-    public async Task<CustomerHits> PageAsync(IReadOnlyCollection<string> accountIds, string text, int skip, int take)
+    /// <param name="accountIds">The accounts whose customers the viewer sees; null for all (an admin).</param>
+    public async Task<CustomerHits> PageAsync(IReadOnlyCollection<string>? accountIds, string text, CustomerCursor? after, int take)
     {
         var hits = new List<CustomerHit>();
+        var where = Where(accountIds, text);
         await using (var cmd = Command($"""
-            select f.external_id, c.display_name, c.phone, min(f.added_at), (array_agg(f.channel_id order by f.added_at))[1]
-            {Matches}
-             group by f.external_id, c.display_name, c.phone
-             order by min(f.added_at) desc, f.external_id
-             offset $4 limit $5
-            """, accountIds, text))
+            select id, display_name, phone, first_added_at, source_channel from customer_index
+             where {where} {(after is null ? "" : "and (first_added_at, id) < ($3, $4)")}
+             order by first_added_at desc, id desc
+             limit {take + 1}
+            """, accountIds, text)) // one more than shown: is there a next page?
         {
-            cmd.Parameters.Add(new() { Value = skip });
-            cmd.Parameters.Add(new() { Value = take });
+            if (after is not null)
+            {
+                cmd.Parameters.Add(new() { Value = after.FirstAddedAt.ToUniversalTime() });
+                cmd.Parameters.Add(new() { Value = after.Id });
+            }
             await using var r = await cmd.ExecuteReaderAsync();
             while (await r.ReadAsync())
                 hits.Add(new(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetFieldValue<DateTimeOffset>(3), r.IsDBNull(4) ? null : r.GetString(4)));
         }
-        await using var total = Command($"select count(distinct f.external_id) {Matches}", accountIds, text);
-        return new(hits, Convert.ToInt32(await total.ExecuteScalarAsync()));
+        var more = hits.Count > take;
+        if (more) hits.RemoveAt(take);
+        await using var count = Command($"select count(*) from (select 1 from customer_index where {where} limit {CountLimit}) m", accountIds, text);
+        return new(hits, Convert.ToInt32(await count.ExecuteScalarAsync()), more);
     }
 
-    private NpgsqlCommand Command(string sql, IReadOnlyCollection<string> accountIds, string text)
+    // Customers with a friendship (an arrival), of the viewer's accounts, whose text holds what was typed. Each
+    // combination is its own statement (four in all), so each keeps the plan that suits it: the arrival index for
+    // everyone, the accounts index for a team, the text index for a search.
+    private static string Where(IReadOnlyCollection<string>? accountIds, string text) =>
+        "first_added_at is not null"
+        + (accountIds is null ? "" : " and accounts && $1")
+        + (text.Trim().Length == 0 ? "" : " and (search_text || ' ' || link_text) ilike $2");
+
+    // Parameters: $1 the accounts (when filtered), $2 the pattern (when searching); unused ones are left out.
+    private NpgsqlCommand Command(string sql, IReadOnlyCollection<string>? accountIds, string text)
     {
         var cmd = db.CreateCommand(sql);
         // The text is matched literally: % and _ typed by a person are not wildcards.
         var pattern = "%" + text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-        cmd.Parameters.Add(new() { Value = accountIds.ToArray() });
-        cmd.Parameters.Add(new() { Value = text.Trim() });
+        cmd.Parameters.Add(new() { Value = accountIds?.ToArray() ?? [] });
         cmd.Parameters.Add(new() { Value = pattern });
         return cmd;
     }

@@ -14,8 +14,12 @@ namespace Matrix.Web.ConsoleModel;
 /// <param name="Owners">The WeChat IDs of the accounts the customer is a friend of now.</param>
 public sealed record CustomerRow(CustomerHit Hit, CustomerView? View, IReadOnlyList<string> Owners, DateTimeOffset? LastTouch, string? ChannelName);
 
-/// <summary>One page of a search, and how many customers matched.</summary>
-public sealed record CustomerRows(IReadOnlyList<CustomerRow> Rows, int Total);
+/// <summary>One page of a search, how many customers matched (or "over" when <paramref name="TotalIsLowerBound"/>), and whether more follow.</summary>
+public sealed record CustomerRows(IReadOnlyList<CustomerRow> Rows, int Total, bool TotalIsLowerBound, bool More)
+{
+    /// <summary>Where the next page starts.</summary>
+    public CustomerCursor? Next => More && Rows.Count > 0 ? new(Rows[^1].Hit.FirstAddedAt, Rows[^1].Hit.Id) : null;
+}
 
 /// <summary>A touch a running plan will make, before it becomes a task on the day it falls due.</summary>
 public sealed record PlannedTouch(string PlanName, DateTimeOffset DueAt);
@@ -30,10 +34,10 @@ public sealed class CustomerDesk(AccessService access, CustomerSearch search, Cu
     MatrixDirectory directory, IOptions<CustomerSettings> settings, StoreClock clock)
 {
     /// <summary>A page of the customers matching <paramref name="text"/>; each row read from its grain, so class and band are today's.</summary>
-    public async Task<CustomerRows> PageAsync(ClaimsPrincipal user, string text, int skip, int take)
+    public async Task<CustomerRows> PageAsync(ClaimsPrincipal user, string text, CustomerCursor? after, int take)
     {
         var accounts = (await access.VisibleAccountsAsync(user)).ToDictionary(a => a.Id, a => a.Profile.WeChatId);
-        var page = await search.PageAsync(accounts.Keys, text, skip, take);
+        var page = await search.PageAsync(AccessService.ViewerOf(user).IsAdmin ? null : accounts.Keys, text, after, take);
         var channels = (await directory.ChannelsAsync()).ToDictionary(c => c.Id, c => c.Definition.Name);
         var now = clock.UtcNow;
         var rows = await Task.WhenAll(page.Hits.Select(async hit =>
@@ -43,7 +47,7 @@ public sealed class CustomerDesk(AccessService access, CustomerSearch search, Cu
             return new CustomerRow(hit, view, customer is null ? [] : OwnersOf(customer, accounts), customer?.State.TouchesAt.DefaultIfEmpty().Max() is { } t && t != default ? t : null,
                 hit.Channel is { } c ? channels.GetValueOrDefault(c, c) : null);
         }));
-        return new(rows, page.Total);
+        return new(rows, page.Total, page.TotalIsLowerBound, page.More);
     }
 
     public async Task<CustomerPage?> OpenAsync(ClaimsPrincipal user, string id)
