@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace Matrix.Grains.Reports;
 
-/// <summary>The day's work on a set of accounts, in store time.</summary>
+/// <summary>The day's work on a set of accounts, in store time; late is overdue as Today says it (<see cref="Domain.FollowUps.TaskUrgency"/>).</summary>
 public sealed record TaskDay(int Open, int Late, int Done, int FollowUpsDue);
 
 /// <summary>Friends added on one store-local day through one channel ("" for adds without a channel).</summary>
@@ -14,17 +14,17 @@ public sealed class MatrixReports(NpgsqlDataSource db, StoreClock clock)
     public async Task<TaskDay> TaskDayAsync(IReadOnlyCollection<string> accountIds)
     {
         var (start, end) = clock.TodayUtc;
+        // Open and done work are counted apart, each from its partial index (Migrations/0010).
         await using var cmd = db.CreateCommand("""
-            select count(*) filter (where status = 'open' and due_at < $3),
-                   count(*) filter (where status = 'open' and due_at < $4),
-                   count(*) filter (where status = 'done' and done_at >= $2),
-                   count(*) filter (where status = 'open' and due_at < $3 and kind = 'message')
-              from tasks where account_id = any($1) and (status = 'open' or done_at >= $2)
+            select o.open, o.late, d.done, o.followups
+              from (select count(*) as open, count(*) filter (where due_at < $4) as late, count(*) filter (where kind = 'message') as followups
+                      from tasks where account_id = any($1) and status = 'open' and due_at < $3) o,
+                   (select count(*) as done from tasks where account_id = any($1) and status = 'done' and done_at >= $2) d
             """);
         cmd.Parameters.Add(new() { Value = accountIds.ToArray() });
         cmd.Parameters.Add(new() { Value = start });
         cmd.Parameters.Add(new() { Value = end });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
+        cmd.Parameters.Add(new() { Value = Domain.FollowUps.TaskUrgency.OverdueBefore(clock.UtcNow).ToUniversalTime() });
         await using var r = await cmd.ExecuteReaderAsync();
         await r.ReadAsync();
         return new((int)r.GetInt64(0), (int)r.GetInt64(1), (int)r.GetInt64(2), (int)r.GetInt64(3));
