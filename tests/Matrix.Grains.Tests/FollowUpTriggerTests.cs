@@ -70,6 +70,7 @@ public sealed class FollowUpTriggerTests
         Assert.Equal(customers, (await cluster.RemindersAsync("plan:member-day")).Count);
         Assert.Empty(await cluster.RemindersAsync("rollout"));
         Assert.False(await node.Grains.Get<IPlanRolloutGrain>("member-day").IsRunning());
+        Assert.Equal(new RolloutProgress(RolloutStep.Done, customers, customers), await node.Grains.Get<IPlanRolloutGrain>("member-day").Progress());
     }
 
     [Fact]

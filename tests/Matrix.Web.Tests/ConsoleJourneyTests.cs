@@ -75,6 +75,7 @@ public sealed class ConsoleJourneyTests : IAsyncLifetime
         await page.FillAsync("[data-testid=plan-template]", "{nickname}您好，我是{persona_name}");
         await page.ClickAsync("[data-testid=plan-save]");
         await page.WaitForSelectorAsync("[data-testid=plans] td:has-text('新好友问候')");
+        await page.WaitForSelectorAsync("[data-testid=plans] tr:has-text('新好友问候') [data-testid=plan-rollout][data-step=Done]"); // reached (nobody yet)
 
         // The dashboard, open in its own tab, shows both accounts empty.
         var dashboard = await _browser.OpenAsync("");

@@ -55,9 +55,18 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
     /// Re-places or stops the plan for up to <paramref name="limit"/> of the customers running it, those whose id
     /// comes after <paramref name="after"/>. Returns the last id handled; null when none was left.
     /// </summary>
-    public async Task<string?> ReplaceRunningAsync(string planId, string? after, int limit)
+    /// <summary>How many customers run the plan now (what a rollout's first step goes through).</summary>
+    public async Task<int> CountRunningAsync(string planId) =>
+        (await KeysAsync("select count(*)::text from customer_index where plans @> array[$1]", planId)).Select(int.Parse).Single();
+
+    /// <summary>How many customers are a friend of some account now (what a state plan's start goes through).</summary>
+    public async Task<int> CountCurrentCustomersAsync() =>
+        (await KeysAsync("select count(distinct external_id)::text from account_friends where removed_at is null")).Select(int.Parse).Single();
+
+    /// <summary>Re-places (or stops) up to <paramref name="limit"/> customers running the plan after <paramref name="after"/>; returns the last id (null when none was left) and how many.</summary>
+    public async Task<(string? Last, int Count)> ReplaceRunningAsync(string planId, string? after, int limit)
     {
-        if (await grains.Get<IPlanGrain>(planId).Get() is not { } plan) return null;
+        if (await grains.Get<IPlanGrain>(planId).Get() is not { } plan) return (null, 0);
         var ids = await KeysAsync("select id from customer_index where plans @> array[$1] and id > $2 order by id limit $3",
             planId, after ?? "", limit);
         foreach (var customerId in ids)
@@ -66,22 +75,22 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
             if (plan.Enabled && await customers.GetAsync(customerId) is { } c && Matches(plan, c)) await Conflicts.RetryAsync(() => customer.ReschedulePlan(planId));
             else await Conflicts.RetryAsync(() => customer.StopPlan(planId));
         }
-        return ids.LastOrDefault();
+        return (ids.LastOrDefault(), ids.Count);
     }
 
     /// <summary>Whether the plan, as it is now, starts for every current customer (an enabled state plan).</summary>
     public async Task<bool> StartsForCurrentCustomersAsync(string planId) =>
         await grains.Get<IPlanGrain>(planId).Get() is { Enabled: true } plan && PlanStart.FollowsState(plan.Trigger.Kind);
 
-    /// <summary>Starts a state plan for up to <paramref name="limit"/> current customers after <paramref name="after"/>; returns the last id, null when none was left.</summary>
-    public async Task<string?> StartForCurrentCustomersAsync(string planId, string? after, int limit)
+    /// <summary>Starts a state plan for up to <paramref name="limit"/> current customers after <paramref name="after"/>; returns the last id (null when none was left) and how many.</summary>
+    public async Task<(string? Last, int Count)> StartForCurrentCustomersAsync(string planId, string? after, int limit)
     {
-        if (await grains.Get<IPlanGrain>(planId).Get() is not { Enabled: true } plan || !PlanStart.FollowsState(plan.Trigger.Kind)) return null;
+        if (await grains.Get<IPlanGrain>(planId).Get() is not { Enabled: true } plan || !PlanStart.FollowsState(plan.Trigger.Kind)) return (null, 0);
         var ids = await KeysAsync("select distinct external_id from account_friends where removed_at is null and external_id > $1 order by external_id limit $2",
             after ?? "", limit);
         foreach (var customerId in ids)
             await StartAsync(customerId, [new PlanEntry(planId, plan)], (p, c) => StateStart(p, c, restart: false));
-        return ids.LastOrDefault();
+        return (ids.LastOrDefault(), ids.Count);
     }
 
     private (DateTimeOffset? Anchor, bool Restart)? StateStart(FollowUpPlan plan, CustomerRecord c, bool restart) =>

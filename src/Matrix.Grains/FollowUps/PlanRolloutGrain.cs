@@ -9,9 +9,15 @@ public interface IPlanRolloutGrain : IGrainWithStringKey
     Task Start();
 
     Task<bool> IsRunning();
+
+    /// <summary>Where the rollout is: its step, the customers handled in that step and how many the step concerns.</summary>
+    Task<RolloutProgress> Progress();
 }
 
 public enum RolloutStep { Done, Replacing, Starting }
+
+/// <summary>A rollout's step and how far it got through it (<paramref name="Total"/> counted when the step began).</summary>
+public sealed record RolloutProgress(RolloutStep Step, int Handled, int Total);
 
 public sealed class PlanRolloutState
 {
@@ -20,6 +26,12 @@ public sealed class PlanRolloutState
 
     /// <summary>The last customer id handled in this step; the next chunk begins after it.</summary>
     public string? After { get; set; }
+
+    /// <summary>Customers handled in this step so far.</summary>
+    public int Handled { get; set; }
+
+    /// <summary>Customers the step concerns, counted when it began (customers arriving meanwhile may add a few).</summary>
+    public int Total { get; set; }
 }
 
 /// <summary>
@@ -37,13 +49,15 @@ public sealed class PlanRolloutGrain([PersistentState("rollout", StorageHosting.
 
     async Task IPlanRolloutGrain.Start()
     {
-        state.State.Step = RolloutStep.Replacing;
-        state.State.After = null;
+        (state.State.Step, state.State.After, state.State.Handled) = (RolloutStep.Replacing, null, 0);
+        state.State.Total = await followUps.CountRunningAsync(GrainKey);
         await SaveAsync(state);
         await WakeAtAsync(Tick, clock.UtcNow);
     }
 
     Task<bool> IPlanRolloutGrain.IsRunning() => Task.FromResult(state.State.Step != RolloutStep.Done);
+
+    Task<RolloutProgress> IPlanRolloutGrain.Progress() => Task.FromResult(new RolloutProgress(state.State.Step, state.State.Handled, state.State.Total));
 
     async Task IRemindable.ReceiveReminder(string name, TickStatus status)
     {
@@ -53,12 +67,13 @@ public sealed class PlanRolloutGrain([PersistentState("rollout", StorageHosting.
             await CancelWakeAsync(Tick);
             return;
         }
-        var last = step == RolloutStep.Replacing
+        var (last, count) = step == RolloutStep.Replacing
             ? await followUps.ReplaceRunningAsync(GrainKey, after, Chunk)
             : await followUps.StartForCurrentCustomersAsync(GrainKey, after, Chunk);
 
-        if (last is not null) state.State.After = last;
-        else if (step == RolloutStep.Replacing && await followUps.StartsForCurrentCustomersAsync(GrainKey)) (state.State.Step, state.State.After) = (RolloutStep.Starting, null);
+        if (last is not null) (state.State.After, state.State.Handled) = (last, state.State.Handled + count);
+        else if (step == RolloutStep.Replacing && await followUps.StartsForCurrentCustomersAsync(GrainKey))
+            (state.State.Step, state.State.After, state.State.Handled, state.State.Total) = (RolloutStep.Starting, null, 0, await followUps.CountCurrentCustomersAsync());
         else (state.State.Step, state.State.After) = (RolloutStep.Done, null);
         await SaveAsync(state);
         if (state.State.Step != RolloutStep.Done) await WakeAtAsync(Tick, clock.UtcNow);

@@ -7,8 +7,16 @@ using Matrix.Web.Access;
 namespace Matrix.Web.ConsoleModel;
 
 /// <summary>Follow-up plans for the console: the store's rules, read and written by admins and leads.</summary>
-public sealed class PlanDesk(FollowUpService followUps, MatrixDirectory directory, AuditLog audit, StoreClock clock)
+public sealed class PlanDesk(FollowUpService followUps, MatrixDirectory directory, AuditLog audit, StoreClock clock, IGrainFactory grains)
 {
+    /// <summary>How far each plan's latest save has reached its customers (a rollout runs in the background).</summary>
+    public async Task<IReadOnlyDictionary<string, RolloutProgress>> RolloutsAsync(IEnumerable<string> planIds)
+    {
+        var ids = planIds.ToList();
+        var progress = await Task.WhenAll(ids.Select(id => grains.Get<IPlanRolloutGrain>(id).Progress()));
+        return ids.Zip(progress).ToDictionary(p => p.First, p => p.Second);
+    }
+
     public Task<IReadOnlyList<PlanEntry>> PlansAsync(ClaimsPrincipal user)
     {
         AccessService.RequireManager(user);

@@ -105,7 +105,7 @@ public abstract partial class LivePage : ComponentBase, IDisposable
         }
     }
 
-    public void Dispose()
+    public virtual void Dispose()
     {
         if (_subscribed) Feed.Changed -= OnChanged;
         GC.SuppressFinalize(this);
