@@ -72,6 +72,34 @@ public sealed class TaskApiTests : ApiTest
     }
 
     [Fact]
+    public async Task The_loss_list_comes_a_page_at_a_time_newest_first_and_a_bad_cursor_or_limit_is_refused()
+    {
+        var account = await WelcomedFriendAsync("wx-l0");
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 1; i < 5; i++)
+            Assert.Equal(HttpStatusCode.OK, (await Http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = $"wx-l{i}", at = now, idempotencyKey = $"wx-l{i}" })).StatusCode);
+        for (var i = 0; i < 5; i++)
+            Assert.Equal("removed", await Outcome(await Http.PostAsJsonAsync("/api/events/friend-deleted",
+                new { accountId = account, externalId = $"wx-l{i}", at = now.AddSeconds(i % 3), idempotencyKey = $"del-l{i}", byCustomer = true }))); // two pairs share a time
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var response = await Http.GetAsync($"/api/losses?accountId={account}&limit=2{(cursor is null ? "" : $"&cursor={cursor}")}");
+            var page = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(l => l.GetProperty("customerId").GetString()!).ToList();
+            Assert.InRange(page.Count, 1, 2);
+            seen.AddRange(page);
+            cursor = response.Headers.TryGetValues("X-Next-Cursor", out var next) ? next.Single() : null;
+        }
+        while (cursor is not null);
+        Assert.Equal(["wx-l2", "wx-l4", "wx-l1", "wx-l3", "wx-l0"], seen); // newest first; ties in a fixed order, none lost or repeated
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await Http.GetAsync("/api/losses?cursor=not-a-cursor")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Http.GetAsync("/api/losses?limit=0")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_task_left_open_past_the_expiry_leaves_the_queue_as_expired_and_stays_on_the_timeline()
     {
         var clock = new Matrix.Testing.ManualTimeProvider(DateTimeOffset.UtcNow);

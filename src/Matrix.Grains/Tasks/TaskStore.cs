@@ -162,18 +162,31 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
     /// Customers who deleted us, newest first: from which account, when, and the last task done for them there
     /// before they left (the touch that may have cost us the customer).
     /// </summary>
-    public async Task<List<Loss>> LossesAsync(string? accountId)
+    /// <summary>
+    /// Customers who deleted us on the given accounts, newest first, a page at a time: up to <paramref name="limit"/>
+    /// losses older than <paramref name="before"/> (the last one of the previous page), each with the last touch before it.
+    /// </summary>
+    public async Task<List<Loss>> LossesAsync(IReadOnlyCollection<string> accountIds, int limit, Loss? before = null)
     {
-        await using var cmd = db.CreateCommand("""
+        await using var cmd = db.CreateCommand($"""
             select f.account_id, f.external_id, f.removed_at, t.kind, t.body, t.done_at
               from account_friends f
               left join lateral (select kind, body, done_at from tasks
                                   where account_id = f.account_id and customer_id = f.external_id and status = 'done' and done_at <= f.removed_at
                                   order by done_at desc limit 1) t on true
-             where f.removed_by_customer and ($1::text is null or f.account_id = $1)
-             order by f.removed_at desc
+             where f.removed_by_customer and f.account_id = any($1)
+                   {(before is null ? "" : "and (f.removed_at, f.account_id, f.external_id) < ($3, $4, $5)")}
+             order by f.removed_at desc, f.account_id desc, f.external_id desc
+             limit $2
             """);
-        cmd.Parameters.Add(new() { Value = (object?)accountId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = accountIds.ToArray() });
+        cmd.Parameters.Add(new() { Value = limit });
+        if (before is not null)
+        {
+            cmd.Parameters.Add(new() { Value = before.At.ToUniversalTime() });
+            cmd.Parameters.Add(new() { Value = before.AccountId });
+            cmd.Parameters.Add(new() { Value = before.CustomerId });
+        }
         await using var r = await cmd.ExecuteReaderAsync();
         var losses = new List<Loss>();
         while (await r.ReadAsync())
