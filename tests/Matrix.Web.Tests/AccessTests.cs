@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Matrix.Domain.Access;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Matrix.Web.Tests;
 
@@ -259,6 +260,25 @@ public sealed class AccessTests : ApiTest
         Assert.Contains(("op-north", "sign-in.failed", "op-north"), log);
         Assert.Contains(("root", "api-key.created", world["key"]), log);
     }
+
+    [Fact]
+    public async Task The_channel_list_shows_each_viewer_their_channels_each_in_the_state_a_scan_would_meet()
+    {
+        var world = await TwoTeams.SeedAsync(App, Http);
+        await CreateAsync("/api/channels", new { id = "sales-wide", channel = new { name = "全员", role = "Sales", state = "s-all" } });
+        var desk = App.Services.GetRequiredService<Matrix.Web.ConsoleModel.ChannelDesk>();
+        var liveCodes = App.Services.GetRequiredService<Matrix.Grains.Capacity.LiveCodeService>();
+
+        var all = await desk.RowsAsync(Person("root", OperatorRole.Admin, null));
+        Assert.Equal([world["A.channel"], world["B.channel"], "sales-wide"], all.Select(r => r.Id).Order());
+        foreach (var row in all) Assert.Equal(await liveCodes.RoomAsync(row.Id), row.Room); // one read for all, the same answer as each alone
+        Assert.Equal([world["A.channel"]], (await desk.RowsAsync(Person("lead-north", OperatorRole.Lead, "north"))).Select(r => r.Id));
+        Assert.Equal([world["B.channel"]], (await desk.RowsAsync(Person("op-south", OperatorRole.Operator, "south"))).Select(r => r.Id));
+    }
+
+    private static System.Security.Claims.ClaimsPrincipal Person(string name, OperatorRole role, string? team) =>
+        new(new System.Security.Claims.ClaimsIdentity([new(System.Security.Claims.ClaimTypes.Name, name), new(System.Security.Claims.ClaimTypes.Role, role.ToString()),
+            .. team is null ? Array.Empty<System.Security.Claims.Claim>() : [new System.Security.Claims.Claim(Matrix.Web.Access.AccessClaims.Team, team)]], "test"));
 
     [Fact]
     public async Task The_public_live_code_page_shows_only_the_persona_name_avatar_and_QR()

@@ -263,6 +263,17 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         return await r.ReadAsync() ? (r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2)) : (0, 0, null);
     }
 
+    /// <summary>Scans and full scans of many channels in one read (a channel never scanned has none).</summary>
+    public async Task<IReadOnlyDictionary<string, (long Scans, long FullScans)>> ChannelStatsAsync(IReadOnlyCollection<string> channelIds)
+    {
+        await using var cmd = db.CreateCommand("select channel_id, scans, full_scans from channel_stats where channel_id = any($1)");
+        cmd.Parameters.Add(new() { Value = channelIds.ToArray() });
+        await using var r = await cmd.ExecuteReaderAsync();
+        var stats = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        while (await r.ReadAsync()) stats[r.GetString(0)] = (r.GetInt64(1), r.GetInt64(2));
+        return stats;
+    }
+
     /// <summary>Raises an alert unless the same one is already open.</summary>
     public async Task RaiseAlertAsync(string kind, string subjectId, string message)
     {

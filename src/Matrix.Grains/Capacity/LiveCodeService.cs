@@ -26,7 +26,7 @@ public sealed record LiveCodeResult(string ChannelId, ChannelDefinition Channel,
 /// on how old the view is.
 /// </summary>
 public sealed class LiveCodeService(RecordViews records, PoolSnapshots pools, HoldBatcher holds, CapacityLedger ledger, StoreClock clock,
-    ChannelStats stats, IOptions<MatrixOptions> options)
+    ChannelStats stats, MatrixDirectory directory, IOptions<MatrixOptions> options)
 {
     private const int Rounds = 5;
 
@@ -95,10 +95,24 @@ public sealed class LiveCodeService(RecordViews records, PoolSnapshots pools, Ho
     {
         var channel = await records.ChannelAsync(channelId);
         if (channel is null) return ChannelRoom.Unknown;
-        var view = await pools.GetAsync(channel, fresh: true);
-        if (view.Pool.Count + view.Backups.Count == 0) return ChannelRoom.NoAccounts;
-        return Plan(view, spread: false).Count > 0 ? ChannelRoom.Open : ChannelRoom.Full;
+        return RoomOf(await pools.GetAsync(channel, fresh: true));
     }
+
+    /// <summary>
+    /// What a scan of each channel would meet, from one read of every account (the channel list, which would
+    /// otherwise read each channel's pool in turn).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ChannelRoom>> RoomsAsync(IReadOnlyCollection<(string Id, ChannelDefinition Channel)> channels)
+    {
+        var accounts = await directory.AccountsAsync();
+        var byId = accounts.ToDictionary(a => a.Id);
+        return channels.ToDictionary(c => c.Id, c => RoomOf(new PoolView(
+            [.. accounts.Where(a => c.Channel.PersonaId is { } p ? a.Profile.PersonaId == p : a.Profile.Role == c.Channel.Role)],
+            [.. c.Channel.BackupAccountIds.Select(byId.GetValueOrDefault).OfType<AccountEntry>()], IsFresh: true)));
+    }
+
+    private ChannelRoom RoomOf(PoolView view) =>
+        view.Pool.Count + view.Backups.Count == 0 ? ChannelRoom.NoAccounts : Plan(view, spread: false).Count > 0 ? ChannelRoom.Open : ChannelRoom.Full;
 
     private IReadOnlyList<ReservationAttempt> Plan(PoolView view, bool spread = true) =>
         AccountSelector.Plan(view.Pool.Select(ToCandidate).ToList(), view.Backups.Select(ToCandidate).ToList(), spread ? Random.Shared : null);

@@ -22,13 +22,21 @@ public sealed record ChannelRow(string Id, ChannelDefinition Definition, string 
 /// <summary>Channels (live codes) for the console: listed as the viewer may see them, made by admins and leads.</summary>
 public sealed class ChannelDesk(IGrainFactory grains, MatrixDirectory directory, AccessService access, LiveCodeService liveCodes, CapacityLedger ledger, TagDesk tags)
 {
+    /// <summary>
+    /// The channels the viewer sees, read in a fixed number of statements whatever their number: the personas they
+    /// may see once, every account once (each channel's state is computed from it), every channel's scans once.
+    /// </summary>
     public async Task<IReadOnlyList<ChannelRow>> RowsAsync(ClaimsPrincipal user)
     {
         var personas = (await directory.PersonasAsync()).ToDictionary(p => p.Id, p => p.Details.Nickname);
-        var rows = new List<ChannelRow>();
-        foreach (var c in await directory.ChannelsAsync())
-            if (await access.SeesAsync(() => access.ChannelAsync(user, c.Id))) rows.Add(await RowAsync(c, personas));
-        return rows;
+        var viewer = AccessService.ViewerOf(user);
+        // A persona's channel is seen with its persona; a role-wide channel spans teams, so by admins only.
+        var visiblePersonas = viewer.IsAdmin ? null : (await access.VisiblePersonasAsync(user)).Select(p => p.Id).ToHashSet();
+        var channels = (await directory.ChannelsAsync())
+            .Where(c => visiblePersonas is null || (c.Definition.PersonaId is { } p && visiblePersonas.Contains(p))).ToList();
+        var rooms = await liveCodes.RoomsAsync([.. channels.Select(c => (c.Id, c.Definition))]);
+        var stats = await ledger.ChannelStatsAsync([.. channels.Select(c => c.Id)]);
+        return [.. channels.Select(c => Row(c, personas, rooms[c.Id], stats.GetValueOrDefault(c.Id)))];
     }
 
     /// <summary>One channel the viewer sees, or null.</summary>
@@ -56,8 +64,13 @@ public sealed class ChannelDesk(IGrainFactory grains, MatrixDirectory directory,
     private async Task<ChannelRow> RowAsync(ChannelEntry c, IReadOnlyDictionary<string, string> personaNames)
     {
         var (scans, fullScans, _) = await ledger.ChannelStatsAsync(c.Id);
+        return Row(c, personaNames, await liveCodes.RoomAsync(c.Id), (scans, fullScans));
+    }
+
+    private static ChannelRow Row(ChannelEntry c, IReadOnlyDictionary<string, string> personaNames, ChannelRoom room, (long Scans, long FullScans) stats)
+    {
         var pool = c.Definition.PersonaId is { } p ? personaNames.GetValueOrDefault(p, p) : c.Definition.Role?.ToString() ?? "";
-        return new ChannelRow(c.Id, c.Definition, pool, await liveCodes.RoomAsync(c.Id), scans, fullScans);
+        return new ChannelRow(c.Id, c.Definition, pool, room, stats.Scans, stats.FullScans);
     }
 
     /// <summary>A persona's channel is its team's to make; a role-wide channel spans teams, so only admins make one.</summary>
