@@ -34,6 +34,12 @@ public sealed class MatrixOptions
     /// </summary>
     public TimeSpan TaskExpiry { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long a done, skipped or expired task stays in the hot task table before it moves to the archive (where the
+    /// timeline still finds it). At least a day: the dashboard counts today's done work from the hot table. Default 90 days.
+    /// </summary>
+    public TimeSpan TasksHotFor { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>At most this many touches per customer in any rolling window, across all accounts and plans. Default 2 in 7 days.</summary>
     public int CapTouches { get; set; } = 2;
     public TimeSpan CapWindow { get; set; } = TimeSpan.FromDays(7);
@@ -60,6 +66,7 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (o.EventClockSkew < TimeSpan.Zero) errors.Add("EventClockSkew must not be negative.");
         if (o.PlanningHorizon <= TimeSpan.Zero) errors.Add("PlanningHorizon must be positive.");
         if (o.TaskExpiry <= TimeSpan.Zero) errors.Add("TaskExpiry must be positive.");
+        if (o.TasksHotFor < TimeSpan.FromDays(1)) errors.Add("TasksHotFor must be at least one day.");
         if (o.ListCacheMaxAge < TimeSpan.Zero) errors.Add("ListCacheMaxAge must not be negative (zero turns the caches off).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -124,4 +124,44 @@ public sealed class TaskApiTests : ApiTest
         var timeline = (await http.GetFromJsonAsync<JsonElement>("/api/customers/wx-sun/timeline")).EnumerateArray();
         Assert.Contains(timeline, e => e.GetProperty("kind").GetString() == "task" && e.GetProperty("detail").GetString()!.Contains("[expired]"));
     }
+
+    [Fact]
+    public async Task Closed_tasks_move_to_the_archive_after_the_hot_period_and_the_timeline_and_loss_list_still_find_them()
+    {
+        var clock = new Matrix.Testing.ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await MatrixApp.StartAsync(clock);
+        var http = await app.SignedInAsync();
+        var persona = (await (await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var account = (await (await http.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = ApiTest.UniqueWeChatId("wx_lin"), kind = "PersonalWeChat" } }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        await http.PostAsJsonAsync("/api/channels", new { id = "table", channel = new { name = "桌卡", personaId = persona, state = "t1", welcomeScript = "你好，我是小林" } });
+        await http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = "wx-old", channel = "table", at = clock.GetUtcNow(), idempotencyKey = "old" });
+        var welcome = (await http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks"))[0].GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"/api/tasks/{welcome}/done", null)).StatusCode);
+        var sweeper = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Matrix.Grains.Capacity.ReservationSweeper>().Single();
+
+        clock.Advance(TimeSpan.FromDays(89));
+        await sweeper.SweepAsync();
+        Assert.Equal((1, 0), await CountsAsync(app)); // still hot
+        clock.Advance(TimeSpan.FromDays(2));
+        await sweeper.SweepAsync();
+        Assert.Equal((0, 1), await CountsAsync(app)); // moved, not copied
+
+        http = await app.SignedInAsync();
+        var timeline = (await http.GetFromJsonAsync<JsonElement>("/api/customers/wx-old/timeline")).EnumerateArray();
+        Assert.Contains(timeline, e => e.GetProperty("kind").GetString() == "touch");
+        await http.PostAsJsonAsync("/api/events/friend-deleted", new { accountId = account, externalId = "wx-old", at = clock.GetUtcNow(), idempotencyKey = "old-del", byCustomer = true });
+        var loss = Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/losses?accountId={account}")).EnumerateArray());
+        Assert.Equal("welcome", loss.GetProperty("afterTouch").GetProperty("kind").GetString());
+    }
+
+    private static async Task<(long Hot, long Archived)> CountsAsync(MatrixApp app)
+    {
+        await using var db = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await db.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("select (select count(*) from tasks), (select count(*) from tasks_archive)", db);
+        await using var r = await cmd.ExecuteReaderAsync();
+        await r.ReadAsync();
+        return (r.GetInt64(0), r.GetInt64(1));
+    }
 }

@@ -4,8 +4,9 @@ using Microsoft.Extensions.Options;
 namespace Matrix.Grains.Capacity;
 
 /// <summary>
-/// Gives back the slots of scans that never became friends, and expires tasks left open too long. Every node
-/// sweeps; both statements are idempotent, so that is safe.
+/// Gives back the slots of scans that never became friends, expires tasks left open too long and moves old closed
+/// tasks to the archive. Every node sweeps; every statement is idempotent (an archived row is gone from the hot
+/// table in the same statement that copies it), so that is safe.
 /// </summary>
 internal sealed class ReservationSweeper(CapacityLedger ledger, Tasks.TaskStore tasks, StoreClock clock, IOptions<MatrixOptions> options,
     Microsoft.Extensions.Logging.ILogger<ReservationSweeper> logger) : BackgroundService
@@ -17,5 +18,6 @@ internal sealed class ReservationSweeper(CapacityLedger ledger, Tasks.TaskStore 
     {
         await ledger.LapseExpiredAsync();
         await tasks.ExpireAsync(clock.UtcNow - options.Value.TaskExpiry);
+        await tasks.ArchiveAsync(clock.UtcNow - options.Value.TasksHotFor);
     }
 }

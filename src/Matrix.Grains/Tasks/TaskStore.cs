@@ -118,9 +118,32 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
     public Task<List<WorkTask>> ByOriginAsync(string origin) =>
         QueryAsync($"select {Columns} from tasks where origin = $1 order by account_id", origin);
 
-    /// <summary>Every task for a customer, on any account: the customer's timeline shows them.</summary>
+    /// <summary>Every task for a customer, on any account, archived ones included: the customer's timeline shows them.</summary>
     public Task<List<WorkTask>> ForCustomerAsync(string customerId) =>
-        QueryAsync($"select {Columns} from tasks where customer_id = $1 order by due_at, id", customerId);
+        QueryAsync($"select {Columns} from tasks where customer_id = $1 union all select {Columns} from tasks_archive where customer_id = $1 order by due_at, id", customerId);
+
+    /// <summary>
+    /// Moves closed tasks (done, skipped, expired) that closed before <paramref name="closedBefore"/> to the archive,
+    /// a batch of <paramref name="batch"/> per statement and a few batches per call (a sweep never runs long);
+    /// returns how many moved. Copy and delete are one statement, so a task is never in both tables or neither.
+    /// </summary>
+    public async Task<int> ArchiveAsync(DateTimeOffset closedBefore, int batch = 10_000, int batches = 5)
+    {
+        var moved = 0;
+        for (var i = 0; i < batches; i++)
+        {
+            await using var cmd = db.CreateCommand("""
+                with moved as (delete from tasks where id in (select id from tasks where status <> 'open' and coalesce(done_at, due_at) < $1 limit $2) returning *)
+                insert into tasks_archive select * from moved
+                """);
+            cmd.Parameters.Add(new() { Value = closedBefore.ToUniversalTime() });
+            cmd.Parameters.Add(new() { Value = batch });
+            var n = await cmd.ExecuteNonQueryAsync();
+            moved += n;
+            if (n < batch) break;
+        }
+        return moved;
+    }
 
     /// <summary>Open tasks of the accounts due before <paramref name="until"/> (the end of the store's today), oldest first.</summary>
     public Task<List<WorkTask>> DueAsync(IReadOnlyCollection<string> accountIds, DateTimeOffset until) =>
@@ -171,8 +194,10 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
         await using var cmd = db.CreateCommand($"""
             select f.account_id, f.external_id, f.removed_at, t.kind, t.body, t.done_at
               from account_friends f
-              left join lateral (select kind, body, done_at from tasks
-                                  where account_id = f.account_id and customer_id = f.external_id and status = 'done' and done_at <= f.removed_at
+              left join lateral (select kind, body, done_at from
+                                   (select kind, body, done_at from tasks where customer_id = f.external_id and account_id = f.account_id and status = 'done' and done_at <= f.removed_at
+                                    union all
+                                    select kind, body, done_at from tasks_archive where customer_id = f.external_id and account_id = f.account_id and status = 'done' and done_at <= f.removed_at) x
                                   order by done_at desc limit 1) t on true
              where f.removed_by_customer and f.account_id = any($1)
                    {(before is null ? "" : "and (f.removed_at, f.account_id, f.external_id) < ($3, $4, $5)")}
