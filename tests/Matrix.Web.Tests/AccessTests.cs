@@ -269,16 +269,12 @@ public sealed class AccessTests : ApiTest
         var desk = App.Services.GetRequiredService<Matrix.Web.ConsoleModel.ChannelDesk>();
         var liveCodes = App.Services.GetRequiredService<Matrix.Grains.Capacity.LiveCodeService>();
 
-        var all = await desk.RowsAsync(Person("root", OperatorRole.Admin, null));
+        var all = await desk.RowsAsync(People.Signed("root", OperatorRole.Admin, null));
         Assert.Equal([world["A.channel"], world["B.channel"], "sales-wide"], all.Select(r => r.Id).Order());
         foreach (var row in all) Assert.Equal(await liveCodes.RoomAsync(row.Id), row.Room); // one read for all, the same answer as each alone
-        Assert.Equal([world["A.channel"]], (await desk.RowsAsync(Person("lead-north", OperatorRole.Lead, "north"))).Select(r => r.Id));
-        Assert.Equal([world["B.channel"]], (await desk.RowsAsync(Person("op-south", OperatorRole.Operator, "south"))).Select(r => r.Id));
+        Assert.Equal([world["A.channel"]], (await desk.RowsAsync(People.Signed("lead-north", OperatorRole.Lead, "north"))).Select(r => r.Id));
+        Assert.Equal([world["B.channel"]], (await desk.RowsAsync(People.Signed("op-south", OperatorRole.Operator, "south"))).Select(r => r.Id));
     }
-
-    private static System.Security.Claims.ClaimsPrincipal Person(string name, OperatorRole role, string? team) =>
-        new(new System.Security.Claims.ClaimsIdentity([new(System.Security.Claims.ClaimTypes.Name, name), new(System.Security.Claims.ClaimTypes.Role, role.ToString()),
-            .. team is null ? Array.Empty<System.Security.Claims.Claim>() : [new System.Security.Claims.Claim(Matrix.Web.Access.AccessClaims.Team, team)]], "test"));
 
     [Fact]
     public async Task The_public_live_code_page_shows_only_the_persona_name_avatar_and_QR()

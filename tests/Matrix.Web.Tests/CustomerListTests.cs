@@ -45,7 +45,7 @@ public sealed class CustomerListTests : IAsyncLifetime
     [InlineData("100%_")]          // typed wildcards are text
     public async Task Every_page_together_is_exactly_what_a_direct_query_finds_in_arrival_order(string text)
     {
-        foreach (var user in new[] { Person("root", OperatorRole.Admin, null), Person("lead", OperatorRole.Lead, "north") })
+        foreach (var user in new[] { People.Signed("root", OperatorRole.Admin, null), People.Signed("lead", OperatorRole.Lead, "north") })
         {
             var visible = (await _app.Services.GetRequiredService<AccessService>().VisibleAccountsAsync(user)).Select(a => a.Id).ToArray();
             var expected = await DirectAsync(visible, text);
@@ -78,17 +78,17 @@ public sealed class CustomerListTests : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         await events.AddedAsync(new("a-demo-lin-optics-01", "wx_new_top", now, "evt-top", "table-card"));
         var desk = _app.Services.GetRequiredService<CustomerDesk>();
-        var first = (await desk.PageAsync(Person("root", OperatorRole.Admin, null), "", null, 5)).Rows[0];
+        var first = (await desk.PageAsync(People.Signed("root", OperatorRole.Admin, null), "", null, 5)).Rows[0];
         Assert.Equal(("wx_new_top", "验光台桌卡"), (first.Hit.Id, first.ChannelName));
 
         await events.DeletedAsync(new("a-demo-lin-optics-01", "wx_new_top", now.AddSeconds(1), "evt-top-del"));
         await events.AddedAsync(new("a-demo-lin-optics-02", "wx_new_top", now.AddSeconds(2), "evt-top-2", "partner-shop"));
-        var again = (await desk.PageAsync(Person("root", OperatorRole.Admin, null), "wx_new_top", null, 5)).Rows.Single();
+        var again = (await desk.PageAsync(People.Signed("root", OperatorRole.Admin, null), "wx_new_top", null, 5)).Rows.Single();
         Assert.Equal(now.ToUnixTimeMilliseconds(), again.Hit.FirstAddedAt.ToUnixTimeMilliseconds());
         Assert.Equal("table-card", again.Hit.Channel);
         Assert.Equal(["lin_optics_02"], again.Owners);
         // Found by the second channel's tag too.
-        Assert.Contains((await desk.PageAsync(Person("root", OperatorRole.Admin, null), "异业合作", null, 400)).Rows, r => r.Hit.Id == "wx_new_top");
+        Assert.Contains((await desk.PageAsync(People.Signed("root", OperatorRole.Admin, null), "异业合作", null, 400)).Rows, r => r.Hit.Id == "wx_new_top");
     }
 
     // The list as the old query read it: every friendship of the visible accounts, grouped by customer.
@@ -111,7 +111,4 @@ public sealed class CustomerListTests : IAsyncLifetime
         while (await r.ReadAsync()) ids.Add(r.GetString(0));
         return ids;
     }
-
-    private static ClaimsPrincipal Person(string name, OperatorRole role, string? team) =>
-        new(new ClaimsIdentity([new(ClaimTypes.Name, name), new(ClaimTypes.Role, role.ToString()), .. team is null ? Array.Empty<Claim>() : [new Claim(AccessClaims.Team, team)]], "test"));
 }

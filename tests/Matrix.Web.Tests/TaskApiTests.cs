@@ -104,13 +104,7 @@ public sealed class TaskApiTests : ApiTest
     {
         var clock = new Matrix.Testing.ManualTimeProvider(DateTimeOffset.UtcNow);
         await using var app = await MatrixApp.StartAsync(clock);
-        var http = await app.SignedInAsync();
-        var persona = (await (await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        var account = (await (await http.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = ApiTest.UniqueWeChatId("wx_lin"), kind = "PersonalWeChat" } }))
-            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        await http.PostAsJsonAsync("/api/channels", new { id = "table", channel = new { name = "桌卡", personaId = persona, state = "t1", welcomeScript = "你好" } });
-        await http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = "wx-sun", channel = "table", at = clock.GetUtcNow(), idempotencyKey = "sun" });
-        var sweeper = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Matrix.Grains.Capacity.ReservationSweeper>().Single();
+        var (http, account, sweeper) = await WelcomedOnAFakeClockAsync(app, clock, "wx-sun");
 
         clock.Advance(TimeSpan.FromDays(6));
         await sweeper.SweepAsync();
@@ -130,15 +124,9 @@ public sealed class TaskApiTests : ApiTest
     {
         var clock = new Matrix.Testing.ManualTimeProvider(DateTimeOffset.UtcNow);
         await using var app = await MatrixApp.StartAsync(clock);
-        var http = await app.SignedInAsync();
-        var persona = (await (await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        var account = (await (await http.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = ApiTest.UniqueWeChatId("wx_lin"), kind = "PersonalWeChat" } }))
-            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        await http.PostAsJsonAsync("/api/channels", new { id = "table", channel = new { name = "桌卡", personaId = persona, state = "t1", welcomeScript = "你好，我是小林" } });
-        await http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = "wx-old", channel = "table", at = clock.GetUtcNow(), idempotencyKey = "old" });
+        var (http, account, sweeper) = await WelcomedOnAFakeClockAsync(app, clock, "wx-old");
         var welcome = (await http.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks"))[0].GetProperty("id").GetString();
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"/api/tasks/{welcome}/done", null)).StatusCode);
-        var sweeper = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Matrix.Grains.Capacity.ReservationSweeper>().Single();
 
         clock.Advance(TimeSpan.FromDays(89));
         await sweeper.SweepAsync();
@@ -153,6 +141,19 @@ public sealed class TaskApiTests : ApiTest
         await http.PostAsJsonAsync("/api/events/friend-deleted", new { accountId = account, externalId = "wx-old", at = clock.GetUtcNow(), idempotencyKey = "old-del", byCustomer = true });
         var loss = Assert.Single((await http.GetFromJsonAsync<JsonElement>($"/api/losses?accountId={account}")).EnumerateArray());
         Assert.Equal("welcome", loss.GetProperty("afterTouch").GetProperty("kind").GetString());
+    }
+
+    // A node on a fake clock with an account whose channel welcomes, a customer added through it, and the node's sweeper.
+    private static async Task<(HttpClient Http, string Account, Matrix.Grains.Capacity.ReservationSweeper Sweeper)> WelcomedOnAFakeClockAsync(
+        MatrixApp app, Matrix.Testing.ManualTimeProvider clock, string customer)
+    {
+        var http = await app.SignedInAsync();
+        var persona = (await (await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var account = (await (await http.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Traffic", status = "Active", settings = new { weChatId = ApiTest.UniqueWeChatId("wx_lin"), kind = "PersonalWeChat" } }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await http.PostAsJsonAsync("/api/channels", new { id = "table", channel = new { name = "桌卡", personaId = persona, state = "t1", welcomeScript = "你好" } });
+        await http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = customer, channel = "table", at = clock.GetUtcNow(), idempotencyKey = customer });
+        return (http, account, app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Matrix.Grains.Capacity.ReservationSweeper>().Single());
     }
 
     private static async Task<(long Hot, long Archived)> CountsAsync(MatrixApp app)
