@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (a private PostgreSQL, the runtime against raw Npgsql loops on the same database) and
-# writes docs/benchmarks.md. Arguments go to the bench program: --writes N --reminders N --scans N --followups N --demo N --concurrency N --only scans,demo.
+# writes docs/benchmarks.md. Arguments go to the bench program: --writes N --reminders N --scans N --followups N --demo N --list N --concurrency N --only scans,demo,list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/prerequisites.sh

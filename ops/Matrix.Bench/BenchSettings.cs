@@ -1,9 +1,10 @@
 namespace Matrix.Bench;
 
-/// <param name="Only">The benchmarks to run ("writes", "reminders", "scans", "followups", "demo"); empty runs them all.</param>
-public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, int Scans, int FollowUps, int DemoCustomers, IReadOnlySet<string> Only)
+/// <param name="Only">The benchmarks to run ("writes", "reminders", "scans", "followups", "demo", "list"); empty runs them all.</param>
+/// <param name="ListCustomers">The largest customer list measured (10,000, 100,000 and 1,000,000 up to it).</param>
+public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, int Scans, int FollowUps, int DemoCustomers, IReadOnlySet<string> Only, int ListCustomers = 1_000_000)
 {
-    public static readonly string[] Names = ["writes", "reminders", "scans", "followups", "demo"];
+    public static readonly string[] Names = ["writes", "reminders", "scans", "followups", "demo", "list"];
 
     public bool Runs(string name) => Only.Count == 0 || Only.Contains(name);
 
@@ -21,7 +22,7 @@ public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, i
         if (only.FirstOrDefault(n => !Names.Contains(n)) is { } unknown)
             throw new ArgumentException($"--only takes a comma-separated list of {string.Join(", ", Names)}; '{unknown}' is none of them");
         return new(Arg("--writes", 50_000), Arg("--reminders", 1_000_000), Arg("--concurrency", 16), Arg("--scans", 20_000), Arg("--followups", 100_000),
-            Arg("--demo", 10_000), only);
+            Arg("--demo", 10_000), only, Arg("--list", 1_000_000));
     }
 }
 
@@ -33,7 +34,7 @@ public sealed class Report(BenchSettings settings)
     public void Add(string what, string runtime, string raw, string ratio) => _rows.Add($"| {what} | {runtime} | {raw} | {ratio} |");
 
     public string ToMarkdown() => $"""
-        Settings: {settings.Concurrency} concurrent callers; {settings.Writes:N0} state writes; {settings.Reminders:N0} customers' reminders held; {settings.Scans:N0} scan-and-confirm pairs; {settings.FollowUps:N0} customers' follow-ups due at once; a demo matrix of {settings.DemoCustomers:N0} customers.
+        Settings: {settings.Concurrency} concurrent callers; {settings.Writes:N0} state writes; {settings.Reminders:N0} customers' reminders held; {settings.Scans:N0} scan-and-confirm pairs; {settings.FollowUps:N0} customers' follow-ups due at once; a demo matrix of {settings.DemoCustomers:N0} customers; the customer list up to {settings.ListCustomers:N0} customers.
 
         | measure | Matrix on Orleans | raw Npgsql loop | Matrix / raw |
         | --- | --- | --- | --- |

@@ -81,7 +81,12 @@ internal static class MatrixCluster
     {
         await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("select due_at, body, account_id, customer_id from tasks where origin like 'plan:%' order by due_at, customer_id", connection);
+        // Every plan task ever made: those closed long ago have moved to the archive (Matrix:TasksHotFor).
+        await using var cmd = new NpgsqlCommand("""
+            select due_at, body, account_id, customer_id from tasks where origin like 'plan:%'
+            union all select due_at, body, account_id, customer_id from tasks_archive where origin like 'plan:%'
+            order by due_at, customer_id
+            """, connection);
         await using var r = await cmd.ExecuteReaderAsync();
         var list = new List<PlanTask>();
         while (await r.ReadAsync()) list.Add(new(r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), r.GetString(2), r.GetString(3)));
