@@ -51,6 +51,7 @@ public sealed class CustomerSearch(NpgsqlDataSource db)
         }
         var more = hits.Count > take;
         if (more) hits.RemoveAt(take);
+        if (after is null && !more) return new(hits, hits.Count, false); // the first page holds every match: nothing to count
         await using var count = Command($"select count(*) from (select 1 from customer_index where {where} limit {CountLimit}) m", accountIds, text);
         return new(hits, Convert.ToInt32(await count.ExecuteScalarAsync()), more);
     }
