@@ -73,7 +73,6 @@ public static class RuleKeys
     public const string SkipReason = "SkipReason";
     public const string NoWeeklySlot = "NoWeeklySlot";
     public const string DemoNotEmpty = "DemoNotEmpty";
-    public const string NoAccounts = "NoAccounts";
     public const string RehomeStatus = "RehomeStatus";
     public const string EndAfterStart = "EndAfterStart";
     public const string TargetFull = "TargetFull";

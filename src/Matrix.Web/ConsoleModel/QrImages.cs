@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using QRCoder;
 
 namespace Matrix.Web.ConsoleModel;
@@ -9,11 +10,19 @@ namespace Matrix.Web.ConsoleModel;
 /// </summary>
 public static class QrImages
 {
+    // A live code's page draws the chosen account's code on every scan: each text is drawn once per node. The texts
+    // are the matrix's WeChat IDs and live-code addresses (hundreds); the bound only guards against surprises.
+    private const int Kept = 10_000;
+    private static readonly ConcurrentDictionary<string, string> Drawn = new(StringComparer.Ordinal);
+
     /// <summary>Error correction M (15%): a printed card survives a smudge; the code stays small enough to scan from a table.</summary>
-    public static string PngDataUrl(string text, int pixelsPerModule = 10)
+    public static string PngDataUrl(string text)
     {
+        if (Drawn.TryGetValue(text, out var url)) return url;
         using var generator = new QRCodeGenerator();
         using var data = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
-        return "data:image/png;base64," + Convert.ToBase64String(new PngByteQRCode(data).GetGraphic(pixelsPerModule));
+        url = "data:image/png;base64," + Convert.ToBase64String(new PngByteQRCode(data).GetGraphic(10));
+        if (Drawn.Count >= Kept) Drawn.Clear();
+        return Drawn.GetOrAdd(text, url);
     }
 }
