@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (a private PostgreSQL, the runtime against raw Npgsql loops on the same database) and
-# writes docs/benchmarks.md. Arguments go to the bench program: --writes N --reminders N --scans N --followups N --demo N --list N --concurrency N --only scans,demo,list.
+# writes docs/benchmarks.md. Arguments go to the bench program: --writes N --reminders N --scans N --followups N --demo N --list N --scale N --concurrency N --only scans,demo,list,scale.
+# --scale builds chains of customers and serves them from a real Matrix process (the app's Release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/prerequisites.sh
 dotnet build ops/Matrix.Bench -c Release -nologo -clp:ErrorsOnly
+dotnet build src/Matrix.Web -c Release -nologo -clp:ErrorsOnly
 out=$(dotnet ops/Matrix.Bench/bin/Release/net10.0/Matrix.Bench.dll "$@")
 # A partial run (--only) prints its rows and leaves docs/benchmarks.md, which holds a whole run, alone.
 if [[ " $* " == *" --only "* ]]; then echo "$out"; exit 0; fi

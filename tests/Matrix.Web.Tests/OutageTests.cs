@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Matrix.Storage.Embedded;
+using Matrix.Testing;
 using Npgsql;
 
 namespace Matrix.Web.Tests;

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
-namespace Matrix.Web.Tests;
+namespace Matrix.Testing;
 
 /// <summary>
 /// Matrix as a real process (`dotnet Matrix.Web.dll`, the build ops/run.sh runs), on a given database and a free
@@ -75,6 +75,14 @@ public sealed partial class MatrixProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The process's resident memory now and at its peak (Linux: VmRSS and VmHWM), in bytes.</summary>
+    public (long Now, long Peak) ResidentMemory()
+    {
+        long Read(string[] lines, string key) => long.Parse(lines.First(l => l.StartsWith(key, StringComparison.Ordinal))[key.Length..].Trim().Split(' ')[0]) * 1024;
+        var status = File.ReadAllLines($"/proc/{_process.Id}/status");
+        return (Read(status, "VmRSS:"), Read(status, "VmHWM:"));
+    }
+
     /// <summary>SIGKILL: no shutdown, no goodbye to the cluster.</summary>
     public void Kill()
     {
@@ -89,7 +97,7 @@ public sealed partial class MatrixProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The Matrix.Web build next to this test's build (same configuration), as ops/test.sh builds the solution.</summary>
+    /// <summary>The Matrix.Web build next to the caller's build (same configuration), as ops/test.sh builds the solution and ops/bench.sh the app.</summary>
     private static string AppDll()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
