@@ -40,6 +40,14 @@ public sealed class MatrixOptions
     /// </summary>
     public TimeSpan TasksHotFor { get; set; } = TimeSpan.FromDays(90);
 
+    /// <summary>
+    /// How long before its time a follow-up's task is placed on its account's queue (showing as later until due): a
+    /// burst of touches due in one minute (a campaign, a node back after an outage) is placed over the hour before
+    /// it, so every task is there by its minute. Every rule is applied as of the touch's own time, and a task whose
+    /// plan ends in between (a reply, a purchase) is taken back. Zero places each when due. Default 1 hour.
+    /// </summary>
+    public TimeSpan FollowUpLead { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>At most this many touches per customer in any rolling window, across all accounts and plans. Default 2 in 7 days.</summary>
     public int CapTouches { get; set; } = 2;
     public TimeSpan CapWindow { get; set; } = TimeSpan.FromDays(7);
@@ -66,6 +74,7 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (o.EventClockSkew < TimeSpan.Zero) errors.Add("EventClockSkew must not be negative.");
         if (o.PlanningHorizon <= TimeSpan.Zero) errors.Add("PlanningHorizon must be positive.");
         if (o.TaskExpiry <= TimeSpan.Zero) errors.Add("TaskExpiry must be positive.");
+        if (o.FollowUpLead < TimeSpan.Zero || o.FollowUpLead > TimeSpan.FromDays(2)) errors.Add("FollowUpLead must be between zero and two days.");
         if (o.TasksHotFor < TimeSpan.FromDays(1)) errors.Add("TasksHotFor must be at least one day.");
         if (o.ListCacheMaxAge < TimeSpan.Zero) errors.Add("ListCacheMaxAge must not be negative (zero turns the caches off).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -18,6 +18,15 @@ public sealed class FollowUpPlanTests
     }
 
     [Fact]
+    public void Only_a_filter_without_any_condition_matches_everyone_unread()
+    {
+        Assert.True(new PlanFilter().MatchesEveryone());
+        Assert.True(new PlanFilter(Classes: [], Tags: [], Bands: [], Stages: []).MatchesEveryone());
+        Assert.False(new PlanFilter(Tags: ["kid's glasses"]).MatchesEveryone());
+        Assert.False(new PlanFilter(Bands: [ScoreBand.A]).MatchesEveryone());
+    }
+
+    [Fact]
     public void Templates_fill_known_fields_and_leave_unknown_ones_visible()
     {
         var text = TemplateRenderer.Render("{nickname}您好，我是{persona_name}。上次配的{last_purchase}该清洗了，{child_age}岁的孩子记得复查。{unknown}",

@@ -21,6 +21,9 @@ public sealed record PlanFilter(
     IReadOnlyList<ScoreBand>? Bands = null,
     IReadOnlyList<CustomerStage>? Stages = null)
 {
+    /// <summary>No condition at all: every customer matches, without anything about them being read.</summary>
+    public bool MatchesEveryone() => Classes is not { Count: > 0 } && Tags is not { Count: > 0 } && Bands is not { Count: > 0 } && Stages is not { Count: > 0 };
+
     public bool Matches(CustomerClass cls, IReadOnlySet<string> tags, ScoreBand band, CustomerStage stage) =>
         (Classes is not { Count: > 0 } || Classes.Contains(cls))
         && (Tags is not { Count: > 0 } || Tags.All(tags.Contains))

@@ -54,7 +54,7 @@ public sealed partial class CustomerGrain
         if (due != run.DueAt)
         {
             state.State.Plans[planId] = run with { DueAt = due };
-            await SaveCustomerAsync();
+            await SaveAsync(state); // only the due time changed: nothing the customer list shows
         }
         await ArmAsync(planId, due);
     }
@@ -99,18 +99,20 @@ public sealed partial class CustomerGrain
             await StopPlanAsync(planId);
             return;
         }
-        if (EndedEarly(planId, plan, run))
+        if (EndedEarly(planId, plan, run.Anchor))
         {
             s.Finished[planId] = run.Anchor;
             await StopPlanAsync(planId);
             return;
         }
         var now = clock.UtcNow;
-        if (run.DueAt > now + MatrixGrain.ReminderPeriod)
+        if (run.DueAt - Lead > now + MatrixGrain.ReminderPeriod)
         {
             await ArmAsync(planId, run.DueAt); // a tick set before the run moved later
             return;
         }
+        // The touch is placed as of its own time (staged ahead by the lead), or now if that has passed.
+        var at = run.DueAt > now ? run.DueAt : now;
 
         var owner = (await ledger.LinksAsync(GrainKey)).Where(l => l.RemovedAt is null).MaxBy(l => l.AddedAt);
         if (owner is null)
@@ -119,9 +121,9 @@ public sealed partial class CustomerGrain
             return;
         }
         var account = (await directory.AccountsAsync(ids: [owner.AccountId])).FirstOrDefault()?.Profile;
-        var due = TouchPlacement.Place(now, Quiet, new FrequencyCap(options.Value.CapTouches, options.Value.CapWindow),
+        var due = TouchPlacement.Place(at, Quiet, new FrequencyCap(options.Value.CapTouches, options.Value.CapWindow),
             [.. s.TouchesAt, .. s.BookedAt], account?.Roster ?? Domain.Accounts.Roster.AlwaysOn, clock.Zone);
-        if (due > now + MatrixGrain.ReminderPeriod)
+        if (due > at + MatrixGrain.ReminderPeriod)
         {
             // Quiet hours, the cap or off shift: wait, never drop.
             s.Plans[planId] = run with { DueAt = due };
@@ -133,6 +135,7 @@ public sealed partial class CustomerGrain
                 TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), run.DueAt, PlanReminderPrefix + planId, "open", null, null, null, null),
             account?.Capacity.DailyTasks, Quiet, clock.Zone, now);
         if (!s.BookedAt.Contains(placed)) s.BookedAt.Add(placed);
+        if (placed > now && !(s.StagedUntil >= placed)) s.StagedUntil = placed;
 
         if (TriggerTimes.RepeatOf(plan) is { IsPositive: true })
         {
@@ -156,10 +159,34 @@ public sealed partial class CustomerGrain
         await DisarmAsync(planId);
     }
 
+    // The tick comes the lead ahead of the touch, so the task is on its account's queue by the touch's minute.
     private async Task ArmAsync(string planId, DateTimeOffset dueAt)
     {
-        await WakeAtAsync(PlanReminderPrefix + planId, dueAt);
+        await WakeAtAsync(PlanReminderPrefix + planId, dueAt - Lead);
         _armed.Add(planId);
+    }
+
+    private TimeSpan Lead => options.Value.FollowUpLead;
+
+    /// <summary>
+    /// A task placed ahead whose plan has since ended for this customer (a reply, a purchase, a tag, another plan,
+    /// the plan disabled) is taken back before it is due, and its booking freed: the same exit as a touch not yet
+    /// placed. Checked after every save while something is staged (<see cref="CustomerState.StagedUntil"/>).
+    /// </summary>
+    private async Task WithdrawEndedAsync()
+    {
+        var s = state.State;
+        var now = clock.UtcNow;
+        if (!(s.StagedUntil > now)) return;
+        var freed = false;
+        foreach (var (id, planId, dueAt) in await tasks.StagedAsync(GrainKey, now))
+        {
+            var anchor = s.Plans.TryGetValue(planId, out var run) ? run.Anchor : s.Finished.TryGetValue(planId, out var finished) ? finished : (DateTimeOffset?)null;
+            var plan = await GrainFactory.Get<IPlanGrain>(planId).Get();
+            var ended = plan is not { Enabled: true } || anchor is { } a && EndedEarly(planId, plan, a);
+            if (ended && await tasks.WithdrawAsync(id, now)) freed |= s.BookedAt.Remove(dueAt);
+        }
+        if (freed) await SaveAsync(state);
     }
 
     private async Task DisarmAsync(string planId)
@@ -168,9 +195,9 @@ public sealed partial class CustomerGrain
         _armed.Remove(planId);
     }
 
-    private bool EndedEarly(string planId, FollowUpPlan plan, PlanRun run) =>
-        (plan.Ends.WhenBuys && state.State.Purchases.Any(p => p.Counts && p.At > run.Anchor))
-        || (plan.Ends.WhenReplies && state.State.LastReplyAt > run.Anchor)
+    private bool EndedEarly(string planId, FollowUpPlan plan, DateTimeOffset anchor) =>
+        (plan.Ends.WhenBuys && state.State.Purchases.Any(p => p.Counts && p.At > anchor))
+        || (plan.Ends.WhenReplies && state.State.LastReplyAt > anchor)
         || (plan.Ends.WhenTagged is { } tag && state.State.Tags.Contains(tag))
         || (plan.Ends.WhenInAnotherPlan && state.State.Plans.Keys.Any(k => k != planId));
 

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Matrix.Domain;
 using Matrix.Domain.Customers;
 using Matrix.Grains.Capacity;
@@ -29,6 +30,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <summary>Works a plan's reminder tick (the reminder service's delivery queues it; see CustomerGrain.Plans.cs).</summary>
     Task Tick(string reminderName);
     Task<RefundOutcome> RecordRefund(string orderId, DateTimeOffset at);
+
+    /// <summary>
+    /// A background sweep (a plan's rollout) is done with this customer: the activation goes when idle instead of
+    /// staying for the collection age, so a sweep over a million customers holds a chunk of them, not all.
+    /// </summary>
+    [OneWay]
+    Task Release();
 }
 
 /// <summary>
@@ -40,6 +48,12 @@ public sealed partial class CustomerGrain([PersistentState("customer", StorageHo
     : MatrixGrain, ICustomerGrain, IRemindable
 {
     Task<CustomerState> ICustomerGrain.Get() => Task.FromResult(state.State);
+
+    Task ICustomerGrain.Release()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
 
     async Task<PurchaseOutcome> ICustomerGrain.RecordPurchase(Purchase purchase)
     {
@@ -119,6 +133,7 @@ public sealed partial class CustomerGrain([PersistentState("customer", StorageHo
     private async Task SaveCustomerAsync()
     {
         await SaveAsync(state);
+        await WithdrawEndedAsync();
         var s = state.State;
         var search = string.Join(' ', new[] { GrainKey, s.Profile.DisplayName, s.Profile.Remark, s.Profile.Phone }
             .Concat(s.Profile.Fields.Select(a => $"{a.Key}={a.Value}")).Concat(s.Tags).Where(t => !string.IsNullOrEmpty(t)));

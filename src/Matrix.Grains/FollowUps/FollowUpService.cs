@@ -69,12 +69,13 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
         if (await grains.Get<IPlanGrain>(planId).Get() is not { } plan) return (null, 0);
         var ids = await KeysAsync("select id from customer_index where plans @> array[$1] and id > $2 order by id limit $3",
             planId, after ?? "", limit);
-        foreach (var customerId in ids)
+        await SweepAsync(ids, async customerId =>
         {
             var customer = grains.Get<ICustomerGrain>(customerId);
-            if (plan.Enabled && await customers.GetAsync(customerId) is { } c && Matches(plan, c)) await Conflicts.RetryAsync(() => customer.ReschedulePlan(planId));
+            if (plan.Enabled && (plan.Filter.MatchesEveryone() || await customers.GetAsync(customerId) is { } c && Matches(plan, c)))
+                await Conflicts.RetryAsync(() => customer.ReschedulePlan(planId));
             else await Conflicts.RetryAsync(() => customer.StopPlan(planId));
-        }
+        });
         return (ids.LastOrDefault(), ids.Count);
     }
 
@@ -88,9 +89,26 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
         if (await grains.Get<IPlanGrain>(planId).Get() is not { Enabled: true } plan || !PlanStart.FollowsState(plan.Trigger.Kind)) return (null, 0);
         var ids = await KeysAsync("select distinct external_id from account_friends where removed_at is null and external_id > $1 order by external_id limit $2",
             after ?? "", limit);
-        foreach (var customerId in ids)
-            await StartAsync(customerId, [new PlanEntry(planId, plan)], (p, c) => StateStart(p, c, restart: false));
+        await SweepAsync(ids, customerId => StartAsync(customerId, [new PlanEntry(planId, plan)], (p, c) => StateStart(p, c, restart: false)));
         return (ids.LastOrDefault(), ids.Count);
+    }
+
+    /// <summary>
+    /// Customers a sweep works on at once: enough to overlap each one's round trips (a read, a state write, a
+    /// reminder), few enough to leave most of the node's <c>DatabaseGate</c> to live traffic.
+    /// </summary>
+    internal const int SweepParallelism = 16;
+
+    // Each customer is released once handled: a sweep passes every customer once, and keeping them active for the
+    // collection age would hold a million activations.
+    private async Task SweepAsync(IReadOnlyList<string> ids, Func<string, Task> handle)
+    {
+        foreach (var group in ids.Chunk(SweepParallelism))
+            await Task.WhenAll(group.Select(async customerId =>
+            {
+                await handle(customerId);
+                await grains.Get<ICustomerGrain>(customerId).Release();
+            }));
     }
 
     private (DateTimeOffset? Anchor, bool Restart)? StateStart(FollowUpPlan plan, CustomerRecord c, bool restart) =>

@@ -101,6 +101,31 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
         return placed;
     }
 
+    /// <summary>A customer's follow-up tasks placed ahead and not yet due: id, plan and due time.</summary>
+    public async Task<List<(Guid Id, string PlanId, DateTimeOffset DueAt)>> StagedAsync(string customerId, DateTimeOffset now)
+    {
+        await using var cmd = db.CreateCommand("select id, substr(origin, 6), due_at from tasks where customer_id = $1 and status = 'open' and origin like 'plan:%' and due_at > $2");
+        cmd.Parameters.Add(new() { Value = customerId });
+        cmd.Parameters.Add(new() { Value = now.ToUniversalTime() });
+        await using var r = await cmd.ExecuteReaderAsync();
+        var staged = new List<(Guid, string, DateTimeOffset)>();
+        while (await r.ReadAsync()) staged.Add((r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
+        return staged;
+    }
+
+    /// <summary>
+    /// Takes back a follow-up placed ahead whose plan ended before it was due. The row goes (it was never anyone's
+    /// work): a deleted row also lets the same touch be placed again if the plan starts over, which a kept row, by
+    /// its id, would not. False when it was due, done or gone already.
+    /// </summary>
+    public async Task<bool> WithdrawAsync(Guid id, DateTimeOffset now)
+    {
+        await using var cmd = db.CreateCommand("delete from tasks where id = $1 and status = 'open' and due_at > $2");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = now.ToUniversalTime() });
+        return Announce(await cmd.ExecuteNonQueryAsync()) == 1;
+    }
+
     /// <summary>Marks open tasks due before <paramref name="dueBefore"/> expired (not those holding a slot); returns how many.</summary>
     public async Task<int> ExpireAsync(DateTimeOffset dueBefore)
     {
