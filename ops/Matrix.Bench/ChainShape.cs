@@ -91,7 +91,7 @@ internal sealed record ChainShape(IReadOnlyList<ChainTeam> Teams, IReadOnlyList<
             select p.doc->>'team', p.id, array_agg(a.id order by a.doc->>'weChatId'),
                    (select c.id from directory c where c.kind = 'channel' and c.doc->>'personaId' = p.id limit 1)
               from directory p join directory a on a.kind = 'account' and a.doc->>'personaId' = p.id
-             where p.kind = 'persona' group by p.id order by 1
+             where p.kind = 'persona' group by p.kind, p.id order by 1
             """))
         await using (var rows = await read.ExecuteReaderAsync())
             while (await rows.ReadAsync())

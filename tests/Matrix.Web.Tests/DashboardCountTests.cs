@@ -1,6 +1,14 @@
+using Matrix.Domain.Access;
+using Matrix.Domain.Accounts;
+using Matrix.Grains.Accounts;
+using Matrix.Domain.Channels;
+using Matrix.Grains.Capacity;
+using Matrix.Grains.Channels;
+using Matrix.Grains.Personas;
 using Matrix.Grains.Reports;
 using Matrix.Grains.Tasks;
 using Matrix.Testing;
+using Matrix.Web.ConsoleModel;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Matrix.Web.Tests;
@@ -33,5 +41,32 @@ public sealed class DashboardCountTests
         await tasks.MarkDoneAsync(yesterday, "op", Noon.AddDays(-1));
 
         Assert.Equal(new TaskDay(Open: 3, Late: 1, Done: 1, FollowUpsDue: 2), await app.Services.GetRequiredService<MatrixReports>().TaskDayAsync(["a-1"]));
+    }
+
+    [Fact]
+    public async Task A_chains_dashboard_shows_its_twenty_fullest_accounts_and_charts_its_five_busiest_channels_with_the_rest_together()
+    {
+        await using var app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("chain_dash"), time: new ManualTimeProvider(Noon));
+        await app.SignedInAsync();
+        var grains = app.Services.GetRequiredService<IGrainFactory>();
+        var friends = app.Services.GetRequiredService<FriendEventService>();
+        await grains.Get<IPersonaGrain>("p-chain").Create(new PersonaDetails("店长", null, null, new PersonaProfile()));
+        for (var c = 0; c < 8; c++)
+            await grains.Get<IChannelGrain>($"ch-{c}").Create(new ChannelDefinition($"渠道{c}", "p-chain", null, $"ch{c}", [], null, []));
+        // 25 accounts; account i holds i friends, through channel i % 8 (eight channels, the busiest the highest).
+        for (var i = 0; i < 25; i++)
+        {
+            await grains.Get<IAccountGrain>($"a-{i:D2}").Create(new AccountSettings($"wx_chain_{i:D2}", AccountKind.PersonalWeChat, 1, null, null,
+                new CapacitySettings { DailyBudget = null }, Roster.AlwaysOn), "p-chain", AccountRole.Sales, AccountStatus.Active, "test");
+            for (var f = 0; f < i; f++)
+                await friends.AddedAsync(new FriendAddedEvent($"a-{i:D2}", $"wx_{i}_{f}", Noon.AddHours(-1), $"add-{i}-{f}", $"ch-{i % 8}"));
+        }
+
+        var dashboard = await app.Services.GetRequiredService<DashboardDesk>().LoadAsync(People.Signed("root", OperatorRole.Admin, null));
+        Assert.Equal(25, dashboard.Accounts.Count);
+        Assert.Equal(Enumerable.Range(5, 20).Reverse().Select(i => $"a-{i:D2}"), dashboard.Fullest.Select(r => r.Id));
+        // Adds per channel: ch-0 holds accounts 8, 16, 24 (48 friends), ch-7 holds 7, 15, 23 (45), ... ch-1 the fewest.
+        Assert.Equal(["ch-0", "ch-4", "ch-5", "ch-6", "ch-7"], dashboard.ChartedChannels.Order(StringComparer.Ordinal));
+        Assert.Equal(Enumerable.Range(0, 25).Sum(), dashboard.Adds.Sum(a => a.Friends));
     }
 }

@@ -206,18 +206,25 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
     }
 
     /// <summary>Every account the customer is or was a friend of, oldest first: the customer's accounts and source.</summary>
-    public async Task<IReadOnlyList<FriendLink>> LinksAsync(string externalId)
+    public async Task<IReadOnlyList<FriendLink>> LinksAsync(string externalId) =>
+        (await LinksAsync([externalId])).GetValueOrDefault(externalId) ?? [];
+
+    /// <summary>The friendships of several customers in one statement (a page of a list), by customer.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<FriendLink>>> LinksAsync(IReadOnlyCollection<string> externalIds)
     {
         await using var cmd = db.CreateCommand("""
-            select account_id, channel_id, channel_state, channel_tags, added_at, removed_at, removed_by_customer
-              from account_friends where external_id = $1 order by added_at, account_id
+            select external_id, account_id, channel_id, channel_state, channel_tags, added_at, removed_at, removed_by_customer
+              from account_friends where external_id = any($1) order by added_at, account_id
             """);
-        cmd.Parameters.Add(new() { Value = externalId });
+        cmd.Parameters.Add(new() { Value = externalIds.ToArray() });
         await using var r = await cmd.ExecuteReaderAsync();
-        var links = new List<FriendLink>();
+        var links = new Dictionary<string, IReadOnlyList<FriendLink>>();
         while (await r.ReadAsync())
-            links.Add(new(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetFieldValue<string[]>(3),
-                r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetBoolean(6)));
+        {
+            if (!links.TryGetValue(r.GetString(0), out var list)) links[r.GetString(0)] = list = new List<FriendLink>();
+            ((List<FriendLink>)list).Add(new(r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<string[]>(4),
+                r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetBoolean(7)));
+        }
         return links;
     }
 

@@ -27,4 +27,12 @@ public sealed class CustomerReader(IGrainFactory grains, CapacityLedger ledger)
         if (links.Count == 0) return null;
         return new CustomerRecord(id, links, await grains.Get<ICustomerGrain>(id).Get());
     }
+
+    /// <summary>Several customers (a page of a list): their friendships in one statement, their grains side by side.</summary>
+    public async Task<IReadOnlyDictionary<string, CustomerRecord>> GetManyAsync(IReadOnlyCollection<string> ids)
+    {
+        var links = await ledger.LinksAsync(ids);
+        var records = await Task.WhenAll(links.Select(async l => new CustomerRecord(l.Key, l.Value, await grains.Get<ICustomerGrain>(l.Key).Get())));
+        return records.ToDictionary(r => r.Id);
+    }
 }

@@ -9,13 +9,13 @@ public sealed record CustomerHit(string Id, string? DisplayName, string? Phone, 
 public sealed record CustomerCursor(DateTimeOffset FirstAddedAt, string Id);
 
 /// <summary>
-/// One page of a search. <paramref name="Total"/> counts the matches up to <see cref="CustomerSearch.CountLimit"/>;
+/// One page of a search. <paramref name="Total"/> counts the matches up to <paramref name="CountedUpTo"/>;
 /// <paramref name="More"/> says whether a page follows.
 /// </summary>
-public sealed record CustomerHits(IReadOnlyList<CustomerHit> Hits, int Total, bool More)
+public sealed record CustomerHits(IReadOnlyList<CustomerHit> Hits, int Total, bool More, int CountedUpTo = CustomerSearch.CountLimit)
 {
     /// <summary>More customers match than were counted: say "over {Total}".</summary>
-    public bool TotalIsLowerBound => Total >= CustomerSearch.CountLimit;
+    public bool TotalIsLowerBound => Total >= CountedUpTo;
 }
 
 /// <summary>
@@ -27,6 +27,12 @@ public sealed class CustomerSearch(NpgsqlDataSource db)
 {
     /// <summary>Counting stops here: past ten thousand, "over 10,000" tells a person as much as the exact number.</summary>
     public const int CountLimit = 10_000;
+
+    /// <summary>
+    /// A search counts its matches up to a thousand: each match is a row the text index hands back and the pattern is
+    /// checked on, so counting a common surname to ten thousand at a million customers costs more than the page.
+    /// </summary>
+    public const int SearchCountLimit = 1_000;
 
     /// <param name="accountIds">The accounts whose customers the viewer sees; null for all (an admin).</param>
     public async Task<CustomerHits> PageAsync(IReadOnlyCollection<string>? accountIds, string text, CustomerCursor? after, int take)
@@ -52,8 +58,9 @@ public sealed class CustomerSearch(NpgsqlDataSource db)
         var more = hits.Count > take;
         if (more) hits.RemoveAt(take);
         if (after is null && !more) return new(hits, hits.Count, false); // the first page holds every match: nothing to count
-        await using var count = Command($"select count(*) from (select 1 from customer_index where {where} limit {CountLimit}) m", accountIds, text);
-        return new(hits, Convert.ToInt32(await count.ExecuteScalarAsync()), more);
+        var limit = text.Trim().Length == 0 ? CountLimit : SearchCountLimit;
+        await using var count = Command($"select count(*) from (select 1 from customer_index where {where} limit {limit}) m", accountIds, text);
+        return new(hits, Convert.ToInt32(await count.ExecuteScalarAsync()), more, limit);
     }
 
     // Customers with a friendship (an arrival), of the viewer's accounts, whose text holds what was typed. Each

@@ -109,6 +109,15 @@ public sealed class AccessService(MatrixDirectory directory, CapacityLedger ledg
         }
     }
 
+    /// <summary>The channels the viewer sees, by the rule of <see cref="ChannelAsync"/>, read in two lists whatever their number.</summary>
+    public async Task<IReadOnlyList<ChannelEntry>> VisibleChannelsAsync(ClaimsPrincipal user)
+    {
+        var channels = await directory.ChannelsAsync();
+        if (ViewerOf(user).IsAdmin) return channels;
+        var personas = (await VisiblePersonasAsync(user)).Select(p => p.Id).ToHashSet();
+        return [.. channels.Where(c => c.Definition.PersonaId is { } p && personas.Contains(p))];
+    }
+
     /// <summary>A channel is its persona's (a role-wide channel spans teams: admins only).</summary>
     public async Task ChannelAsync(ClaimsPrincipal user, string channelId, bool manage = false)
     {

@@ -29,11 +29,7 @@ public sealed class ChannelDesk(IGrainFactory grains, MatrixDirectory directory,
     public async Task<IReadOnlyList<ChannelRow>> RowsAsync(ClaimsPrincipal user)
     {
         var personas = (await directory.PersonasAsync()).ToDictionary(p => p.Id, p => p.Details.Nickname);
-        var viewer = AccessService.ViewerOf(user);
-        // A persona's channel is seen with its persona; a role-wide channel spans teams, so by admins only.
-        var visiblePersonas = viewer.IsAdmin ? null : (await access.VisiblePersonasAsync(user)).Select(p => p.Id).ToHashSet();
-        var channels = (await directory.ChannelsAsync())
-            .Where(c => visiblePersonas is null || (c.Definition.PersonaId is { } p && visiblePersonas.Contains(p))).ToList();
+        var channels = await access.VisibleChannelsAsync(user);
         var rooms = await liveCodes.RoomsAsync([.. channels.Select(c => (c.Id, c.Definition))]);
         var stats = await ledger.ChannelStatsAsync([.. channels.Select(c => c.Id)]);
         return [.. channels.Select(c => Row(c, personas, rooms[c.Id], stats.GetValueOrDefault(c.Id)))];

@@ -40,13 +40,14 @@ public sealed class CustomerDesk(AccessService access, CustomerSearch search, Cu
         var page = await search.PageAsync(AccessService.ViewerOf(user).IsAdmin ? null : accounts.Keys, text, after, take);
         var channels = (await directory.ChannelsAsync()).ToDictionary(c => c.Id, c => c.Definition.Name);
         var now = clock.UtcNow;
-        var rows = await Task.WhenAll(page.Hits.Select(async hit =>
+        var shown = await reader.GetManyAsync([.. page.Hits.Select(h => h.Id)]);
+        var rows = page.Hits.Select(hit =>
         {
-            var customer = await reader.GetAsync(hit.Id);
+            var customer = shown.GetValueOrDefault(hit.Id);
             var view = customer is null ? null : CustomerView.From(customer, settings.Value, now);
             return new CustomerRow(hit, view, customer is null ? [] : OwnersOf(customer, accounts), customer?.State.TouchesAt.DefaultIfEmpty().Max() is { } t && t != default ? t : null,
                 hit.Channel is { } c ? channels.GetValueOrDefault(c, c) : null);
-        }));
+        }).ToArray();
         return new(rows, page.Total, page.TotalIsLowerBound, page.More);
     }
 
