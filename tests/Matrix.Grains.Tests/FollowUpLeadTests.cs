@@ -77,4 +77,22 @@ public sealed class FollowUpLeadTests
             Assert.Single(await cluster.PlanTasksAsync());
         }
     }
+
+    [Fact]
+    public async Task Turning_a_plan_off_takes_back_the_touch_placed_ahead_and_frees_its_booking()
+    {
+        var plan = new FollowUpPlan("三日问候", new PlanTrigger(TriggerKind.FriendAdded), new PlanFilter(), CalendarSpan.FromDays(1), null, "{nickname}您好", new PlanEnd());
+        var (cluster, node, customer) = await StartAsync(plan);
+        await using (cluster)
+        {
+            var due = new DateTimeOffset(2026, 3, 3, 10, 0, 0, Shanghai);
+            await AdvanceToAsync(cluster, node, due - TimeSpan.FromMinutes(30));
+            Assert.Single(await cluster.PlanTasksAsync());
+
+            await node.Service<FollowUpService>().UpdatePlanAsync("welcome", plan with { Enabled = false });
+            await node.RemindersIdleAsync(); // the rollout reaches the customer
+            Assert.Empty(await cluster.PlanTasksAsync());
+            Assert.Empty((await customer.Get()).BookedAt);
+        }
+    }
 }

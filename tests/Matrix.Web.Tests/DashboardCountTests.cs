@@ -68,5 +68,12 @@ public sealed class DashboardCountTests
         // Adds per channel: ch-0 holds accounts 8, 16, 24 (48 friends), ch-7 holds 7, 15, 23 (45), ... ch-1 the fewest.
         Assert.Equal(["ch-0", "ch-4", "ch-5", "ch-6", "ch-7"], dashboard.ChartedChannels.Order(StringComparer.Ordinal));
         Assert.Equal(Enumerable.Range(0, 25).Sum(), dashboard.Adds.Sum(a => a.Friends));
+
+        // Past days are counted once per node; an add confirmed late, dated yesterday, is counted all the same.
+        var yesterday = DateOnly.FromDateTime(Noon.AddDays(-1).DateTime);
+        Assert.DoesNotContain(dashboard.Adds, a => a.Day == yesterday);
+        await friends.AddedAsync(new FriendAddedEvent("a-00", "wx_late", Noon.AddDays(-1), "add-late", "ch-3"));
+        var again = await app.Services.GetRequiredService<DashboardDesk>().LoadAsync(People.Signed("root", OperatorRole.Admin, null));
+        Assert.Equal(new DailyAdds(yesterday, "ch-3", 1), Assert.Single(again.Adds, a => a.Day == yesterday));
     }
 }

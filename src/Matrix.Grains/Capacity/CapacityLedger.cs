@@ -136,7 +136,9 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         {
             return FriendAddOutcome.Duplicate; // the same key for another account won the race; the statement was rolled back
         }
-        if (outcome == "added") changes.Announce(welcome is null ? Changes.ChangeTopics.Accounts : Changes.ChangeTopics.Accounts | Changes.ChangeTopics.Tasks);
+        if (outcome == "added")
+            changes.Announce((welcome is null ? Changes.ChangeTopics.Accounts : Changes.ChangeTopics.Accounts | Changes.ChangeTopics.Tasks)
+                | (at < clock.TodayUtc.Start ? Changes.ChangeTopics.PastAdds : Changes.ChangeTopics.None));
         return outcome switch
         {
             "added" => FriendAddOutcome.Added,

@@ -23,7 +23,9 @@ public enum ChangeTopics
     Plans = 16,
     /// <summary>A persona was made or edited.</summary>
     Personas = 32,
-    All = Accounts | Tasks | Channels | AccountProfiles | Plans | Personas,
+    /// <summary>A friend added on a day before the store's today (confirmed late): the past days' adds counted per node are stale.</summary>
+    PastAdds = 64,
+    All = Accounts | Tasks | Channels | AccountProfiles | Plans | Personas | PastAdds,
 }
 
 /// <summary>

@@ -42,10 +42,11 @@ public sealed partial class CustomerGrain
         await ArmAsync(planId, run.DueAt);
     }
 
-    async Task ICustomerGrain.ReschedulePlan(string planId)
+    async Task ICustomerGrain.ReschedulePlan(string planId, FollowUpPlan? edited, bool release)
     {
+        if (release) DeactivateOnIdle();
         if (!state.State.Plans.TryGetValue(planId, out var run)) return;
-        if (await GrainFactory.Get<IPlanGrain>(planId).Get() is not { Enabled: true } plan || run.Occurrence > 0 && TriggerTimes.RepeatOf(plan) is null)
+        if ((edited ?? await GrainFactory.Get<IPlanGrain>(planId).Get()) is not { Enabled: true } plan || run.Occurrence > 0 && TriggerTimes.RepeatOf(plan) is null)
         {
             await StopPlanAsync(planId); // disabled, or no longer repeating and its one touch is behind it
             return;
@@ -156,6 +157,7 @@ public sealed partial class CustomerGrain
     private async Task StopPlanAsync(string planId)
     {
         if (state.State.Plans.Remove(planId)) await SaveCustomerAsync();
+        else await WithdrawEndedAsync(); // its run may be over with its last touch placed ahead and not yet due
         await DisarmAsync(planId);
     }
 

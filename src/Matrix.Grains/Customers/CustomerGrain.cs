@@ -1,6 +1,7 @@
 using Orleans.Concurrency;
 using Matrix.Domain;
 using Matrix.Domain.Customers;
+using Matrix.Domain.FollowUps;
 using Matrix.Grains.Capacity;
 using Matrix.Grains.Tasks;
 using Matrix.Storage.Hosting;
@@ -15,8 +16,11 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <summary>Starts a plan at an anchor; a running one is re-anchored only when <paramref name="restart"/> (a new purchase, a reply).</summary>
     Task StartPlan(string planId, DateTimeOffset anchor, bool restart = true);
 
-    /// <summary>The plan was edited: its next touch is placed again from the run's anchor.</summary>
-    Task ReschedulePlan(string planId);
+    /// <summary>
+    /// The plan was edited (to <paramref name="plan"/>, as the rollout read it): its next touch is placed again from
+    /// the run's anchor. A sweep passes <paramref name="release"/>: the activation then goes once the call is done.
+    /// </summary>
+    Task ReschedulePlan(string planId, FollowUpPlan? plan, bool release = false);
 
     Task StopPlan(string planId);
 
