@@ -142,14 +142,14 @@ public sealed partial class CustomerGrain
         {
             var next = run.Occurrence + 1;
             s.Plans[planId] = new PlanRun(run.Anchor, next, OccurrenceAt(plan, run.Anchor, next));
-            await SaveCustomerAsync();
+            await SaveCustomerAsync(checkStaged: false); // nothing that ends a plan changed since the check above
             await ArmAsync(planId, s.Plans[planId].DueAt);
         }
         else
         {
             s.Plans.Remove(planId);
             s.Finished[planId] = run.Anchor;
-            await SaveCustomerAsync();
+            await SaveCustomerAsync(checkStaged: false);
             await DisarmAsync(planId);
         }
     }

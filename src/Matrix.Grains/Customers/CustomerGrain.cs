@@ -133,11 +133,14 @@ public sealed partial class CustomerGrain([PersistentState("customer", StorageHo
     // What customer_index last got from this activation; null until the first write here (then it is written anyway).
     private string? _indexed;
 
-    /// <summary>Saves the state, then the customer's search row and running plans when they changed.</summary>
-    private async Task SaveCustomerAsync()
+    /// <summary>
+    /// Saves the state, takes back tasks placed ahead whose plan ended (unless the caller knows nothing that ends a
+    /// plan changed), then writes the customer's search row and running plans when they changed.
+    /// </summary>
+    private async Task SaveCustomerAsync(bool checkStaged = true)
     {
         await SaveAsync(state);
-        await WithdrawEndedAsync();
+        if (checkStaged) await WithdrawEndedAsync();
         var s = state.State;
         var search = string.Join(' ', new[] { GrainKey, s.Profile.DisplayName, s.Profile.Remark, s.Profile.Phone }
             .Concat(s.Profile.Fields.Select(a => $"{a.Key}={a.Value}")).Concat(s.Tags).Where(t => !string.IsNullOrEmpty(t)));
