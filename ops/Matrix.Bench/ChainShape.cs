@@ -27,7 +27,7 @@ internal sealed record ChainShape(IReadOnlyList<ChainTeam> Teams, IReadOnlyList<
     public static object AnniversaryPlan(int months) =>
         new { name = "入会周年回访", trigger = new { kind = "FriendAdded" }, template = $"{{nickname}}您好，认识您{months}个月啦，到店有小礼物。", delay = new { months } };
 
-    public static async Task<(ChainShape Shape, CookieContainer Admin)> CreateAsync(MatrixProcess node, int customers)
+    public static async Task<ChainShape> CreateAsync(MatrixProcess node, int customers)
     {
         var admin = new CookieContainer();
         using var http = Client(node, admin);
@@ -73,7 +73,7 @@ internal sealed record ChainShape(IReadOnlyList<ChainTeam> Teams, IReadOnlyList<
         // One customer added for real, so that the bulk rows of every customer's plan reminder can be checked
         // against the reminder Orleans registers.
         await SendAsync(http, "/api/events/friend-added", new { accountId = made[0].AccountIds[0], externalId = RealCustomer, at = DateTimeOffset.UtcNow, idempotencyKey = "bench:real" });
-        return (new ChainShape(made, plans), admin);
+        return new ChainShape(made, plans);
     }
 
     /// <summary>The shape of a chain built before (for <c>--reuse</c>), or null when its database is not there.</summary>

@@ -34,7 +34,7 @@ internal static class ScaleBench
                 await using (var create = admin.CreateCommand($"create database {database}"))
                     await create.ExecuteNonQueryAsync();
                 await using var builder = await MatrixProcess.StartAsync(db);
-                (shape, _) = await ChainShape.CreateAsync(builder, size);
+                shape = await ChainShape.CreateAsync(builder, size);
                 var shaped = watch.Elapsed;
                 await using var data = DatabaseConnections.Create(db);
                 await new ChainBulk(shape, size, DateTimeOffset.UtcNow).FillAsync(data);

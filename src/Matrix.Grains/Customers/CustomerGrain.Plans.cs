@@ -22,7 +22,8 @@ namespace Matrix.Grains.Customers;
 /// </remarks>
 public sealed partial class CustomerGrain
 {
-    private const string PlanReminderPrefix = "plan:";
+    /// <summary>A plan's reminder name, and its tasks' origin: "plan:" and the plan id.</summary>
+    internal const string PlanReminderPrefix = "plan:";
     private readonly HashSet<string> _armed = [];
 
     async Task ICustomerGrain.StartPlan(string planId, DateTimeOffset anchor, bool restart)
@@ -42,9 +43,8 @@ public sealed partial class CustomerGrain
         await ArmAsync(planId, run.DueAt);
     }
 
-    async Task ICustomerGrain.ReschedulePlan(string planId, FollowUpPlan? edited, bool release)
+    async Task ICustomerGrain.ReschedulePlan(string planId, FollowUpPlan? edited)
     {
-        if (release) DeactivateOnIdle();
         if (!state.State.Plans.TryGetValue(planId, out var run)) return;
         if ((edited ?? await GrainFactory.Get<IPlanGrain>(planId).Get()) is not { Enabled: true } plan || run.Occurrence > 0 && TriggerTimes.RepeatOf(plan) is null)
         {
@@ -136,7 +136,6 @@ public sealed partial class CustomerGrain
                 TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), run.DueAt, PlanReminderPrefix + planId, "open", null, null, null, null),
             account?.Capacity.DailyTasks, Quiet, clock.Zone, now);
         if (!s.BookedAt.Contains(placed)) s.BookedAt.Add(placed);
-        if (placed > now && !(s.StagedUntil >= placed)) s.StagedUntil = placed;
 
         if (TriggerTimes.RepeatOf(plan) is { IsPositive: true })
         {
@@ -173,13 +172,13 @@ public sealed partial class CustomerGrain
     /// <summary>
     /// A task placed ahead whose plan has since ended for this customer (a reply, a purchase, a tag, another plan,
     /// the plan disabled) is taken back before it is due, and its booking freed: the same exit as a touch not yet
-    /// placed. Checked after every save while something is staged (<see cref="CustomerState.StagedUntil"/>).
+    /// placed. Checked after every save while a booking lies ahead (a task placed and not yet due).
     /// </summary>
     private async Task WithdrawEndedAsync()
     {
         var s = state.State;
         var now = clock.UtcNow;
-        if (!(s.StagedUntil > now)) return;
+        if (!s.BookedAt.Any(b => b > now)) return;
         var freed = false;
         foreach (var (id, planId, dueAt) in await tasks.StagedAsync(GrainKey, now))
         {

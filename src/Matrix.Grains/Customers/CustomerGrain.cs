@@ -1,4 +1,3 @@
-using Orleans.Concurrency;
 using Matrix.Domain;
 using Matrix.Domain.Customers;
 using Matrix.Domain.FollowUps;
@@ -6,6 +5,7 @@ using Matrix.Grains.Capacity;
 using Matrix.Grains.Tasks;
 using Matrix.Storage.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 
 namespace Matrix.Grains.Customers;
 
@@ -17,10 +17,10 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task StartPlan(string planId, DateTimeOffset anchor, bool restart = true);
 
     /// <summary>
-    /// The plan was edited (to <paramref name="plan"/>, as the rollout read it): its next touch is placed again from
-    /// the run's anchor. A sweep passes <paramref name="release"/>: the activation then goes once the call is done.
+    /// The plan was edited (to <paramref name="plan"/>, as the rollout read it; null: read it): its next touch is
+    /// placed again from the run's anchor.
     /// </summary>
-    Task ReschedulePlan(string planId, FollowUpPlan? plan, bool release = false);
+    Task ReschedulePlan(string planId, FollowUpPlan? plan);
 
     Task StopPlan(string planId);
 

@@ -35,12 +35,6 @@ public sealed class CustomerState
     /// <summary>Follow-up tasks handed out and not yet done: they count against the cap too, so two plans cannot both fill it.</summary>
     public List<DateTimeOffset> BookedAt { get; set; } = [];
 
-    /// <summary>
-    /// The latest due time of a follow-up task placed ahead of its time (<see cref="MatrixOptions.FollowUpLead"/>):
-    /// until then, a change that ends a plan takes its task back.
-    /// </summary>
-    public DateTimeOffset? StagedUntil { get; set; }
-
     /// <summary>The plans running for this customer, by plan id.</summary>
     public Dictionary<string, PlanRun> Plans { get; set; } = [];
 

@@ -71,7 +71,7 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
         // (a last touch), so the customers are found by their tasks. An hour's worth at most (Matrix:FollowUpLead).
         if (after is null && !plan.Enabled)
             foreach (var customerId in await KeysAsync("select distinct customer_id from tasks where origin = $1 and status = 'open' and due_at > $2",
-                         PlanOrigin + planId, clock.UtcNow.ToUniversalTime()))
+                         CustomerGrain.PlanReminderPrefix + planId, clock.UtcNow.ToUniversalTime()))
                 await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customerId).StopPlan(planId));
         var ids = await KeysAsync("select id from customer_index where plans @> array[$1] and id > $2 order by id limit $3",
             planId, after ?? "", limit);
@@ -79,12 +79,8 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
         {
             var customer = grains.Get<ICustomerGrain>(customerId);
             if (plan.Enabled && (plan.Filter.MatchesEveryone() || await customers.GetAsync(customerId) is { } c && Matches(plan, c)))
-            {
-                await Conflicts.RetryAsync(() => customer.ReschedulePlan(planId, plan, release: true));
-                return true;
-            }
-            await Conflicts.RetryAsync(() => customer.StopPlan(planId));
-            return false;
+                await Conflicts.RetryAsync(() => customer.ReschedulePlan(planId, plan));
+            else await Conflicts.RetryAsync(() => customer.StopPlan(planId));
         });
         return (ids.LastOrDefault(), ids.Count);
     }
@@ -99,11 +95,7 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
         if (await grains.Get<IPlanGrain>(planId).Get() is not { Enabled: true } plan || !PlanStart.FollowsState(plan.Trigger.Kind)) return (null, 0);
         var ids = await KeysAsync("select distinct external_id from account_friends where removed_at is null and external_id > $1 order by external_id limit $2",
             after ?? "", limit);
-        await SweepAsync(ids, async customerId =>
-        {
-            await StartAsync(customerId, [new PlanEntry(planId, plan)], (p, c) => StateStart(p, c, restart: false));
-            return false;
-        });
+        await SweepAsync(ids, customerId => StartAsync(customerId, [new PlanEntry(planId, plan)], (p, c) => StateStart(p, c, restart: false)));
         return (ids.LastOrDefault(), ids.Count);
     }
 
@@ -113,17 +105,15 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
     /// </summary>
     internal const int SweepParallelism = 16;
 
-    /// <summary>A follow-up task's origin: the plan it came from.</summary>
-    private const string PlanOrigin = "plan:";
-
-    // Each customer is released once handled (by the handler's own call when it says so): a sweep passes every
-    // customer once, and keeping them active for the collection age would hold a million activations.
-    private async Task SweepAsync(IReadOnlyList<string> ids, Func<string, Task<bool>> handle)
+    // Each customer is released once handled: a sweep passes every customer once, and keeping them active for the
+    // collection age would hold a million activations.
+    private async Task SweepAsync(IReadOnlyList<string> ids, Func<string, Task> handle)
     {
         foreach (var group in ids.Chunk(SweepParallelism))
             await Task.WhenAll(group.Select(async customerId =>
             {
-                if (!await handle(customerId)) await grains.Get<ICustomerGrain>(customerId).Release();
+                await handle(customerId);
+                await grains.Get<ICustomerGrain>(customerId).Release();
             }));
     }
 
