@@ -107,14 +107,23 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
 
     // Each customer is released once handled: a sweep passes every customer once, and keeping them active for the
     // collection age would hold a million activations.
+    // A customer starts as soon as another is done, not when the slowest of a group is.
     private async Task SweepAsync(IReadOnlyList<string> ids, Func<string, Task> handle)
     {
-        foreach (var group in ids.Chunk(SweepParallelism))
-            await Task.WhenAll(group.Select(async customerId =>
+        using var slots = new SemaphoreSlim(SweepParallelism);
+        await Task.WhenAll(ids.Select(async customerId =>
+        {
+            await slots.WaitAsync();
+            try
             {
                 await handle(customerId);
                 await grains.Get<ICustomerGrain>(customerId).Release();
-            }));
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
     }
 
     private (DateTimeOffset? Anchor, bool Restart)? StateStart(FollowUpPlan plan, CustomerRecord c, bool restart) =>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
+using Matrix.Storage.Hosting;
 
 namespace Matrix.Grains;
 
@@ -17,6 +18,8 @@ public abstract class MatrixGrain : Grain
     /// this registers one whose period is Orleans's minimum (a minute) and the grain unregisters or moves it when it
     /// fires. The period is also the retry: a tick whose delivery failed, or whose silo died, comes again a minute
     /// later (or on the node that takes the grain over), and the grain recognises a tick it already handled.
+    /// A wake-up hours or months ahead is written with others' in one statement (<see cref="DistantReminders"/>); a
+    /// grain must therefore take a tick that comes before its time as early and arm again.
     /// </summary>
     /// <remarks>
     /// Work due now (a rollout's next chunk, a touch with no delay) is not left to the reminder: a grain timer runs it
@@ -27,6 +30,11 @@ public abstract class MatrixGrain : Grain
     {
         var time = ServiceProvider.GetRequiredKeyedService<TimeProvider>(MatrixTime.Key);
         var dueTime = dueAt - time.GetUtcNow();
+        if (dueTime > DistantReminders.Beyond)
+        {
+            await ServiceProvider.GetRequiredService<DistantReminders>().UpsertAsync(this.GetGrainId(), name, dueAt, ReminderPeriod);
+            return;
+        }
         if (dueTime > TimeSpan.Zero)
         {
             await this.RegisterOrUpdateReminder(name, dueTime, ReminderPeriod);

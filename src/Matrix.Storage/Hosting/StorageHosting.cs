@@ -66,6 +66,7 @@ public static class StorageHosting
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(GrainStore).Configure<NpgsqlDataSource>((o, db) => o.DataSource = db);
         silo.UseAdoNetReminderService(o => o.Invariant = "Npgsql");
         silo.Services.AddOptions<AdoNetReminderTableOptions>().Configure<NpgsqlDataSource>((o, db) => o.DataSource = db);
+        silo.Services.AddSingleton<DistantReminders>();
         DatabaseGate.Install(silo.Services, GrainStore, settings.StorageConcurrency);
         return silo;
     }
