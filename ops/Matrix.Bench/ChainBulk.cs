@@ -264,7 +264,7 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
                     LastReplyAt = c.LastReplyAt,
                     TouchesAt = [.. TouchesOf(c).Where(t => t.Status == "done" && t.DoneAt > now - TimeSpan.FromDays(30)).Select(t => t.DoneAt!.Value)],
                 };
-                if (c.RemovedAt is null) state.Plans[shape.AnniversaryPlanId] = new PlanRun(c.AddedAt, 0, AnniversaryOf(c));
+                if (c.RemovedAt is null) state.Plans[shape.AnniversaryPlanId] = new PlanRun(c.AddedAt, 0);
                 await w.StartRowAsync();
                 await w.WriteAsync(hasher.KeyHash(c.Id));
                 await w.WriteAsync(0L);

@@ -48,6 +48,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<MessageService>();
         services.AddSingleton<CustomerProfileService>();
         services.AddSingleton<FollowUps.FollowUpService>();
+        services.AddSingleton<FollowUps.StoredRuns>();
         services.AddOptions<Domain.Customers.CustomerSettings>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());

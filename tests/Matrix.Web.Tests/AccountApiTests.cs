@@ -18,6 +18,32 @@ public sealed class AccountApiTests : ApiTest
     });
 
     [Fact]
+    public async Task The_account_list_comes_a_page_at_a_time_each_account_once_and_refuses_a_limit_out_of_range()
+    {
+        var persona = await CreatePersonaAsync();
+        for (var i = 0; i < 5; i++) await CreateAccountAsync(persona, ApiTest.UniqueWeChatId($"wx_page{i}"), hardCap: 10, softCap: 5);
+        var all = (await Http.GetFromJsonAsync<JsonElement>("/api/accounts?limit=1000")).EnumerateArray().Select(a => a.GetProperty("id").GetString()!).ToList();
+        Assert.True(all.Count >= 5);
+
+        var walked = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var response = await Http.GetAsync($"/api/accounts?limit=2{(cursor is null ? "" : $"&cursor={cursor}")}");
+            var page = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(a => a.GetProperty("id").GetString()!).ToList();
+            Assert.InRange(page.Count, 1, 2);
+            walked.AddRange(page);
+            cursor = response.Headers.TryGetValues("X-Next-Cursor", out var next) ? next.Single() : null;
+        } while (cursor is not null);
+        Assert.Equal(all, walked);
+        Assert.Equal(all.Order(StringComparer.Ordinal), all);
+
+        var refused = await Http.GetAsync("/api/accounts?limit=0");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("limit", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_live_code_page_shows_the_chosen_accounts_QR_and_moves_on_when_it_fills()
     {
         var persona = await CreatePersonaAsync();

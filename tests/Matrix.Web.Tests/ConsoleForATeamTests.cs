@@ -255,9 +255,11 @@ public sealed partial class ConsoleForATeamTests : IAsyncLifetime
         Assert.DoesNotContain(open, t => t.DueAt < Evening.AddHours(-1));
         Assert.Contains(open, t => t.DueAt.ToOffset(TimeSpan.FromHours(8)).Date == Evening.Date);
         var reader = _app.Services.GetRequiredService<Matrix.Grains.Customers.CustomerReader>();
+        var plans = (await _app.Services.GetRequiredService<MatrixDirectory>().PlansAsync()).ToDictionary(p => p.Id, p => p.Plan);
+        var zone = _app.Services.GetRequiredService<Matrix.Grains.StoreClock>().Zone;
         var planned = new List<DateTimeOffset>();
         for (var i = 0; i < 300; i += 3)
-            if (await reader.GetAsync($"wx_demo_{i:D6}") is { } customer) planned.AddRange(customer.State.Plans.Values.Select(r => r.DueAt));
+            if (await reader.GetAsync($"wx_demo_{i:D6}") is { } customer) planned.AddRange(customer.State.Plans.Select(r => r.Value.DueAt(plans[r.Key], zone)));
         Assert.DoesNotContain(planned, at => at < Evening);
         Assert.True(planned.Select(at => at.ToOffset(TimeSpan.FromHours(8)).Date).Distinct().Count() >= 10, "touches fall due across the coming days");
     }

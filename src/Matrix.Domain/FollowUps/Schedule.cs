@@ -84,6 +84,13 @@ public static class DueTimes
         return new DateTimeOffset(allowed, zone.GetUtcOffset(allowed));
     }
 
+    /// <summary>When touch number <paramref name="occurrence"/> (0 is the first) of <paramref name="plan"/> falls, counted from <paramref name="anchor"/> in the store's zone.</summary>
+    public static DateTimeOffset OccurrenceOf(FollowUpPlan plan, DateTimeOffset anchor, int occurrence, TimeZoneInfo zone)
+    {
+        var local = Occurrences(TimeZoneInfo.ConvertTime(anchor, zone).DateTime, plan.Delay, TriggerTimes.RepeatOf(plan)).ElementAt(occurrence);
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
+
     /// <summary>The occurrences of "first after <paramref name="delay"/>, then every <paramref name="interval"/>" from an anchor, counted from the anchor so month ends do not drift.</summary>
     public static IEnumerable<DateTime> Occurrences(DateTime anchorLocal, CalendarSpan delay, CalendarSpan? interval)
     {

@@ -31,16 +31,18 @@ public sealed partial class CustomerGrain
         if (state.State.Plans.TryGetValue(planId, out var run) && (run.Anchor == anchor || !restart))
         {
             // A retry of a start whose reminder may never have been registered: register it if it is missing.
-            if (!_armed.Contains(planId) && await this.GetReminder(PlanReminderPrefix + planId) is null) await ArmAsync(planId, run.DueAt);
+            if (!_armed.Contains(planId) && await this.GetReminder(PlanReminderPrefix + planId) is null
+                && await GrainFactory.Get<IPlanGrain>(planId).Get() is { } current)
+                await ArmAsync(planId, run.DueAt(current, clock.Zone));
             _armed.Add(planId);
             return;
         }
         if (state.State.Finished.TryGetValue(planId, out var finished) && finished == anchor) return;
         if (await GrainFactory.Get<IPlanGrain>(planId).Get() is not { } plan) return;
-        run = new PlanRun(anchor, 0, OccurrenceAt(plan, anchor, 0));
+        run = new PlanRun(anchor, 0);
         state.State.Plans[planId] = run;
         await SaveCustomerAsync();
-        await ArmAsync(planId, run.DueAt);
+        await ArmAsync(planId, run.DueAt(plan, clock.Zone));
     }
 
     async Task ICustomerGrain.ReschedulePlan(string planId, FollowUpPlan? edited)
@@ -51,13 +53,13 @@ public sealed partial class CustomerGrain
             await StopPlanAsync(planId); // disabled, or no longer repeating and its one touch is behind it
             return;
         }
-        var due = OccurrenceAt(plan, run.Anchor, run.Occurrence);
-        if (due != run.DueAt)
+        // The due time follows the edited plan; only a wait worked out under the old one is dropped.
+        if (run.PostponedTo is not null)
         {
-            state.State.Plans[planId] = run with { DueAt = due };
-            await SaveAsync(state); // only the due time changed: nothing the customer list shows
+            state.State.Plans[planId] = run = run with { PostponedTo = null };
+            await SaveAsync(state); // nothing the customer list shows
         }
-        await ArmAsync(planId, due);
+        await ArmAsync(planId, run.DueAt(plan, clock.Zone));
     }
 
     Task ICustomerGrain.StopPlan(string planId) => StopPlanAsync(planId);
@@ -107,13 +109,14 @@ public sealed partial class CustomerGrain
             return;
         }
         var now = clock.UtcNow;
-        if (run.DueAt - Lead > now + MatrixGrain.ReminderPeriod)
+        var dueAt = run.DueAt(plan, clock.Zone);
+        if (dueAt - Lead > now + MatrixGrain.ReminderPeriod)
         {
-            await ArmAsync(planId, run.DueAt); // a tick set before the run moved later
+            await ArmAsync(planId, dueAt); // a tick set before the run moved later
             return;
         }
         // The touch is placed as of its own time (staged ahead by the lead), or now if that has passed.
-        var at = run.DueAt > now ? run.DueAt : now;
+        var at = dueAt > now ? dueAt : now;
 
         var owner = (await ledger.LinksAsync(GrainKey)).Where(l => l.RemovedAt is null).MaxBy(l => l.AddedAt);
         if (owner is null)
@@ -127,22 +130,22 @@ public sealed partial class CustomerGrain
         if (due > at + MatrixGrain.ReminderPeriod)
         {
             // Quiet hours, the cap or off shift: wait, never drop.
-            s.Plans[planId] = run with { DueAt = due };
+            s.Plans[planId] = run with { PostponedTo = due };
             await SaveCustomerAsync();
             await ArmAsync(planId, due);
             return;
         }
         var placed = await tasks.AddFollowUpAsync(new WorkTask(TaskId(GrainKey, planId, run.Occurrence), owner.AccountId, GrainKey, "message",
-                TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), run.DueAt, PlanReminderPrefix + planId, "open", null, null, null, null),
+                TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), dueAt, PlanReminderPrefix + planId, "open", null, null, null, null),
             account?.Capacity.DailyTasks, Quiet, clock.Zone, now);
         if (!s.BookedAt.Contains(placed)) s.BookedAt.Add(placed);
 
         if (TriggerTimes.RepeatOf(plan) is { IsPositive: true })
         {
             var next = run.Occurrence + 1;
-            s.Plans[planId] = new PlanRun(run.Anchor, next, OccurrenceAt(plan, run.Anchor, next));
+            s.Plans[planId] = new PlanRun(run.Anchor, next);
             await SaveCustomerAsync(checkStaged: false); // nothing that ends a plan changed since the check above
-            await ArmAsync(planId, s.Plans[planId].DueAt);
+            await ArmAsync(planId, s.Plans[planId].DueAt(plan, clock.Zone));
         }
         else
         {
@@ -160,12 +163,18 @@ public sealed partial class CustomerGrain
         await DisarmAsync(planId);
     }
 
-    // The tick comes the lead ahead of the touch, so the task is on its account's queue by the touch's minute.
     private async Task ArmAsync(string planId, DateTimeOffset dueAt)
     {
-        await WakeAtAsync(PlanReminderPrefix + planId, dueAt - Lead);
+        var (name, at) = PlanWakeUp(planId, dueAt, Lead);
+        await WakeAtAsync(name, at);
         _armed.Add(planId);
     }
+
+    /// <summary>
+    /// The reminder of a plan's touch due at <paramref name="dueAt"/>: it comes <paramref name="lead"/> ahead of the
+    /// touch (Matrix:FollowUpLead), so the task is on its account's queue by the touch's minute.
+    /// </summary>
+    internal static (string Name, DateTimeOffset At) PlanWakeUp(string planId, DateTimeOffset dueAt, TimeSpan lead) => (PlanReminderPrefix + planId, dueAt - lead);
 
     private TimeSpan Lead => options.Value.FollowUpLead;
 
@@ -201,12 +210,6 @@ public sealed partial class CustomerGrain
         || (plan.Ends.WhenReplies && state.State.LastReplyAt > anchor)
         || (plan.Ends.WhenTagged is { } tag && state.State.Tags.Contains(tag))
         || (plan.Ends.WhenInAnotherPlan && state.State.Plans.Keys.Any(k => k != planId));
-
-    private DateTimeOffset OccurrenceAt(FollowUpPlan plan, DateTimeOffset anchor, int occurrence)
-    {
-        var local = DueTimes.Occurrences(TimeZoneInfo.ConvertTime(anchor, clock.Zone).DateTime, plan.Delay, TriggerTimes.RepeatOf(plan)).ElementAt(occurrence);
-        return new DateTimeOffset(local, clock.Zone.GetUtcOffset(local));
-    }
 
     private QuietHours Quiet => new(options.Value.QuietFrom, options.Value.QuietTo);
 

@@ -47,8 +47,20 @@ public sealed class CustomerState
 
 /// <param name="Anchor">What the plan counts from (the purchase, the add).</param>
 /// <param name="Occurrence">Which touch of the plan is next (0 is the first).</param>
-/// <param name="DueAt">When that touch is due: the occurrence's time, or later when it waits (quiet hours, the cap, a day off).</param>
-public sealed record PlanRun(DateTimeOffset Anchor, int Occurrence, DateTimeOffset DueAt);
+/// <param name="PostponedTo">When the touch waits past its time (quiet hours, the cap, a day off): the time it waits for.</param>
+/// <remarks>
+/// The due time is not kept: it follows from the plan as it is now. A plan edit then changes nothing stored for the
+/// customers running it, only when their reminders fire.
+/// </remarks>
+public sealed record PlanRun(DateTimeOffset Anchor, int Occurrence, DateTimeOffset? PostponedTo = null)
+{
+    /// <summary>When the touch is due under <paramref name="plan"/>: its occurrence's time, or later while it waits.</summary>
+    public DateTimeOffset DueAt(Domain.FollowUps.FollowUpPlan plan, TimeZoneInfo zone)
+    {
+        var at = Domain.FollowUps.DueTimes.OccurrenceOf(plan, Anchor, Occurrence, zone);
+        return PostponedTo is { } waits && waits > at ? waits : at;
+    }
+}
 
 /// <summary>A change a person made to the customer: "tag +近视", "profile phone", "transfer".</summary>
 public sealed record CustomerChange(DateTimeOffset At, string What, string Detail, string By);

@@ -38,22 +38,26 @@ public sealed class DistantReminders(NpgsqlDataSource db, IOptions<ClusterOption
     private readonly SemaphoreSlim _writer = new(1, 1);
 
     /// <summary>Sets the grain's reminder to start at <paramref name="start"/> with <paramref name="period"/>, as Orleans's upsert does.</summary>
-    public async Task UpsertAsync(GrainId grain, string name, DateTimeOffset start, TimeSpan period)
+    public Task UpsertAsync(GrainId grain, string name, DateTimeOffset start, TimeSpan period) => UpsertManyAsync([(grain, name, start)], period);
+
+    /// <summary>Sets several grains' reminders at once (see <see cref="UpsertAsync"/>).</summary>
+    public async Task UpsertManyAsync(IReadOnlyCollection<(GrainId Grain, string Name, DateTimeOffset Start)> reminders, TimeSpan period)
     {
-        var row = new Row(grain.ToString(), unchecked((int)grain.GetUniformHashCode()), name, start, (long)period.TotalMilliseconds);
-        _pending.Enqueue(row);
+        if (reminders.Count == 0) return;
+        var rows = reminders.Select(r => new Row(r.Grain.ToString(), unchecked((int)r.Grain.GetUniformHashCode()), r.Name, r.Start, (long)period.TotalMilliseconds)).ToList();
+        foreach (var row in rows) _pending.Enqueue(row);
         // One write at a time: rows queued while it runs go together in the next, so the busier the node, the
         // fuller each statement.
         await _writer.WaitAsync();
         try
         {
-            if (!row.Written.Task.IsCompleted) await WritePendingAsync();
+            if (!rows[^1].Written.Task.IsCompleted) await WritePendingAsync();
         }
         finally
         {
             _writer.Release();
         }
-        await row.Written.Task;
+        await Task.WhenAll(rows.Select(r => r.Written.Task));
     }
 
     private async Task WritePendingAsync()

@@ -14,8 +14,22 @@ internal static class AccountEndpoints
     {
         var api = app.MapGroup("/api/accounts").WithTags("Accounts");
 
-        api.MapGet("/", async (string? personaId, AccountRole? role, AccountStatus? status, MatrixDirectory directory, AccessService access, StoreClock clock, ClaimsPrincipal user) =>
-            (await access.VisibleAccountsAsync(user, await directory.AccountsAsync(personaId, role, status))).Select(a => AccountView.From(a.Id, a.Profile, a.Ledger, clock.UtcNow)));
+        // The accounts the caller sees, by id, a page at a time (limit, default 100, at most 1,000). When more follow,
+        // the X-Next-Cursor header holds the last id of this page: send it back as ?cursor= for the next.
+        api.MapGet("/", async (string? personaId, AccountRole? role, AccountStatus? status, int? limit, string? cursor, MatrixDirectory directory,
+            AccessService access, StoreClock clock, HttpResponse response, ClaimsPrincipal user) =>
+        {
+            if (limit is < 1 or > 1_000) throw new Matrix.Domain.DomainValidationException("limit", "must be between 1 and 1000");
+            var take = limit ?? 100;
+            var page = (await access.VisibleAccountsAsync(user, await directory.AccountsAsync(personaId, role, status)))
+                .Where(a => cursor is null || string.CompareOrdinal(a.Id, cursor) > 0).OrderBy(a => a.Id, StringComparer.Ordinal).Take(take + 1).ToList();
+            if (page.Count > take)
+            {
+                page.RemoveAt(take);
+                response.Headers["X-Next-Cursor"] = page[^1].Id;
+            }
+            return page.Select(a => AccountView.From(a.Id, a.Profile, a.Ledger, clock.UtcNow));
+        });
 
         api.MapGet("/{id}", async (string id, MatrixDirectory directory, StoreClock clock) =>
             await FindAsync(directory, id, clock) is { } view ? Results.Ok(view) : Results.NotFound()).Scoped(ScopeKind.Account);

@@ -56,9 +56,10 @@ public sealed class CustomerDesk(AccessService access, CustomerSearch search, Cu
         await access.CustomerAsync(user, id);
         if (await reader.GetAsync(id) is not { } customer) return null;
         var all = await tasks.ForCustomerAsync(id);
-        var plans = (await directory.PlansAsync()).ToDictionary(p => p.Id, p => p.Plan.Name);
+        var plans = (await directory.PlansAsync()).ToDictionary(p => p.Id, p => p.Plan);
         var accounts = (await access.VisibleAccountsAsync(user)).ToDictionary(a => a.Id, a => a.Profile.WeChatId);
-        var planned = customer.State.Plans.Select(p => new PlannedTouch(plans.GetValueOrDefault(p.Key, p.Key), p.Value.DueAt)).OrderBy(p => p.DueAt).ToList();
+        var planned = customer.State.Plans.Where(p => plans.ContainsKey(p.Key))
+            .Select(p => new PlannedTouch(plans[p.Key].Name, p.Value.DueAt(plans[p.Key], clock.Zone))).OrderBy(p => p.DueAt).ToList();
         return new(CustomerView.From(customer, settings.Value, clock.UtcNow), CustomerTimeline.Build(customer, all), [.. all.Where(t => t.Status == "open")],
             customer.State.Tags, planned, OwnersOf(customer, accounts), (await directory.ChannelsAsync()).ToDictionary(c => c.Id, c => c.Definition.Name));
     }
