@@ -49,6 +49,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<CustomerProfileService>();
         services.AddSingleton<FollowUps.FollowUpService>();
         services.AddSingleton<FollowUps.StoredRuns>();
+        services.AddSingleton<Reports.CustomerExport>();
         services.AddOptions<Domain.Customers.CustomerSettings>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());

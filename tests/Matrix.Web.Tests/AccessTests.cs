@@ -24,13 +24,14 @@ public sealed class AccessTests : ApiTest
         "GET /", "GET /accounts", "POST /", "POST /accounts", "GET /channels", "POST /channels", "GET /channels/{Id}/print", "POST /channels/{Id}/print",
         "GET /customers", "POST /customers", "GET /plans", "POST /plans", "GET /calendar", "POST /calendar", "GET /today", "POST /today", "GET /team", "POST /team", "GET /tags", "POST /tags", "GET /_blazor", "POST /_blazor", "GET /_blazor/disconnect", "POST /_blazor/disconnect",
         "GET /_blazor/initializers", "POST /_blazor/negotiate", "GET /_blazor/negotiate", "GET /_framework/opaque-redirect", "GET /api/me", "POST /api/me/password", "POST /api/auth/sign-out", "POST /auth/sign-out", "GET /openapi/{documentName}.json",
-        "GET /api/accounts", "GET /api/personas", "GET /api/channels", "GET /api/alerts", "GET /api/tags",
+        "GET /api/accounts", "GET /api/personas", "GET /api/channels", "GET /api/alerts", "GET /api/tags", "GET /api/exports/{list}",
     ];
 
     /// <summary>Team north's operator asking for team south's things (and for what only admins or leads may do).</summary>
     private static readonly (string Method, string Path, string Body)[] Foreign =
     [
         ("GET", "/api/accounts/{B.account}", ""),
+        ("GET", "/api/exports/tasks?accountId={B.account}", ""),
         ("PUT", "/api/accounts/{B.account}", """{"weChatId":"wx_x","kind":"PersonalWeChat"}"""),
         ("POST", "/api/accounts/{B.account}/role", """{"role":"Trainer"}"""),
         ("POST", "/api/accounts/{B.account}/status", """{"status":"Banned"}"""),

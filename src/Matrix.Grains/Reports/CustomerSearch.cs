@@ -76,19 +76,24 @@ public sealed class CustomerSearch(NpgsqlDataSource db)
     // Customers with a friendship (an arrival), of the viewer's accounts, whose text holds what was typed. Each
     // combination is its own statement (four in all), so each keeps the plan that suits it: the arrival index for
     // everyone, the accounts index for a team, the text index for a search.
-    private static string Where(IReadOnlyCollection<string>? accountIds, string text) =>
+    internal static string Where(IReadOnlyCollection<string>? accountIds, string text) =>
         "first_added_at is not null"
         + (accountIds is null ? "" : " and accounts && $1")
         + (text.Trim().Length == 0 ? "" : " and (search_text || ' ' || link_text) ilike $2");
 
-    // Parameters: $1 the accounts (when filtered), $2 the pattern (when searching); unused ones are left out.
     private NpgsqlCommand Command(string sql, IReadOnlyCollection<string>? accountIds, string text)
     {
         var cmd = db.CreateCommand(sql);
+        AddParameters(cmd, accountIds, text);
+        return cmd;
+    }
+
+    // Parameters of Where: $1 the accounts (when filtered), $2 the pattern (when searching); unused ones are left out.
+    internal static void AddParameters(NpgsqlCommand cmd, IReadOnlyCollection<string>? accountIds, string text)
+    {
         // The text is matched literally: % and _ typed by a person are not wildcards.
         var pattern = "%" + text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
         cmd.Parameters.Add(new() { Value = accountIds?.ToArray() ?? [] });
         cmd.Parameters.Add(new() { Value = pattern });
-        return cmd;
     }
 }

@@ -26,6 +26,7 @@ public static class ConsoleHosting
         services.AddSingleton<CustomerDesk>();
         services.AddSingleton<OperatorDesk>();
         services.AddSingleton<TagDesk>();
+        services.AddSingleton<Exports.ExportDesk>();
         return services;
     }
 }

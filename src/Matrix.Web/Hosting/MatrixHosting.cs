@@ -7,6 +7,7 @@ using Matrix.Web.Access;
 using Matrix.Web.Api;
 using Matrix.Web.Components;
 using Matrix.Web.ConsoleModel;
+using Matrix.Web.Exports;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Localization;
 
@@ -94,6 +95,7 @@ public static class MatrixHosting
         app.MapPlanApi();
         app.MapCalendarApi();
         app.MapTemplateApi();
+        app.MapExportApi();
         app.MapOpenApi();
         // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
         app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();
