@@ -106,8 +106,10 @@ public sealed class LiveCodeService(RecordViews records, PoolSnapshots pools, Ho
     {
         var accounts = await directory.AccountsAsync();
         var byId = accounts.ToDictionary(a => a.Id);
+        // A chain has a thousand accounts and a hundred channels: each pool is looked up, not searched for.
+        var (byPersona, byRole) = (accounts.ToLookup(a => a.Profile.PersonaId), accounts.ToLookup(a => a.Profile.Role));
         return channels.ToDictionary(c => c.Id, c => RoomOf(new PoolView(
-            [.. accounts.Where(a => c.Channel.PersonaId is { } p ? a.Profile.PersonaId == p : a.Profile.Role == c.Channel.Role)],
+            [.. c.Channel.PersonaId is { } persona ? byPersona[persona] : c.Channel.Role is { } role ? byRole[role] : []],
             [.. c.Channel.BackupAccountIds.Select(byId.GetValueOrDefault).OfType<AccountEntry>()], IsFresh: true)));
     }
 
