@@ -77,13 +77,23 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
             }).ToArray()
             : [];
         return new(n, $"wx_{n:D7}", _accounts[account], second, _channels[account], addedAt, removedAt, n % 25 == 3,
-            Surnames[random.Next(Surnames.Length)] + Titles[random.Next(Titles.Length)], $"139{n:D8}",
+            Surnames[random.Next(Surnames.Length)] + Titles[random.Next(Titles.Length)], PhoneOf(n),
             random.NextDouble() < 0.1 ? "老客户，喜欢钛架" : null,
             random.NextDouble() < 0.3 ? [HandTags[random.Next(HandTags.Length)]] : [],
             purchases, random.NextDouble() < 0.5 ? Min(addedAt + TimeSpan.FromDays(random.Next(0, 30)), now) : null);
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static readonly string[] MobilePrefixes =
+        ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "157", "158", "159", "166", "173", "177",
+         "180", "181", "185", "186", "187", "188", "189", "199"];
+
+    /// <summary>
+    /// A customer's mobile number: a carrier's prefix and eight digits in no order, as a store's members' numbers are
+    /// (numbers counted up from one prefix share their leading digits, and every search by digits then matches them all).
+    /// </summary>
+    internal static string PhoneOf(int n) => MobilePrefixes[n % MobilePrefixes.Length] + (unchecked((uint)n * 2654435761u) % 100_000_000).ToString("D8");
 
     private IEnumerable<Customer> All() => Enumerable.Range(0, customers).Select(CustomerAt);
 

@@ -48,13 +48,14 @@ internal static class ScaleBench
             var team = shape.Teams[0];
             var account = team.AccountIds[0];
             var customer = $"wx_{shape.AccountIds.Count() * 5:D7}"; // one of the first account's, in the lead's and the operator's team
+            var digits = ChainBulk.PhoneOf(shape.AccountIds.Count() * 5)[..7]; // the first seven digits of that customer's phone
             foreach (var (who, userName) in new[] { ("admin", "admin"), ("lead", team.Lead), ("operator", team.Operator) })
             {
                 using var http = ChainShape.Client(node, await ChainShape.SignInAsync(node, userName));
-                foreach (var path in Paths(who, account, customer, team.PersonaId))
+                foreach (var path in Paths(who, account, customer, team.PersonaId, digits))
                 {
                     var (ms, bytes, status) = await MedianAsync(http, path);
-                    var key = (who, Shown(path, account, customer, team.PersonaId));
+                    var key = (who, Shown(path, account, customer, team.PersonaId).Replace(digits, "{phone digits}"));
                     if (!times.TryGetValue(key, out var row)) times[key] = row = [];
                     row[size] = status == HttpStatusCode.OK ? $"{ms:N0} ms ({bytes / 1024.0:N0} KiB)" : $"HTTP {(int)status}";
                     Console.Error.WriteLine($"{size:N0} customers, {who}: {key.Item2}: {row[size]}");
@@ -133,9 +134,9 @@ internal static class ScaleBench
     }
 
     // Every console page and list API the reader may open; searches by name, remark, phone and tag.
-    private static IEnumerable<string> Paths(string who, string account, string customer, string persona)
+    private static IEnumerable<string> Paths(string who, string account, string customer, string persona, string phoneDigits)
     {
-        string[] pages = ["/", "/accounts", "/customers", "/customers?q=王", "/customers?q=老客户", "/customers?q=13900001", "/customers?q=近视",
+        string[] pages = ["/", "/accounts", "/customers", "/customers?q=王", "/customers?q=老客户", $"/customers?q={phoneDigits}", "/customers?q=近视",
             "/channels", "/today", "/plans", "/calendar", "/tags"];
         string[] apis = ["/api/accounts", "/api/channels", "/api/personas", "/api/alerts", "/api/losses", $"/api/accounts/{account}/tasks",
             $"/api/customers/{customer}", $"/api/customers/{customer}/timeline", $"/api/personas/{persona}/calendar"];
