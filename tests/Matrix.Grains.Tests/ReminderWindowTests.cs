@@ -87,6 +87,11 @@ public sealed class ReminderWindowTests
             "select count(distinct grainhash) from orleansreminderstable where grainid = $1", probe.ToString()));
         await table.RemoveRow(probe, "probe", "0");
 
+        // The rollout finds each customer's run where the grain stored it, without waking the customer.
+        var stored = await node.Service<StoredRuns>().ReadAsync(customers, "quarter");
+        Assert.Equal(customers, stored.Keys.Order());
+        Assert.All(stored.Values, run => Assert.Equal((added, 0, (DateTimeOffset?)null), (run.Anchor, run.Occurrence, run.PostponedTo)));
+
         // An edit moves every row (the plan's rollout, many customers at once); turning the plan off removes them
         // through Orleans's own unregister, which reads each row's version.
         await node.Service<FollowUpService>().UpdatePlanAsync("quarter", plan with { Delay = new CalendarSpan(4, 0, TimeSpan.Zero) });
