@@ -25,17 +25,7 @@ public sealed class AccountApiTests : ApiTest
         var all = (await Http.GetFromJsonAsync<JsonElement>("/api/accounts?limit=1000")).EnumerateArray().Select(a => a.GetProperty("id").GetString()!).ToList();
         Assert.True(all.Count >= 5);
 
-        var walked = new List<string>();
-        string? cursor = null;
-        do
-        {
-            var response = await Http.GetAsync($"/api/accounts?limit=2{(cursor is null ? "" : $"&cursor={cursor}")}");
-            var page = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(a => a.GetProperty("id").GetString()!).ToList();
-            Assert.InRange(page.Count, 1, 2);
-            walked.AddRange(page);
-            cursor = response.Headers.TryGetValues("X-Next-Cursor", out var next) ? next.Single() : null;
-        } while (cursor is not null);
-        Assert.Equal(all, walked);
+        Assert.Equal(all, await WalkPagesAsync("/api/accounts", "id", limit: 2));
         Assert.Equal(all.Order(StringComparer.Ordinal), all);
 
         var refused = await Http.GetAsync("/api/accounts?limit=0");

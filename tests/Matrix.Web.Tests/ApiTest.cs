@@ -24,6 +24,26 @@ public abstract class ApiTest : IAsyncLifetime
     public static string UniqueWeChatId(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 
     /// <summary>POSTs and returns the new resource's id, failing with the server's answer if it was not created.</summary>
+    /// <summary>
+    /// Walks a keyset-paged list (<c>limit</c>, the <c>X-Next-Cursor</c> header sent back as <c>cursor</c>) and returns
+    /// each row's <paramref name="idProperty"/> in the order served; every page holds between one and <paramref name="limit"/> rows.
+    /// </summary>
+    protected async Task<List<string>> WalkPagesAsync(string path, string idProperty, int limit)
+    {
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var response = await Http.GetAsync($"{path}{(path.Contains('?') ? '&' : '?')}limit={limit}{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}");
+            var page = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(r => r.GetProperty(idProperty).GetString()!).ToList();
+            Assert.InRange(page.Count, 1, limit);
+            seen.AddRange(page);
+            cursor = response.Headers.TryGetValues("X-Next-Cursor", out var next) ? next.Single() : null;
+        }
+        while (cursor is not null);
+        return seen;
+    }
+
     protected async Task<string> CreateAsync(string path, object body)
     {
         var response = await Http.PostAsJsonAsync(path, body);

@@ -48,7 +48,7 @@ public sealed partial class CustomerGrain
     async Task ICustomerGrain.ReschedulePlan(string planId, FollowUpPlan? edited)
     {
         if (!state.State.Plans.TryGetValue(planId, out var run)) return;
-        if ((edited ?? await GrainFactory.Get<IPlanGrain>(planId).Get()) is not { Enabled: true } plan || run.Occurrence > 0 && TriggerTimes.RepeatOf(plan) is null)
+        if ((edited ?? await GrainFactory.Get<IPlanGrain>(planId).Get()) is not { Enabled: true } plan || !run.ContinuesUnder(plan))
         {
             await StopPlanAsync(planId); // disabled, or no longer repeating and its one touch is behind it
             return;

@@ -60,6 +60,9 @@ public sealed record PlanRun(DateTimeOffset Anchor, int Occurrence, DateTimeOffs
         var at = Domain.FollowUps.DueTimes.OccurrenceOf(plan, Anchor, Occurrence, zone);
         return PostponedTo is { } waits && waits > at ? waits : at;
     }
+
+    /// <summary>Whether the run goes on under <paramref name="plan"/>: not once its one touch is behind it and the plan no longer repeats.</summary>
+    public bool ContinuesUnder(Domain.FollowUps.FollowUpPlan plan) => Occurrence == 0 || Domain.FollowUps.TriggerTimes.RepeatOf(plan) is not null;
 }
 
 /// <summary>A change a person made to the customer: "tag +近视", "profile phone", "transfer".</summary>

@@ -101,7 +101,7 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
         var visit = new List<string>();
         foreach (var id in ids)
         {
-            if (runs.TryGetValue(id, out var run) && run.PostponedTo is null && (run.Occurrence == 0 || TriggerTimes.RepeatOf(plan) is not null)
+            if (runs.TryGetValue(id, out var run) && run.PostponedTo is null && run.ContinuesUnder(plan)
                 && CustomerGrain.PlanWakeUp(planId, run.DueAt(plan, clock.Zone), options.Value.FollowUpLead) is var (name, at) && at > beyond)
                 moved.Add((grains.Get<ICustomerGrain>(id).GetGrainId(), name, at));
             else visit.Add(id);
