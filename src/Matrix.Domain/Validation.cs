@@ -76,6 +76,13 @@ public static class RuleKeys
     public const string RehomeStatus = "RehomeStatus";
     public const string EndAfterStart = "EndAfterStart";
     public const string TargetFull = "TargetFull";
+    public const string ImportIdentity = "ImportIdentity";
+    public const string NotANumber = "NotANumber";
+    public const string AccountNotYours = "AccountNotYours";
+    public const string CustomerNotYours = "CustomerNotYours";
+    public const string AccountFull = "AccountFull";
+    public const string OrderOfAnother = "OrderOfAnother";
+    public const string SheetFormat = "SheetFormat";
     /// <summary>What the console says of a rule that has no key of its own.</summary>
     public const string Invalid = "Invalid";
 }

@@ -50,6 +50,9 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<FollowUps.FollowUpService>();
         services.AddSingleton<FollowUps.StoredRuns>();
         services.AddSingleton<Reports.CustomerExport>();
+        services.AddSingleton<Imports.ImportStore>();
+        services.AddSingleton<Imports.ImportChecker>();
+        services.AddSingleton<Imports.ImportCommitter>();
         services.AddOptions<Domain.Customers.CustomerSettings>();
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());

@@ -111,7 +111,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
     }
 
     public async Task<FriendAddOutcome> ConfirmFriendAsync(string key, string accountId, string externalId, string? channelId, DateTimeOffset at, string? welcome,
-        Guid? reservation = null, string? channelState = null, IReadOnlyList<string>? channelTags = null)
+        Guid? reservation = null, string? channelState = null, IReadOnlyList<string>? channelTags = null, bool newFriend = true)
     {
         await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
         cmd.Parameters.Add(new() { Value = key });
@@ -126,7 +126,8 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         cmd.Parameters.Add(new() { Value = reservation.HasValue ? reservation.Value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new() { Value = (object?)channelState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (channelTags ?? []).ToArray() });
-        cmd.Parameters.Add(new() { Value = clock.DayOf(at) }); // counts among today's adds only on the day it happened
+        // Counts among today's adds only on the day it happened; an existing relationship (an import) on no day.
+        cmd.Parameters.Add(new() { Value = newFriend ? clock.DayOf(at) : DateOnly.MinValue });
         string outcome;
         try
         {
@@ -138,7 +139,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         }
         if (outcome == "added")
             changes.Announce((welcome is null ? Changes.ChangeTopics.Accounts : Changes.ChangeTopics.Accounts | Changes.ChangeTopics.Tasks)
-                | (at < clock.TodayUtc.Start ? Changes.ChangeTopics.PastAdds : Changes.ChangeTopics.None));
+                | (newFriend && at < clock.TodayUtc.Start ? Changes.ChangeTopics.PastAdds : Changes.ChangeTopics.None));
         return outcome switch
         {
             "added" => FriendAddOutcome.Added,
@@ -147,6 +148,15 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
             "full" => FriendAddOutcome.Full,
             _ => FriendAddOutcome.UnknownAccount,
         };
+    }
+
+    /// <summary>An import's friendship without a known start: an existing relationship, in no day's adds (Migrations/0014).</summary>
+    public async Task MarkImportedAsync(string accountId, string externalId)
+    {
+        await using var cmd = db.CreateCommand("update account_friends set imported = true where account_id = $1 and external_id = $2 and not imported");
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = externalId });
+        if (await cmd.ExecuteNonQueryAsync() > 0) changes.Announce(Changes.ChangeTopics.Accounts);
     }
 
     public async Task<FriendRemoveOutcome> RemoveFriendAsync(string key, string accountId, string externalId, bool byCustomer, DateTimeOffset at)

@@ -22,6 +22,14 @@ public sealed class FollowUpService(IGrainFactory grains, NpgsqlDataSource db, M
     public Task FriendAddedAsync(string customerId, DateTimeOffset at) => StartAsync(customerId, (plan, c) =>
         plan.Trigger.Kind == TriggerKind.FriendAdded ? (at, true) : StateStart(plan, c, restart: false));
 
+    /// <summary>
+    /// An imported relationship: state plans start unless already running; friend-added plans only for an add the
+    /// row dates within the last day (an older friend is not new, and a plan's first touches would all be overdue).
+    /// </summary>
+    public Task ImportedAsync(string customerId, DateTimeOffset? addedAt) => StartAsync(customerId, (plan, c) =>
+        plan.Trigger.Kind != TriggerKind.FriendAdded ? StateStart(plan, c, restart: false)
+        : addedAt is { } at && Domain.FollowUps.Welcome.IsDue(at, clock.UtcNow) ? (at, false) : null);
+
     public Task PurchasedAsync(string customerId, DateTimeOffset at, IReadOnlySet<string> categories) => StartAsync(customerId, (plan, _) =>
         plan.Trigger is { Kind: TriggerKind.Purchase } t && (t.Category is null || categories.Contains(t.Category)) ? (at, true) : null);
 

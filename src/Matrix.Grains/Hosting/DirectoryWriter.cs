@@ -22,8 +22,8 @@ public sealed class DirectoryWriter(NpgsqlDataSource db)
     public async Task CustomerAsync(string id, string? displayName, string? phone, string searchText, IEnumerable<string> plans)
     {
         await using var cmd = db.CreateCommand("""
-            insert into customer_index (id, display_name, phone, search_text, plans) values ($1, $2, $3, $4, $5)
-            on conflict (id) do update set display_name = excluded.display_name, phone = excluded.phone,
+            insert into customer_index (id, display_name, phone, search_text, plans, phone_key) values ($1, $2, $3, $4, $5, $6)
+            on conflict (id) do update set display_name = excluded.display_name, phone = excluded.phone, phone_key = excluded.phone_key,
                 search_text = excluded.search_text, plans = excluded.plans, updated_at = now()
             """);
         cmd.Parameters.Add(new() { Value = id });
@@ -31,6 +31,7 @@ public sealed class DirectoryWriter(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = (object?)phone ?? DBNull.Value });
         cmd.Parameters.Add(new() { Value = searchText });
         cmd.Parameters.Add(new() { Value = plans.Order(StringComparer.Ordinal).ToArray() });
+        cmd.Parameters.Add(new() { Value = (object?)Domain.Imports.PhoneNumbers.Normalise(phone) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -97,12 +97,12 @@ public sealed class MatrixReports
     }
 
     // Adds per account, store day and channel from `from` (to `until`, when given), from the index by account and
-    // arrival (Migrations/0013); every account when none are named.
+    // arrival (Migrations/0013, 0014); every account when none are named. An imported relationship of unknown start is no day's add.
     private async Task<IReadOnlyList<AccountAdds>> CountAsync(string[]? accountIds, DateTimeOffset from, DateTimeOffset? until)
     {
         await using var cmd = db.CreateCommand($"""
             select account_id, (added_at at time zone $3)::date, coalesce(channel_id, ''), count(*)::int
-              from account_friends where {(accountIds is null ? "true" : "account_id = any($1)")} and added_at >= $2 {(until is null ? "" : "and added_at < $4")}
+              from account_friends where {(accountIds is null ? "true" : "account_id = any($1)")} and added_at >= $2 and not imported {(until is null ? "" : "and added_at < $4")}
              group by 1, 2, 3
             """);
         cmd.Parameters.Add(new() { Value = accountIds ?? [] });

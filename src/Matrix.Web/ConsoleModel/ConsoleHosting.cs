@@ -27,6 +27,7 @@ public static class ConsoleHosting
         services.AddSingleton<OperatorDesk>();
         services.AddSingleton<TagDesk>();
         services.AddSingleton<Exports.ExportDesk>();
+        services.AddSingleton<Imports.ImportDesk>();
         return services;
     }
 }

@@ -8,6 +8,7 @@ using Matrix.Web.Api;
 using Matrix.Web.Components;
 using Matrix.Web.ConsoleModel;
 using Matrix.Web.Exports;
+using Matrix.Web.Imports;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Localization;
 
@@ -96,6 +97,7 @@ public static class MatrixHosting
         app.MapCalendarApi();
         app.MapTemplateApi();
         app.MapExportApi();
+        app.MapImportApi();
         app.MapOpenApi();
         // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
         app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();
