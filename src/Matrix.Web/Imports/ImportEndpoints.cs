@@ -5,7 +5,6 @@ using Matrix.Domain.Imports;
 using Matrix.Grains;
 using Matrix.Grains.Imports;
 using Matrix.Web.Exports;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
 namespace Matrix.Web.Imports;
@@ -40,13 +39,15 @@ internal static class ImportEndpoints
 
         // The dry run: a multipart form with the file, the mode for existing customers (skip, fill, overwrite) and the
         // account rows without one go to. Nothing but the job is written; its rows say what a commit would do.
-        imports.MapPost("/", async ([FromForm] IFormFile? file, [FromForm] string? mode, [FromForm] string? accountId, ImportDesk desk, ClaimsPrincipal user) =>
+        imports.MapPost("/", async (HttpRequest request, ImportDesk desk, ClaimsPrincipal user) =>
         {
-            if (file is null) throw DomainValidationException.Of("file", RuleKeys.Required, "is required");
+            // The form is read here, not bound: a request that is not a form gets the same 400 as one without a file.
+            var form = request.HasFormContentType ? await request.ReadFormAsync() : null;
+            if (form?.Files["file"] is not { } file) throw DomainValidationException.Of("file", RuleKeys.Required, "is required");
             if (file.Length > SheetReader.BytesMax) throw DomainValidationException.Of("file", RuleKeys.AtMost, "must be at most {0} MiB", SheetReader.BytesMax / 1024 / 1024);
             using var buffer = new MemoryStream();
             await file.CopyToAsync(buffer);
-            var job = await desk.CheckAsync(user, file.FileName, buffer.ToArray(), Mode(mode), accountId);
+            var job = await desk.CheckAsync(user, file.FileName, buffer.ToArray(), Mode(form["mode"]), form["accountId"]);
             return Results.Created($"/api/imports/{job.Id}", ImportJobView.Of(job));
         }).DisableAntiforgery();
 
