@@ -55,6 +55,8 @@ public sealed class HostileInputTests : ApiTest
         ("PUT", "/api/operators/nobody/role", """{"role":"Chief","team":"north"}""", HttpStatusCode.BadRequest, "role"),
         ("POST", "/api/operators/nobody/password", """{"password":"short"}""", HttpStatusCode.BadRequest, "password"),
         ("POST", "/api/operators/nobody/sessions/end", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/imports", """{"file":"<script>alert(1)</script>"}""", HttpStatusCode.BadRequest, "file"),
+        ("POST", "/api/imports/00000000-0000-0000-0000-000000000000/commit", "", HttpStatusCode.NotFound, ""),
     ];
 
     /// <summary>One case per write endpoint (the table above), for other suites to vary.</summary>
