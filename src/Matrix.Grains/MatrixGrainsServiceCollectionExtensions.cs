@@ -57,6 +57,9 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<ChannelStats>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelStats>());
         services.AddHostedService<ReservationSweeper>();
+        services.AddSingleton<Reports.RelationshipSnapshots>();
+        services.AddSingleton<Reports.RelationshipReports>();
+        services.AddHostedService<Reports.SnapshotSchedule>();
         return services;
     }
 }

@@ -20,13 +20,12 @@ public sealed class StoreClock(TimeProvider time, TimeZoneInfo zone)
     public DateOnly DayOf(DateTimeOffset at) => DateOnly.FromDateTime(Local(at));
 
     /// <summary>Where the store's today begins and ends, as instants (a day is not always 24 hours where clocks change).</summary>
-    public (DateTimeOffset Start, DateTimeOffset End) TodayUtc
+    public (DateTimeOffset Start, DateTimeOffset End) TodayUtc => (StartOf(Today).ToUniversalTime(), StartOf(Today.AddDays(1)).ToUniversalTime());
+
+    /// <summary>Where a store day begins, as an instant.</summary>
+    public DateTimeOffset StartOf(DateOnly day)
     {
-        get
-        {
-            var midnight = LocalNow.Date;
-            return (new DateTimeOffset(midnight, Zone.GetUtcOffset(midnight)).ToUniversalTime(),
-                new DateTimeOffset(midnight.AddDays(1), Zone.GetUtcOffset(midnight.AddDays(1))).ToUniversalTime());
-        }
+        var midnight = day.ToDateTime(TimeOnly.MinValue);
+        return new DateTimeOffset(midnight, Zone.GetUtcOffset(midnight));
     }
 }

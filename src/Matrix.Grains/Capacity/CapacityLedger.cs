@@ -14,6 +14,12 @@ public sealed record FriendLink(string AccountId, string? ChannelId, string? Cha
 
 public enum FriendAddOutcome { Added, Duplicate, AlreadyFriend, Full, UnknownAccount }
 
+/// <summary>
+/// What a friendship's start is, as the relationship log records it (Migrations/0015): a new friend, a re-homed
+/// customer arriving from a sibling (a transfer, not growth), or an import's existing relationship of unknown start.
+/// </summary>
+public enum Arrival { Added, MovedIn, Imported }
+
 public enum FriendRemoveOutcome { Removed, Duplicate, NotAFriend, UnknownAccount }
 
 /// <summary>
@@ -111,9 +117,16 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
     }
 
     public async Task<FriendAddOutcome> ConfirmFriendAsync(string key, string accountId, string externalId, string? channelId, DateTimeOffset at, string? welcome,
-        Guid? reservation = null, string? channelState = null, IReadOnlyList<string>? channelTags = null, bool newFriend = true)
+        Guid? reservation = null, string? channelState = null, IReadOnlyList<string>? channelTags = null, Arrival arrival = Arrival.Added)
     {
-        await using var cmd = db.CreateCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        // Two statements in one round trip and one implicit transaction: the first tells the log's trigger what the
+        // arrival is (a setting local to the transaction), the second confirms.
+        await using var batch = db.CreateBatch();
+        var kind = new NpgsqlBatchCommand("select set_config('matrix.arrival', $1, true)");
+        kind.Parameters.Add(new() { Value = arrival switch { Arrival.MovedIn => "moved_in", Arrival.Imported => "imported", _ => "added" } });
+        batch.BatchCommands.Add(kind);
+        var cmd = new NpgsqlBatchCommand("select matrix_confirm_friend($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+        batch.BatchCommands.Add(cmd);
         cmd.Parameters.Add(new() { Value = key });
         cmd.Parameters.Add(new() { Value = accountId });
         cmd.Parameters.Add(new() { Value = externalId });
@@ -127,11 +140,14 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         cmd.Parameters.Add(new() { Value = (object?)channelState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (channelTags ?? []).ToArray() });
         // Counts among today's adds only on the day it happened; an existing relationship (an import) on no day.
-        cmd.Parameters.Add(new() { Value = newFriend ? clock.DayOf(at) : DateOnly.MinValue });
+        cmd.Parameters.Add(new() { Value = arrival == Arrival.Imported ? DateOnly.MinValue : clock.DayOf(at) });
         string outcome;
         try
         {
-            outcome = (string)(await cmd.ExecuteScalarAsync())!;
+            await using var reader = await batch.ExecuteReaderAsync();
+            await reader.NextResultAsync();
+            await reader.ReadAsync();
+            outcome = reader.GetString(0);
         }
         catch (PostgresException ex) when (ex.SqlState == DuplicateKeyRace)
         {
@@ -139,7 +155,7 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
         }
         if (outcome == "added")
             changes.Announce((welcome is null ? Changes.ChangeTopics.Accounts : Changes.ChangeTopics.Accounts | Changes.ChangeTopics.Tasks)
-                | (newFriend && at < clock.TodayUtc.Start ? Changes.ChangeTopics.PastAdds : Changes.ChangeTopics.None));
+                | (arrival != Arrival.Imported && at < clock.TodayUtc.Start ? Changes.ChangeTopics.PastAdds : Changes.ChangeTopics.None));
         return outcome switch
         {
             "added" => FriendAddOutcome.Added,
@@ -148,15 +164,6 @@ public sealed class CapacityLedger(NpgsqlDataSource db, StoreClock clock, Change
             "full" => FriendAddOutcome.Full,
             _ => FriendAddOutcome.UnknownAccount,
         };
-    }
-
-    /// <summary>An import's friendship without a known start: an existing relationship, in no day's adds (Migrations/0014).</summary>
-    public async Task MarkImportedAsync(string accountId, string externalId)
-    {
-        await using var cmd = db.CreateCommand("update account_friends set imported = true where account_id = $1 and external_id = $2 and not imported");
-        cmd.Parameters.Add(new() { Value = accountId });
-        cmd.Parameters.Add(new() { Value = externalId });
-        if (await cmd.ExecuteNonQueryAsync() > 0) changes.Announce(Changes.ChangeTopics.Accounts);
     }
 
     public async Task<FriendRemoveOutcome> RemoveFriendAsync(string key, string accountId, string externalId, bool byCustomer, DateTimeOffset at)

@@ -23,7 +23,7 @@ namespace Matrix.Grains.Customers;
 public sealed partial class CustomerGrain
 {
     /// <summary>A plan's reminder name, and its tasks' origin: "plan:" and the plan id.</summary>
-    internal const string PlanReminderPrefix = "plan:";
+    public const string PlanReminderPrefix = "plan:";
     private readonly HashSet<string> _armed = [];
 
     async Task ICustomerGrain.StartPlan(string planId, DateTimeOffset anchor, bool restart)

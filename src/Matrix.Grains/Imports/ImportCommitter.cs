@@ -44,7 +44,8 @@ public sealed class ImportCommitter(CapacityLedger ledger, IGrainFactory grains,
         var (created, befriended, key) = (false, false, $"import:{job.Id:N}:{row.Number}");
         if (account is not null && (known is null || change.AddFriend || checkedRow.Verdict == ImportVerdict.Create))
         {
-            var outcome = await ledger.ConfirmFriendAsync(key, account, id, null, row.AddedAt ?? now, welcome: null, newFriend: row.AddedAt is not null);
+            var outcome = await ledger.ConfirmFriendAsync(key, account, id, null, row.AddedAt ?? now, welcome: null,
+                arrival: row.AddedAt is null ? Arrival.Imported : Arrival.Added);
             switch (outcome)
             {
                 case FriendAddOutcome.Full:
@@ -54,7 +55,6 @@ public sealed class ImportCommitter(CapacityLedger ledger, IGrainFactory grains,
                 case FriendAddOutcome.Added or FriendAddOutcome.Duplicate:
                     // Duplicate: this row's own add, made by a run that did not get to record the outcome.
                     (created, befriended) = (checkedRow.Verdict == ImportVerdict.Create && (known is null || outcome == FriendAddOutcome.Duplicate), true);
-                    if (row.AddedAt is null) await ledger.MarkImportedAsync(account, id);
                     break;
             }
             // A customer this import created takes everything the row gives, whatever the mode says of existing ones.

@@ -49,9 +49,3 @@ update customer_index
    set phone_key = regexp_replace(regexp_replace(phone, '[\s().-]', '', 'g'), '^(\+86|0086|86(?=1\d{10}$))', '')
  where phone is not null and regexp_replace(regexp_replace(phone, '[\s().-]', '', 'g'), '^(\+86|0086|86(?=1\d{10}$))', '') ~ '^1[3-9]\d{9}$';
 create index customer_index_phone_key on customer_index (phone_key) where phone_key is not null;
-
--- A friendship an import brought without saying when it began: an existing relationship, not a new friend. It is
--- not one of any day's adds (the chart of adds per day leaves it out); the ledger never counted it as today's.
-alter table account_friends add column imported boolean not null default false;
-drop index account_friends_account_added;
-create index account_friends_account_added on account_friends (account_id, added_at) include (channel_id, imported);

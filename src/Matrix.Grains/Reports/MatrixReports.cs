@@ -96,13 +96,14 @@ public sealed class MatrixReports
         }
     }
 
-    // Adds per account, store day and channel from `from` (to `until`, when given), from the index by account and
-    // arrival (Migrations/0013, 0014); every account when none are named. An imported relationship of unknown start is no day's add.
+    // New friends per account, store day and channel from `from` (to `until`, when given), from the relationship log
+    // (Migrations/0015: the reports' source too), read from its index by account and time; every account when none
+    // are named. Re-homed arrivals and imported relationships are not new friends.
     private async Task<IReadOnlyList<AccountAdds>> CountAsync(string[]? accountIds, DateTimeOffset from, DateTimeOffset? until)
     {
         await using var cmd = db.CreateCommand($"""
-            select account_id, (added_at at time zone $3)::date, coalesce(channel_id, ''), count(*)::int
-              from account_friends where {(accountIds is null ? "true" : "account_id = any($1)")} and added_at >= $2 and not imported {(until is null ? "" : "and added_at < $4")}
+            select account_id, (at at time zone $3)::date, coalesce(channel_id, ''), count(*)::int
+              from relationship_events where {(accountIds is null ? "true" : "account_id = any($1)")} and at >= $2 {(until is null ? "" : "and at < $4")} and kind = 'added'
              group by 1, 2, 3
             """);
         cmd.Parameters.Add(new() { Value = accountIds ?? [] });

@@ -16,7 +16,7 @@ public sealed class TaskService(TaskStore tasks, CapacityLedger ledger, IGrainFa
         if (task is { TargetAccountId: { } target, CustomerId: { } customer })
         {
             // Keyed by the task: done twice (or retried after a crash) counts the customer once.
-            var outcome = await ledger.ConfirmFriendAsync($"task:{task.Id}", target, customer, null, now, null, task.Reservation);
+            var outcome = await ledger.ConfirmFriendAsync($"task:{task.Id}", target, customer, null, now, null, task.Reservation, arrival: Arrival.MovedIn);
             if (outcome == FriendAddOutcome.Full) return TaskDoneOutcome.TargetFull;
             if (task.Kind == "transfer") await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customer).RecordTransfer(now));
         }

@@ -28,6 +28,7 @@ public static class ConsoleHosting
         services.AddSingleton<TagDesk>();
         services.AddSingleton<Exports.ExportDesk>();
         services.AddSingleton<Imports.ImportDesk>();
+        services.AddSingleton<Reports.ReportDesk>();
         return services;
     }
 }

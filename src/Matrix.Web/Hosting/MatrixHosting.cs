@@ -9,6 +9,7 @@ using Matrix.Web.Components;
 using Matrix.Web.ConsoleModel;
 using Matrix.Web.Exports;
 using Matrix.Web.Imports;
+using Matrix.Web.Reports;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Localization;
 
@@ -98,6 +99,7 @@ public static class MatrixHosting
         app.MapTemplateApi();
         app.MapExportApi();
         app.MapImportApi();
+        app.MapReportApi();
         app.MapOpenApi();
         // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
         app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();

@@ -1,0 +1,90 @@
+using System.Security.Claims;
+using Matrix.Domain.Reports;
+using Matrix.Grains;
+using Matrix.Grains.Reports;
+using Matrix.Web.Access;
+using Matrix.Web.Exports;
+using Microsoft.Extensions.Localization;
+
+namespace Matrix.Web.Reports;
+
+/// <summary>What a report covers: the reader's accounts, narrowed by team, persona, account and channel.</summary>
+public sealed record ReportFilter(string? Team = null, string? PersonaId = null, string? AccountId = null, string? Channel = null);
+
+/// <summary>Growth and churn per period, with the scope they count over and when they were computed.</summary>
+public sealed record GrowthReport(string Scope, DateTimeOffset ComputedAt, ReportGrouping Grouping, IReadOnlyList<RelationshipPeriod> Periods,
+    IReadOnlyList<EarlyLosses> EarlyLosses);
+
+/// <param name="Dimension">plan, welcome, rehome or account.</param>
+public sealed record TouchChurnRow(string Dimension, string Key, string Name, int Touches, int LostWithin48h, double? PerThousand);
+
+/// <summary>Deletions within 48 hours of a touch per 1,000 touches, against untouched customers per 1,000 customer-48-hour windows.</summary>
+public sealed record TouchChurnReport(string Scope, DateTimeOffset ComputedAt, IReadOnlyList<TouchChurnRow> Rows, int BaselineLosses, double BaselineWindows, double? BaselinePerThousand);
+
+/// <summary>The reports as the console and the API show them, scoped as the accounts page is (a lead: their team's).</summary>
+public sealed class ReportDesk(AccessService access, RelationshipReports reports, MatrixDirectory directory, StoreClock clock, IStringLocalizer<Ui> text)
+{
+    public async Task<GrowthReport> GrowthAsync(ClaimsPrincipal user, ReportRange range, ReportFilter filter)
+    {
+        var (accounts, scope) = await ScopeAsync(user, filter);
+        var (days, before) = await reports.DaysAsync(accounts, filter.Channel, range);
+        return new(scope, clock.UtcNow, range.Grouping, RelationshipPeriod.Of(range, days, before), await reports.EarlyLossesAsync(accounts, filter.Channel, range));
+    }
+
+    public async Task<TouchChurnReport> TouchChurnAsync(ClaimsPrincipal user, ReportRange range, ReportFilter filter)
+    {
+        var (accounts, scope) = await ScopeAsync(user, filter);
+        var touches = await reports.TouchLossesAsync(accounts, range);
+        var plans = (await directory.PlansAsync()).ToDictionary(p => p.Id, p => p.Plan.Name);
+        var names = (await directory.AccountsAsync(ids: [.. touches.Select(t => t.AccountId).Distinct()])).ToDictionary(a => a.Id, a => a.Profile.WeChatId);
+        var rows = touches.GroupBy(t => Origin(t.Origin, plans)).Select(g => Row(g.Key.Dimension, g.Key.Key, g.Key.Name, g))
+            .Concat(touches.GroupBy(t => t.AccountId).Select(g => Row("account", g.Key, names.GetValueOrDefault(g.Key, g.Key), g)))
+            .OrderBy(r => r.Dimension == "account").ThenByDescending(r => r.PerThousand).ToList();
+        // The baseline: deletions with no touch before them, over every customer's 48-hour windows in the range.
+        var (days, _) = await reports.DaysAsync(accounts, null, range);
+        var windows = range.Days().Sum(d => (double)(days.GetValueOrDefault(d)?.Friends ?? 0)) * (TimeSpan.FromDays(1) / Rates.TouchWindow);
+        var untouched = await reports.UntouchedLossesAsync(accounts, range);
+        return new(scope, clock.UtcNow, rows, untouched, windows, Rates.PerThousand(untouched, windows));
+    }
+
+    /// <summary>The growth report as a sheet: a row per period, named columns in the reader's language.</summary>
+    public Sheet GrowthSheet(GrowthReport report, ReportRange range) => new("report-growth", report.Scope,
+        [.. new[] { "Report.Period", "Report.Friends", "Report.Added", "Report.Lost", "Report.Removed", "Report.Net", "Report.MovedIn", "Report.Imported", "Report.ChurnRate" }.Select(k => text[k].Value)],
+        report.Periods.Select(p => new object?[] { range.Label(p.Start), p.Friends, p.Added, p.Lost, p.Removed, p.Net, p.MovedIn, p.Imported, p.ChurnRate is { } r ? Math.Round(r * 100, 2) : null }).ToAsyncEnumerable());
+
+    public Sheet TouchSheet(TouchChurnReport report) => new("report-touches", report.Scope,
+        [.. new[] { "Report.Dimension", "Report.Name", "Report.Touches", "Report.LostWithin48h", "Report.PerThousand" }.Select(k => text[k].Value)],
+        report.Rows.Select(r => new object?[] { text[$"Report.Dimension.{r.Dimension}"].Value, r.Name, r.Touches, r.LostWithin48h, r.PerThousand is { } p ? Math.Round(p, 1) : null })
+            .Append([text["Report.Baseline"].Value, "", null, report.BaselineLosses, report.BaselinePerThousand is { } b ? Math.Round(b, 1) : null]).ToAsyncEnumerable());
+
+    private static TouchChurnRow Row(string dimension, string key, string name, IEnumerable<TouchLosses> rows)
+    {
+        var (touches, lost) = (rows.Sum(r => r.Touches), rows.Sum(r => r.LostWithin48h));
+        return new(dimension, key, name, touches, lost, Rates.PerThousand(lost, touches));
+    }
+
+    private (string Dimension, string Key, string Name) Origin(string origin, IReadOnlyDictionary<string, string> plans) => origin switch
+    {
+        _ when origin.StartsWith(Grains.Customers.CustomerGrain.PlanReminderPrefix, StringComparison.Ordinal)
+            => ("plan", origin, plans.GetValueOrDefault(origin[Grains.Customers.CustomerGrain.PlanReminderPrefix.Length..], origin)),
+        "channel" => ("welcome", origin, text["Report.Dimension.welcome"].Value),
+        "rehome" => ("rehome", origin, text["Report.Dimension.rehome"].Value),
+        _ => ("other", origin, origin),
+    };
+
+    /// <summary>The account ids a report counts over (null: all, an admin without filters) and how the page states them.</summary>
+    private async Task<(string[]? Accounts, string Scope)> ScopeAsync(ClaimsPrincipal user, ReportFilter filter)
+    {
+        var viewer = AccessService.ViewerOf(user);
+        if (viewer.IsAdmin && filter is { Team: null, PersonaId: null, AccountId: null })
+            return (null, text["Report.ScopeAll"].Value);
+        var visible = await access.VisibleAccountsAsync(user);
+        var chosen = visible.Where(a => (filter.Team is null || a.Profile.Team == filter.Team) && (filter.PersonaId is null || a.Profile.PersonaId == filter.PersonaId)
+            && (filter.AccountId is null || a.Id == filter.AccountId)).ToList();
+        if (filter.AccountId is not null && chosen.Count == 0) throw new KeyNotFoundException($"account {filter.AccountId}");
+        var scope = filter.AccountId is not null ? text["Report.ScopeAccount", chosen[0].Profile.WeChatId].Value
+            : filter.Team is not null ? text["Report.ScopeTeam", filter.Team].Value
+            : viewer.IsAdmin ? text["Report.ScopeAll"].Value : viewer.Team is { } team ? text["Report.ScopeTeam", team].Value : text["Report.ScopeOwn"].Value;
+        return ([.. chosen.Select(a => a.Id)], scope + (filter.Channel is { } c ? " · " + text["Report.ScopeChannel", c].Value : ""));
+    }
+}

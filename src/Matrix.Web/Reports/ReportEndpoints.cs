@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Security.Claims;
+using Matrix.Domain;
+using Matrix.Domain.Reports;
+using Matrix.Grains;
+using Matrix.Web.Access;
+using Matrix.Web.ConsoleModel;
+using Matrix.Web.Exports;
+using Microsoft.Net.Http.Headers;
+
+namespace Matrix.Web.Reports;
+
+internal static class ReportEndpoints
+{
+    public static void MapReportApi(this IEndpointRouteBuilder app)
+    {
+        var reports = app.MapGroup("/api/reports").WithTags("Reports");
+
+        // Growth and churn per day, week or month (?by=), from the relationship log's daily snapshots: friends at the
+        // period's end, new, lost (deleted us), removed (we deleted), net, transfers and imports apart, churn rate,
+        // and the friends added in the range who left within 1, 7 and 30 days, by channel. ?format=csv|xlsx for a file.
+        reports.MapGet("/growth", async (string? from, string? to, string? by, string? team, string? personaId, string? accountId, string? channel, string? format,
+            ReportDesk desk, AuditLog audit, StoreClock clock, HttpContext http, ClaimsPrincipal user) =>
+        {
+            var range = Range(from, to, by, clock);
+            var report = await desk.GrowthAsync(user, range, new(team, personaId, accountId, channel));
+            return format is null ? Results.Ok(report) : await FileAsync(http, desk.GrowthSheet(report, range), format, audit, clock, user);
+        });
+
+        // Which touches drive friends away: deletions within 48 hours of a touch per 1,000 touches, by plan (and
+        // welcome, re-home) and by account, against the baseline of customers with no touch in the 48 hours before.
+        reports.MapGet("/touches", async (string? from, string? to, string? team, string? personaId, string? accountId, string? format,
+            ReportDesk desk, AuditLog audit, StoreClock clock, HttpContext http, ClaimsPrincipal user) =>
+        {
+            var report = await desk.TouchChurnAsync(user, Range(from, to, null, clock), new(team, personaId, accountId));
+            return format is null ? Results.Ok(report) : await FileAsync(http, desk.TouchSheet(report), format, audit, clock, user);
+        });
+    }
+
+    /// <summary>The range asked for; by default the last 30 store days to today, by day.</summary>
+    internal static ReportRange Range(string? from, string? to, string? by, StoreClock clock)
+    {
+        var end = to is null ? clock.Today : Date("to", to);
+        var start = from is null ? end.AddDays(-29) : Date("from", from);
+        var grouping = by switch
+        {
+            null or "day" => ReportGrouping.Day,
+            "week" => ReportGrouping.Week,
+            "month" => ReportGrouping.Month,
+            _ => throw DomainValidationException.Of("by", RuleKeys.Unknown, "no grouping '{0}' (day, week or month)", by),
+        };
+        return ReportRange.Of(start, end, grouping);
+    }
+
+    private static DateOnly Date(string field, string text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day
+            : throw DomainValidationException.Of(field, RuleKeys.RealDate, "is not a real date (yyyy-MM-dd)");
+
+    private static async Task<IResult> FileAsync(HttpContext http, Sheet sheet, string format, AuditLog audit, StoreClock clock, ClaimsPrincipal user)
+    {
+        var kind = format switch
+        {
+            "xlsx" => SheetFormat.Xlsx,
+            "csv" => SheetFormat.Csv,
+            _ => throw new DomainValidationException("format", "must be csv or xlsx"),
+        };
+        var name = ExportEndpoints.FileName(sheet.List, kind, clock);
+        http.Response.ContentType = kind == SheetFormat.Csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = name, FileNameStar = name }.ToString();
+        var rows = kind == SheetFormat.Csv
+            ? await SheetWriter.WriteCsvAsync(sheet, http.Response.Body, http.RequestAborted)
+            : await SheetWriter.WriteXlsxAsync(sheet, http.Response.Body, http.RequestAborted);
+        await audit.WriteAsync(AccountDesk.By(user), "export", sheet.List, $"{format}; scope {sheet.Filter}; {http.Request.QueryString}; {rows} rows");
+        return Results.Empty;
+    }
+}
