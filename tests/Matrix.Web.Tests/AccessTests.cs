@@ -35,6 +35,8 @@ public sealed class AccessTests : ApiTest
     [
         ("GET", "/api/accounts/{B.account}", ""),
         ("GET", "/api/exports/tasks?accountId={B.account}", ""),
+        ("GET", "/api/reports/growth?accountId={B.account}", ""),
+        ("GET", "/api/reports/touches?accountId={B.account}&format=csv", ""),
         ("PUT", "/api/accounts/{B.account}", """{"weChatId":"wx_x","kind":"PersonalWeChat"}"""),
         ("POST", "/api/accounts/{B.account}/role", """{"role":"Trainer"}"""),
         ("POST", "/api/accounts/{B.account}/status", """{"status":"Banned"}"""),
