@@ -49,7 +49,7 @@ public sealed partial class ConsoleForATeamTests : IAsyncLifetime
     {
         await using var browser = await ConsoleBrowser.LaunchAsync(_address);
         var page = await browser.SignInAsync("root", "");
-        foreach (var path in new[] { "", "accounts", "channels", "customers", "plans", "calendar", "today", "tags", "team", "imports" })
+        foreach (var path in new[] { "", "accounts", "channels", "customers", "plans", "calendar", "today", "tags", "team", "reports", "imports" })
         {
             await browser.OpenAsync(path, page);
             await AssertChineseAsync(page, path);

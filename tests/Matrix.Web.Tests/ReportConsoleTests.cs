@@ -1,0 +1,60 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Matrix.Grains;
+using Matrix.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Matrix.Web.Tests;
+
+/// <summary>The reports page in Debian's Chromium on a UTC server: today's row in the store's calendar, a chart over a table, the files' links carrying the page's filter.</summary>
+public sealed class ReportConsoleTests : IAsyncLifetime
+{
+    private MatrixApp _app = null!;
+    private string _address = "";
+    private HttpClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("reportui"));
+        _address = _app.StartKestrel();
+        _admin = await _app.SignedInAsync();
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Todays_adds_and_losses_show_in_the_chart_and_its_table_on_the_stores_date()
+    {
+        var persona = await IdAsync(await _admin.PostAsJsonAsync("/api/personas", new { nickname = "小林" }));
+        var account = await IdAsync(await _admin.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Sales", status = "Active", settings = new { weChatId = "wx_report_ui", kind = "PersonalWeChat" } }));
+        for (var i = 0; i < 3; i++)
+            Assert.True((await _admin.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = $"r{i}", at = DateTimeOffset.UtcNow, idempotencyKey = $"r{i}" })).IsSuccessStatusCode);
+        Assert.True((await _admin.PostAsJsonAsync("/api/events/friend-deleted", new { accountId = account, externalId = "r0", at = DateTimeOffset.UtcNow, idempotencyKey = "d0" })).IsSuccessStatusCode);
+        var today = _app.Services.GetRequiredService<StoreClock>().Today.ToString("yyyy-MM-dd");
+
+        await using var browser = await ConsoleBrowser.LaunchAsync(_address);
+        var page = await browser.SignInAsync("root", "reports");
+        var row = page.Locator($"[data-testid=report-periods] tr[data-period='{today}']");
+        await Assertions.Expect(row).ToContainTextAsync(today);
+        Assert.Equal(["2", "3", "1", "0", "2"], (await row.Locator("td").AllInnerTextsAsync()).Skip(1).Take(5));
+        Assert.True(await page.Locator("[data-testid=report-growth] svg").CountAsync() > 0); // the chart above the table
+        await Assertions.Expect(page.Locator("[data-testid=report-scope]")).ToContainTextAsync("全部账号");
+
+        await page.SelectOptionAsync("[data-testid=report-by]", "Month");
+        await page.SelectOptionAsync("[data-testid=report-account]", account);
+        await page.ClickAsync("[data-testid=report-show]");
+        await Assertions.Expect(page.Locator("[data-testid=report-scope]")).ToContainTextAsync("账号 wx_report_ui");
+        var csv = await page.Locator("[data-testid=report-growth] a[href*='format=csv']").GetAttributeAsync("href");
+        Assert.Contains($"accountId={account}", csv);
+        Assert.Contains("by=month", csv);
+        var file = await page.Context.APIRequest.GetAsync(_address.TrimEnd('/') + csv);
+        Assert.Contains(",2,3,1,0,2,", await file.TextAsync());
+    }
+
+    private static async Task<string> IdAsync(HttpResponseMessage response)
+    {
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+}
