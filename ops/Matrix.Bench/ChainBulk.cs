@@ -34,7 +34,7 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
     public async Task FillAsync(NpgsqlDataSource db)
     {
         // The list's row is written whole here, as the friendship trigger and the customer grain would together.
-        await ExecuteAsync(db, "alter table account_friends disable trigger customer_linked");
+        await ExecuteAsync(db, "alter table account_friends disable trigger customer_linked, disable trigger relationship_logged");
         await Task.WhenAll(
             CopyAsync(db, "copy customer_index (id, display_name, phone, search_text, first_added_at, accounts, source_channel, link_text, plans) from stdin (format binary)", WriteIndexAsync),
             CopyAsync(db, "copy account_friends (account_id, external_id, channel_id, channel_state, channel_tags, added_at, removed_at, removed_by_customer) from stdin (format binary)", WriteFriendsAsync),
@@ -44,7 +44,15 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
             CopyAsync(db, "copy tasks_archive (id, account_id, customer_id, kind, body, due_at, origin, status, created_at, done_at, done_by, skip_reason) from stdin (format binary)", w => WriteTasksAsync(w, hot: false)),
             WriteStatesAsync(db),
             WriteRemindersAsync(db));
-        await ExecuteAsync(db, "alter table account_friends enable trigger customer_linked");
+        await ExecuteAsync(db, "alter table account_friends enable trigger customer_linked, enable trigger relationship_logged");
+        // The relationship log as its trigger would have written it, add and loss (the same statements as the log's migration's backfill).
+        await ExecuteAsync(db, """
+            insert into relationship_events (at, kind, account_id, customer_id, channel_id, added_at, logged_at)
+            select added_at, 'added', account_id, external_id, channel_id, added_at, added_at from account_friends;
+            insert into relationship_events (at, kind, account_id, customer_id, channel_id, added_at, logged_at)
+            select removed_at, case when removed_by_customer then 'lost' else 'removed' end, account_id, external_id, channel_id, added_at, removed_at
+              from account_friends where removed_at is not null;
+            """);
         await ExecuteAsync(db, """
             update account_ledger l set friends = f.n
               from (select account_id, count(*)::int n from account_friends where removed_at is null group by 1) f

@@ -5,6 +5,8 @@ using System.Text.Json;
 using Matrix.Storage;
 using Matrix.Testing;
 using Npgsql;
+using Matrix.Grains;
+using Matrix.Grains.Reports;
 
 namespace Matrix.Bench;
 
@@ -44,6 +46,8 @@ internal static class ScaleBench
             }
 
             await using var node = await MatrixProcess.StartAsync(db);
+            await using (var data = DatabaseConnections.Create(db))
+                await SnapshotsAsync(data, size, report);
             var (started, _) = node.ResidentMemory();
             var team = shape.Teams[0];
             var account = team.AccountIds[0];
@@ -74,6 +78,20 @@ internal static class ScaleBench
             | --- | --- |{string.Concat(sizes.Select(_ => " --- |"))}
             {string.Join("\n", times.Select(t => $"| `{t.Key.Path}` | {t.Key.Who} | {string.Join(" | ", sizes.Select(s => t.Value.GetValueOrDefault(s, "")))} |"))}
             """);
+    }
+
+    /// <summary>
+    /// The nightly snapshot job on a chain whose events no snapshot took yet (a year of them: the first run after the
+    /// log's migration, or a fresh chain): every ended day written, oldest first, as a node's schedule would.
+    /// </summary>
+    private static async Task SnapshotsAsync(NpgsqlDataSource db, int size, Report report)
+    {
+        var snapshots = new RelationshipSnapshots(db, new StoreClock(TimeProvider.System, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")));
+        var watch = Stopwatch.StartNew();
+        var days = await snapshots.WriteDueAsync();
+        if (days > 0)
+            report.Add($"{size:N0} customers: a year of relationship snapshots ({days} days) written", $"{watch.Elapsed.TotalSeconds:N1} s",
+                $"{watch.Elapsed.TotalMilliseconds / days:N0} ms a day, the nightly job's cost", "");
     }
 
     // Ids differ from one chain to the next: the table names them by what they are.
@@ -140,6 +158,9 @@ internal static class ScaleBench
             "/channels", "/today", "/plans", "/calendar", "/tags"];
         string[] apis = ["/api/accounts", "/api/channels", "/api/personas", "/api/alerts", "/api/losses", $"/api/accounts/{account}/tasks",
             $"/api/customers/{customer}", $"/api/customers/{customer}/timeline", $"/api/personas/{persona}/calendar"];
+        var yearAgo = DateTime.UtcNow.AddHours(8).AddDays(-364).ToString("yyyy-MM-dd");
+        apis = [.. apis, "/reports", "/api/reports/growth", $"/api/reports/growth?by=month&from={yearAgo}", "/api/reports/touches",
+            $"/api/reports/touches?from={DateTime.UtcNow.AddHours(8).AddDays(-89):yyyy-MM-dd}"];
         var managers = who is "admin" or "lead" ? new[] { "/api/plans" } : [];
         var admins = who == "admin" ? new[] { "/team", "/api/audit", "/api/operators" } : [];
         return pages.Concat(apis).Concat(managers).Concat(admins);
