@@ -28,7 +28,7 @@ public sealed partial class MatrixProcess : IAsyncDisposable
     /// <summary>The one-time password the first node prints for 'admin' on an empty database.</summary>
     public string? FirstAdminPassword => _output.Select(l => FirstStart().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
 
-    public static async Task<MatrixProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<MatrixProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? healthyWithin = null)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
         var start = new ProcessStartInfo("dotnet", [AppDll(), "--urls", url])
@@ -49,7 +49,7 @@ public sealed partial class MatrixProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await node.WaitHealthyAsync(TimeSpan.FromSeconds(120));
+        await node.WaitHealthyAsync(healthyWithin ?? TimeSpan.FromSeconds(120));
         return node;
     }
 

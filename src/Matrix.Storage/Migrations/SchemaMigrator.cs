@@ -61,7 +61,9 @@ public sealed class SchemaMigrator(NpgsqlDataSource db, IEnumerable<MigrationSou
 
     private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(sql, connection);
+        // No time limit: a migration over a chain's million rows (a backfill, an index) takes minutes, and a timeout
+        // would roll it back only to run it again at the next start. The advisory lock keeps other nodes waiting.
+        await using var cmd = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct);
     }
 }

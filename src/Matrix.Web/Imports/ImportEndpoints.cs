@@ -5,7 +5,6 @@ using Matrix.Domain.Imports;
 using Matrix.Grains;
 using Matrix.Grains.Imports;
 using Matrix.Web.Exports;
-using Microsoft.Net.Http.Headers;
 
 namespace Matrix.Web.Imports;
 
@@ -33,7 +32,7 @@ internal static class ImportEndpoints
         imports.MapGet("/template", async (string? format, string? lang, ImportDesk desk, StoreClock clock, HttpContext http) =>
         {
             var chinese = (lang ?? CultureInfo.CurrentUICulture.Name).StartsWith("zh", StringComparison.OrdinalIgnoreCase);
-            await WriteAsync(http, desk.Template(chinese), Format(format), clock);
+            await SheetResponse.WriteAsync(http, desk.Template(chinese), SheetResponse.FormatOf(format), clock);
             return Results.Empty;
         });
 
@@ -72,7 +71,7 @@ internal static class ImportEndpoints
         imports.MapGet("/{id:guid}/failed", async (Guid id, string? format, ImportDesk desk, StoreClock clock, HttpContext http, ClaimsPrincipal user) =>
         {
             var sheet = await desk.FailedAsync(user, id);
-            await WriteAsync(http, sheet, Format(format), clock);
+            await SheetResponse.WriteAsync(http, sheet, SheetResponse.FormatOf(format), clock);
             return Results.Empty;
         });
     }
@@ -84,20 +83,4 @@ internal static class ImportEndpoints
         "overwrite" => ImportMode.Overwrite,
         _ => throw DomainValidationException.Of("mode", RuleKeys.Unknown, "no mode '{0}' (skip, fill or overwrite)", mode),
     };
-
-    private static SheetFormat Format(string? format) => format switch
-    {
-        null or "xlsx" => SheetFormat.Xlsx,
-        "csv" => SheetFormat.Csv,
-        _ => throw new DomainValidationException("format", "must be csv or xlsx"),
-    };
-
-    private static async Task WriteAsync(HttpContext http, Sheet sheet, SheetFormat format, StoreClock clock)
-    {
-        var name = ExportEndpoints.FileName(sheet.List, format, clock);
-        http.Response.ContentType = format == SheetFormat.Csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-        http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = name, FileNameStar = name }.ToString();
-        if (format == SheetFormat.Csv) await SheetWriter.WriteCsvAsync(sheet, http.Response.Body, http.RequestAborted);
-        else await SheetWriter.WriteXlsxAsync(sheet, http.Response.Body, http.RequestAborted);
-    }
 }

@@ -6,7 +6,6 @@ using Matrix.Grains;
 using Matrix.Web.Access;
 using Matrix.Web.ConsoleModel;
 using Matrix.Web.Exports;
-using Microsoft.Net.Http.Headers;
 
 namespace Matrix.Web.Reports;
 
@@ -58,18 +57,7 @@ internal static class ReportEndpoints
 
     private static async Task<IResult> FileAsync(HttpContext http, Sheet sheet, string format, AuditLog audit, StoreClock clock, ClaimsPrincipal user)
     {
-        var kind = format switch
-        {
-            "xlsx" => SheetFormat.Xlsx,
-            "csv" => SheetFormat.Csv,
-            _ => throw new DomainValidationException("format", "must be csv or xlsx"),
-        };
-        var name = ExportEndpoints.FileName(sheet.List, kind, clock);
-        http.Response.ContentType = kind == SheetFormat.Csv ? "text/csv; charset=utf-8" : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-        http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = name, FileNameStar = name }.ToString();
-        var rows = kind == SheetFormat.Csv
-            ? await SheetWriter.WriteCsvAsync(sheet, http.Response.Body, http.RequestAborted)
-            : await SheetWriter.WriteXlsxAsync(sheet, http.Response.Body, http.RequestAborted);
+        var rows = await SheetResponse.WriteAsync(http, sheet, SheetResponse.FormatOf(format), clock);
         await audit.WriteAsync(AccountDesk.By(user), "export", sheet.List, $"{format}; scope {sheet.Filter}; {http.Request.QueryString}; {rows} rows");
         return Results.Empty;
     }
