@@ -29,7 +29,7 @@ public sealed class ImportChecker(NpgsqlDataSource db, ImportStore store, Capaci
         if (request.Rows.Count > RowsMax) throw DomainValidationException.Of("file", RuleKeys.AtMost, "must have at most {0} rows", RowsMax);
         var columns = request.Headers.Select(ImportColumns.Match).ToList();
         var reader = await ReaderAsync(columns);
-        var accounts = await AccountsAsync();
+        var accounts = await directory.AccountsAsync();
         string? defaultAccount = null;
         if (request.DefaultAccount is { } named && (defaultAccount = Resolve(accounts, request.Scope, named)) is null)
             throw DomainValidationException.Of("accountId", RuleKeys.AccountNotYours, "no account '{0}' you may import to", named);
@@ -39,9 +39,9 @@ public sealed class ImportChecker(NpgsqlDataSource db, ImportStore store, Capaci
         var accountOf = new string?[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
-            if (rows[i].Account is not { } named2) accountOf[i] = defaultAccount;
-            else if ((accountOf[i] = Resolve(accounts, request.Scope, named2)) is null)
-                rows[i] = rows[i] with { Errors = [.. rows[i].Errors, FieldError.Of("account", RuleKeys.AccountNotYours, "no account '{0}' you may import to", named2)] };
+            if (rows[i].Account is not { } rowAccount) accountOf[i] = defaultAccount;
+            else if ((accountOf[i] = Resolve(accounts, request.Scope, rowAccount)) is null)
+                rows[i] = rows[i] with { Errors = [.. rows[i].Errors, FieldError.Of("account", RuleKeys.AccountNotYours, "no account '{0}' you may import to", rowAccount)] };
         }
 
         var duplicates = ImportMerge.Duplicates(rows);
@@ -92,8 +92,6 @@ public sealed class ImportChecker(NpgsqlDataSource db, ImportStore store, Capaci
     /// <summary>The reader of this import's rows: its columns, the tag list and the store's zone as they are now.</summary>
     public async Task<ImportRowReader> ReaderAsync(IReadOnlyList<ImportColumn?> columns) =>
         new(columns, await grains.Get<ITagCatalogGrain>(TagCatalogGrain.Key).Get(), clock.Zone, options.Value.Times, clock.UtcNow);
-
-    private async Task<IReadOnlyList<AccountEntry>> AccountsAsync() => await directory.AccountsAsync();
 
     /// <summary>An account named by id or by its WeChat ID, if the importer may see it.</summary>
     private static string? Resolve(IReadOnlyList<AccountEntry> accounts, IReadOnlySet<string>? scope, string named)

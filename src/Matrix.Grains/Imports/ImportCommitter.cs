@@ -58,12 +58,12 @@ public sealed class ImportCommitter(CapacityLedger ledger, IGrainFactory grains,
                     break;
             }
             // A customer this import created takes everything the row gives, whatever the mode says of existing ones.
-            if (befriended) change = ImportMerge.Change(row, account, created ? ImportMode.Overwrite : job.Mode, await KnownAsync(id, customer));
+            if (befriended) change = ImportMerge.Change(row, account, created ? ImportMode.Overwrite : job.Mode, known = await KnownAsync(id, customer));
         }
 
         if (change.Profile is { } profile)
         {
-            var before = (await customer.Get()).Profile;
+            var before = known?.Profile ?? new Domain.Customers.CustomerProfile();
             await Conflicts.RetryAsync(() => customer.UpdateProfile(profile, by, now));
             var dates = before.ChangedAttributes(profile).Where(k => profile.DateOf(k) is not null || before.DateOf(k) is not null).ToHashSet(StringComparer.Ordinal);
             if (dates.Count > 0) await followUps.AttributesChangedAsync(id, dates);
