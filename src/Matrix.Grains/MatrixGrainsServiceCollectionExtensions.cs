@@ -59,6 +59,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddHostedService<ReservationSweeper>();
         services.AddSingleton<Reports.RelationshipSnapshots>();
         services.AddSingleton<Reports.RelationshipReports>();
+        services.AddSingleton<Reports.ActivityReports>();
         services.AddHostedService<Reports.SnapshotSchedule>();
         return services;
     }

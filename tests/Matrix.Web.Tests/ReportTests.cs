@@ -14,56 +14,8 @@ namespace Matrix.Web.Tests;
 /// removal, a transfer, a purchase and touches from two plans. Every report gives exactly the numbers the script
 /// implies, and the quarter reads the same after later deletions, re-adds, a late webhook and edits.
 /// </summary>
-public sealed class ReportTests : IAsyncLifetime
+public sealed class ReportTests() : ReportScript("reports")
 {
-    private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 7, 1, 10, 0, 0, Beijing));
-    private MatrixApp _app = null!;
-    private HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("reports"), time: _clock);
-        _admin = await _app.SignedInAsync();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    private async Task AtAsync(int month, int day, int hour = 10)
-    {
-        var to = new DateTimeOffset(2026, month, day, hour, 0, 0, Beijing);
-        _clock.Advance(to - _clock.GetUtcNow());
-        // The nightly job, as every node runs it: every ended day written, once.
-        var snapshots = _app.Services.GetRequiredService<RelationshipSnapshots>();
-        var yesterday = DateOnly.FromDateTime(to.DateTime).AddDays(-1);
-        await using var db = NpgsqlDataSource.Create(_app.ConnectionString);
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var wrote = await snapshots.WriteDueAsync(); // another node's job (the app's own schedule) may hold the lock: wait for it
-            var last = await db.CreateCommand("select max(day) from snapshot_days").ExecuteScalarAsync();
-            if (last is DateOnly d && d >= yesterday) break;
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"snapshots written up to {last}, wanted {yesterday} (this call wrote {wrote}); events {await db.CreateCommand("select count(*) || ' from ' || min(at) from relationship_events").ExecuteScalarAsync()}; "
-                    + $"store today {_app.Services.GetRequiredService<Matrix.Grains.StoreClock>().Today}");
-            await Task.Delay(20);
-        }
-    }
-
-    private async Task AddAsync(string account, string customer, string channel) => Ok(await _admin.PostAsJsonAsync("/api/events/friend-added",
-        new { accountId = account, externalId = customer, at = _clock.GetUtcNow(), idempotencyKey = $"add-{customer}-{account}-{_clock.GetUtcNow():O}", channel }));
-
-    private async Task DeleteAsync(string account, string customer, bool byCustomer = true) => Ok(await _admin.PostAsJsonAsync("/api/events/friend-deleted",
-        new { accountId = account, externalId = customer, at = _clock.GetUtcNow(), idempotencyKey = $"del-{customer}-{account}-{_clock.GetUtcNow():O}", byCustomer }));
-
-    private async Task TouchAsync(string account, string customer, string origin)
-    {
-        var id = Guid.NewGuid();
-        var now = _clock.GetUtcNow();
-        await _app.Services.GetRequiredService<TaskStore>().AddAsync(new WorkTask(id, account, customer, "message", "回访", now, origin, "open", null, null, null, null), now);
-        Ok(await _admin.PostAsync($"/api/tasks/{id}/done", null));
-    }
-
     [Fact]
     public async Task A_scripted_quarter_gives_exactly_its_numbers_in_every_report_and_reads_the_same_after_later_changes()
     {
@@ -152,14 +104,4 @@ public sealed class ReportTests : IAsyncLifetime
 
     private static List<string> Periods(JsonElement report) => [.. report.GetProperty("periods").EnumerateArray().Select(p =>
         $"{p.GetProperty("start").GetString()} {p.GetProperty("friendsAtStart")}→{p.GetProperty("friends")} +{p.GetProperty("added")} -{p.GetProperty("lost")} x{p.GetProperty("removed")} net {p.GetProperty("net")} in {p.GetProperty("movedIn")} rate {(p.GetProperty("churnRate").ValueKind == JsonValueKind.Null ? "-" : Math.Round(p.GetProperty("churnRate").GetDouble(), 4).ToString(System.Globalization.CultureInfo.InvariantCulture))}")];
-
-    private async Task<string> CreateAsync(string path, object body)
-    {
-        var response = await _admin.PostAsJsonAsync(path, body);
-        Ok(response);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
-    private static void Ok(HttpResponseMessage response) =>
-        Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {response.Content.ReadAsStringAsync().Result}");
 }

@@ -37,11 +37,17 @@ public sealed record RelationshipPeriod(DateOnly Start, DateOnly End, int Friend
     }
 }
 
-/// <summary>Rates per thousand, the unit of the churn-per-touch report.</summary>
+/// <summary>Rates per thousand (the churn-per-touch report's unit) and shares.</summary>
 public static class Rates
 {
     /// <summary><paramref name="events"/> per 1,000 <paramref name="exposures"/>; none without exposures.</summary>
     public static double? PerThousand(long events, double exposures) => exposures <= 0 ? null : 1000.0 * events / exposures;
+
+    /// <summary>
+    /// <paramref name="part"/> of <paramref name="whole"/> (a retention, a repurchase rate, a tag's share, a cap's
+    /// fill); none of nothing, never a division by zero shown as 0%.
+    /// </summary>
+    public static double? Share(double part, double whole) => whole <= 0 ? null : part / whole;
 
     /// <summary>How long after a touch a deletion counts against it.</summary>
     public static readonly TimeSpan TouchWindow = TimeSpan.FromHours(48);

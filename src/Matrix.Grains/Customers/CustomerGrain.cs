@@ -146,7 +146,7 @@ public sealed partial class CustomerGrain([PersistentState("customer", StorageHo
             .Concat(s.Profile.Fields.Select(a => $"{a.Key}={a.Value}")).Concat(s.Tags).Where(t => !string.IsNullOrEmpty(t)));
         var indexed = search + "\n" + string.Join(',', s.Plans.Keys.Order(StringComparer.Ordinal));
         if (indexed == _indexed) return;
-        await index.CustomerAsync(GrainKey, s.Profile.DisplayName, s.Profile.Phone, search, s.Plans.Keys);
+        await index.CustomerAsync(GrainKey, s.Profile.DisplayName, s.Profile.Phone, search, s.Plans.Keys, s.Tags);
         _indexed = indexed;
     }
 

@@ -1,5 +1,6 @@
 using Matrix.Domain;
 using Matrix.Domain.Customers;
+using Matrix.Domain.Reports;
 using Matrix.Grains.Capacity;
 using Npgsql;
 
@@ -31,7 +32,7 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
         if (e.AccountId is { } account && !links.Any(a => a.AccountId == account))
             throw new DomainValidationException("accountId", $"customer {customerId} is not a friend of account {account}");
 
-        await ClaimOrderAsync(e.OrderId, customerId);
+        await ClaimOrderAsync(purchase, customerId);
         PurchaseOutcome outcome = default;
         var customer = grains.Get<ICustomerGrain>(customerId);
         await Conflicts.RetryAsync(async () => outcome = await customer.RecordPurchase(purchase));
@@ -58,6 +59,8 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
         if (await OrderCustomerAsync(e.OrderId) is not { } customerId) return RefundOutcome.UnknownOrder;
         RefundOutcome outcome = default;
         await Conflicts.RetryAsync(async () => outcome = await grains.Get<ICustomerGrain>(customerId).RecordRefund(e.OrderId, e.At));
+        // Also on a retry (AlreadyRefunded): the first attempt may have stopped between the grain and the table.
+        if (outcome != RefundOutcome.UnknownOrder) await MarkRefundedAsync(e.OrderId, e.At);
         return outcome;
     }
 
@@ -76,16 +79,45 @@ public sealed class PurchaseService(IGrainFactory grains, CapacityLedger ledger,
         return await cmd.ExecuteScalarAsync() as string;
     }
 
-    private async Task ClaimOrderAsync(string orderId, string customerId)
+    /// <summary>
+    /// Claims the order id for the customer and keeps the order as a fact for the reports (Migrations/0017), attributed
+    /// to the last touch done for the customer within <see cref="Attribution.Window"/> before it.
+    /// </summary>
+    private async Task ClaimOrderAsync(Purchase purchase, string customerId)
     {
         await using var cmd = db.CreateCommand("""
-            with claim as (insert into purchase_orders values ($1, $2, $3) on conflict (order_id) do nothing returning customer_id)
+            with touch as (
+                select account_id, origin from (
+                    select account_id, origin, done_at from tasks where customer_id = $2 and status = 'done' and done_at <= $4 and done_at > $4 - $7
+                    union all
+                    select account_id, origin, done_at from tasks_archive where customer_id = $2 and status = 'done' and done_at <= $4 and done_at > $4 - $7) t
+                 order by done_at desc limit 1),
+            home as (
+                select account_id from account_friends where external_id = $2 and added_at <= $4 order by added_at desc limit 1),
+            claim as (
+                insert into purchase_orders (order_id, customer_id, claimed_at, at, amount, categories, account_id, touch_account_id, touch_origin)
+                select $1, $2, $3, $4, $5, $6, coalesce((select account_id from touch), (select account_id from home),
+                                                         (select account_id from account_friends where external_id = $2 order by added_at limit 1)),
+                       (select account_id from touch), (select origin from touch)
+                on conflict (order_id) do nothing returning customer_id)
             select customer_id from claim union all select customer_id from purchase_orders where order_id = $1 limit 1
             """);
-        cmd.Parameters.Add(new() { Value = orderId });
+        cmd.Parameters.Add(new() { Value = purchase.OrderId });
         cmd.Parameters.Add(new() { Value = customerId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
+        cmd.Parameters.Add(new() { Value = purchase.At.ToUniversalTime() });
+        cmd.Parameters.Add(new() { Value = purchase.Amount });
+        cmd.Parameters.Add(new() { Value = purchase.Items.Where(i => i.Category is not null).Select(i => i.Category!).Distinct().ToArray() });
+        cmd.Parameters.Add(new() { Value = Attribution.Window });
         if (await cmd.ExecuteScalarAsync() is string owner && owner != customerId)
-            throw new DomainValidationException("orderId", $"order {orderId} was already recorded for another customer");
+            throw new DomainValidationException("orderId", $"order {purchase.OrderId} was already recorded for another customer");
+    }
+
+    private async Task MarkRefundedAsync(string orderId, DateTimeOffset at)
+    {
+        await using var cmd = db.CreateCommand("update purchase_orders set refunded_at = $2 where order_id = $1 and refunded_at is null");
+        cmd.Parameters.Add(new() { Value = orderId });
+        cmd.Parameters.Add(new() { Value = at.ToUniversalTime() });
+        await cmd.ExecuteNonQueryAsync();
     }
 }

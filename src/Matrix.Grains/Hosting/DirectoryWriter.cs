@@ -19,12 +19,12 @@ public sealed class DirectoryWriter(NpgsqlDataSource db)
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public async Task CustomerAsync(string id, string? displayName, string? phone, string searchText, IEnumerable<string> plans)
+    public async Task CustomerAsync(string id, string? displayName, string? phone, string searchText, IEnumerable<string> plans, IEnumerable<string> tags)
     {
         await using var cmd = db.CreateCommand("""
-            insert into customer_index (id, display_name, phone, search_text, plans, phone_key) values ($1, $2, $3, $4, $5, $6)
+            insert into customer_index (id, display_name, phone, search_text, plans, phone_key, tags) values ($1, $2, $3, $4, $5, $6, $7)
             on conflict (id) do update set display_name = excluded.display_name, phone = excluded.phone, phone_key = excluded.phone_key,
-                search_text = excluded.search_text, plans = excluded.plans, updated_at = now()
+                search_text = excluded.search_text, plans = excluded.plans, tags = excluded.tags, updated_at = now()
             """);
         cmd.Parameters.Add(new() { Value = id });
         cmd.Parameters.Add(new() { Value = (object?)displayName ?? DBNull.Value });
@@ -32,6 +32,7 @@ public sealed class DirectoryWriter(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = searchText });
         cmd.Parameters.Add(new() { Value = plans.Order(StringComparer.Ordinal).ToArray() });
         cmd.Parameters.Add(new() { Value = (object?)Domain.Imports.PhoneNumbers.Normalise(phone) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = tags.ToArray() });
         await cmd.ExecuteNonQueryAsync();
     }
 }

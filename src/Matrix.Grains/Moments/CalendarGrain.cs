@@ -100,7 +100,7 @@ public sealed class CalendarGrain([PersistentState("calendar", StorageHosting.Gr
         }
         foreach (var account in await SiblingsAsync(planned.Post))
             await tasks.AddAsync(new WorkTask(CopyId(postId, account), account, null, "moments", planned.Post.Text, planned.Post.PlannedAt,
-                Prefix + postId, "open", null, null, null, null), now);
+                Prefix + postId, "open", null, null, null, null) { Category = planned.Post.Category.ToString() }, now);
         state.State.Posts[postId] = planned with { Published = true };
         await SaveAsync(state);
         await CancelWakeAsync(name);

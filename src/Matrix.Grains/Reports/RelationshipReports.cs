@@ -76,6 +76,54 @@ public sealed class RelationshipReports(NpgsqlDataSource db, StoreClock clock)
         return (days, days.GetValueOrDefault(range.From.AddDays(-1))?.Friends ?? 0);
     }
 
+    /// <summary>
+    /// Per account, the range's arrivals and ends and the friends at its end: ended days from the snapshots, days since
+    /// from the events no snapshot took (a late one on the first day not written, as in <see cref="DaysAsync"/>).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, RelationshipDay>> ByAccountAsync(string[]? accounts, ReportRange range)
+    {
+        var lastWritten = await LastSnapshotAsync();
+        var firstLive = lastWritten?.AddDays(1) ?? DateOnly.MinValue;
+        var rows = new Dictionary<string, RelationshipDay>();
+        void Add(string account, int friends, int added, int imported, int movedIn, int lost, int removed)
+        {
+            var r = rows.GetValueOrDefault(account) ?? new(range.To, 0, 0, 0, 0, 0, 0);
+            rows[account] = r with { Friends = r.Friends + friends, Added = r.Added + added, Imported = r.Imported + imported, MovedIn = r.MovedIn + movedIn, Lost = r.Lost + lost, Removed = r.Removed + removed };
+        }
+        var endSnapshot = lastWritten is { } l && l < range.To ? l : range.To;
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(new($"""
+            select account_id, coalesce(sum(friends) filter (where day = $4), 0)::int, coalesce(sum(added) filter (where day >= $5), 0)::int,
+                   coalesce(sum(imported) filter (where day >= $5), 0)::int, coalesce(sum(moved_in) filter (where day >= $5), 0)::int,
+                   coalesce(sum(lost) filter (where day >= $5), 0)::int, coalesce(sum(removed) filter (where day >= $5), 0)::int
+              from daily_relationships where {(accounts is null ? "true" : "account_id = any($1)")} and day between $2 and $3 group by 1
+            """)
+        {
+            Parameters = { new() { Value = accounts ?? [] }, new() { Value = range.From < endSnapshot ? range.From : endSnapshot }, new() { Value = range.To }, new() { Value = endSnapshot }, new() { Value = range.From } },
+        });
+        batch.BatchCommands.Add(new($"""
+            select account_id, greatest((at at time zone $2)::date, $3) as day, kind, count(*)::int from relationship_events
+             where snapshot_day is null and {(accounts is null ? "true" : "account_id = any($1)")} group by 1, 2, 3
+            """) { Parameters = { new() { Value = accounts ?? [] }, new() { Value = clock.Zone.Id }, new() { Value = firstLive } } });
+        await using var r = await batch.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            // The sums run over the range's days; the friends are the end snapshot's (which may lie before the range).
+            Add(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6));
+        }
+        await r.NextResultAsync();
+        while (await r.ReadAsync())
+        {
+            var (account, day, kind, n) = (r.GetString(0), r.GetFieldValue<DateOnly>(1), r.GetString(2), r.GetInt32(3));
+            if (day > range.To) continue;
+            var net = kind is "lost" or "removed" ? -n : n;
+            var inRange = day >= range.From;
+            Add(account, net, inRange && kind == "added" ? n : 0, inRange && kind == "imported" ? n : 0, inRange && kind == "moved_in" ? n : 0,
+                inRange && kind == "lost" ? n : 0, inRange && kind == "removed" ? n : 0);
+        }
+        return rows;
+    }
+
     private static readonly string[] Kinds = ["added", "imported", "moved_in", "lost", "removed"];
 
     /// <summary>For the friends added in the range, by channel: how many left within 1, 7 and 30 days of their add.</summary>

@@ -76,6 +76,13 @@ public sealed class RelationshipSnapshots(NpgsqlDataSource db, StoreClock clock)
             write.Parameters.Add(new() { Value = end.ToUniversalTime() });
             await write.ExecuteNonQueryAsync(cancellationToken);
         }
+        // Tags have no log: only the day that just ended is counted, from the customers as they are now.
+        if (day == clock.Today.AddDays(-1))
+            await using (var tags = new NpgsqlCommand(TagsSql, connection, tx))
+            {
+                tags.Parameters.Add(new() { Value = day });
+                await tags.ExecuteNonQueryAsync(cancellationToken);
+            }
         await using (var mark = new NpgsqlCommand("insert into snapshot_days (day, written_at) values ($1, $2)", connection, tx))
         {
             mark.Parameters.Add(new() { Value = day });
@@ -85,6 +92,19 @@ public sealed class RelationshipSnapshots(NpgsqlDataSource db, StoreClock clock)
         await tx.CommitAsync(cancellationToken);
         return true;
     }
+
+    // Each customer once, on their home account (the latest friendship still on), with their hand-given tags and that
+    // friendship's channel tags; '' counts every customer (Migrations/0017, daily_tags).
+    private const string TagsSql = """
+        with home as (
+            select distinct on (external_id) external_id, account_id, channel_tags from account_friends
+             where removed_at is null order by external_id, added_at desc)
+        insert into daily_tags (day, account_id, tag, customers)
+        select $1, h.account_id, t.tag, count(*)
+          from home h left join customer_index c on c.id = h.external_id
+         cross join lateral (select '' as tag union select unnest(h.channel_tags) union select unnest(c.tags)) t
+         group by h.account_id, t.tag
+        """;
 }
 
 /// <summary>Writes the ended days' snapshots every few minutes on every node (one writes; see <see cref="RelationshipSnapshots"/>).</summary>

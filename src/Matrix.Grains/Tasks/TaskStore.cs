@@ -5,7 +5,11 @@ namespace Matrix.Grains.Tasks;
 
 /// <summary>A piece of work for the person holding an account's phone.</summary>
 public sealed record WorkTask(Guid Id, string AccountId, string? CustomerId, string Kind, string Body, DateTimeOffset DueAt, string Origin,
-    string Status, string? TargetAccountId, Guid? Reservation, DateTimeOffset? DoneAt, string? DoneBy);
+    string Status, string? TargetAccountId, Guid? Reservation, DateTimeOffset? DoneAt, string? DoneBy)
+{
+    /// <summary>A Moments post's category (its copies' churn per touch is reported by category).</summary>
+    public string? Category { get; init; }
+}
 
 /// <summary>The last thing a person did for a customer before they left.</summary>
 public sealed record LastTouch(string Kind, string Body, DateTimeOffset DoneAt);
@@ -21,8 +25,8 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
     /// <summary>Adds the task unless one with its id exists (ids derived from what caused a task make creation idempotent).</summary>
     public async Task<bool> AddAsync(WorkTask task, DateTimeOffset now)
     {
-        await using var cmd = db.CreateCommand($"insert into tasks ({Columns}, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) on conflict (id) do nothing");
-        foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, task.DueAt, task.Origin, task.Status, task.TargetAccountId, task.Reservation, task.DoneAt, task.DoneBy, now })
+        await using var cmd = db.CreateCommand($"insert into tasks ({Columns}, created_at, category) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) on conflict (id) do nothing");
+        foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, task.DueAt, task.Origin, task.Status, task.TargetAccountId, task.Reservation, task.DoneAt, task.DoneBy, now, task.Category })
             cmd.Parameters.Add(Parameter(value));
         return Announce(await cmd.ExecuteNonQueryAsync()) == 1;
     }

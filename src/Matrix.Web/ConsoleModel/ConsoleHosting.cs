@@ -28,7 +28,9 @@ public static class ConsoleHosting
         services.AddSingleton<TagDesk>();
         services.AddSingleton<Exports.ExportDesk>();
         services.AddSingleton<Imports.ImportDesk>();
+        services.AddSingleton<Reports.ReportScopes>();
         services.AddSingleton<Reports.ReportDesk>();
+        services.AddSingleton<Reports.ActivityDesk>();
         return services;
     }
 }

@@ -15,29 +15,33 @@ public sealed record ReportFilter(string? Team = null, string? PersonaId = null,
 public sealed record GrowthReport(string Scope, DateTimeOffset ComputedAt, ReportGrouping Grouping, IReadOnlyList<RelationshipPeriod> Periods,
     IReadOnlyList<EarlyLosses> EarlyLosses);
 
-/// <param name="Dimension">plan, welcome, rehome or account.</param>
+/// <param name="Dimension">plan, welcome, rehome, moments (by category; touches are the friends who saw the posts) or account.</param>
 public sealed record TouchChurnRow(string Dimension, string Key, string Name, int Touches, int LostWithin48h, double? PerThousand);
 
 /// <summary>Deletions within 48 hours of a touch per 1,000 touches, against untouched customers per 1,000 customer-48-hour windows.</summary>
 public sealed record TouchChurnReport(string Scope, DateTimeOffset ComputedAt, IReadOnlyList<TouchChurnRow> Rows, int BaselineLosses, double BaselineWindows, double? BaselinePerThousand);
 
 /// <summary>The reports as the console and the API show them, scoped as the accounts page is (a lead: their team's).</summary>
-public sealed class ReportDesk(AccessService access, RelationshipReports reports, MatrixDirectory directory, StoreClock clock, IStringLocalizer<Ui> text)
+public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports, ActivityReports activity, MatrixDirectory directory, StoreClock clock, IStringLocalizer<Ui> text)
 {
     public async Task<GrowthReport> GrowthAsync(ClaimsPrincipal user, ReportRange range, ReportFilter filter)
     {
-        var (accounts, scope) = await ScopeAsync(user, filter);
+        var (accounts, scope) = await scopes.OfAsync(user, filter);
         var (days, before) = await reports.DaysAsync(accounts, filter.Channel, range);
         return new(scope, clock.UtcNow, range.Grouping, RelationshipPeriod.Of(range, days, before), await reports.EarlyLossesAsync(accounts, filter.Channel, range));
     }
 
     public async Task<TouchChurnReport> TouchChurnAsync(ClaimsPrincipal user, ReportRange range, ReportFilter filter)
     {
-        var (accounts, scope) = await ScopeAsync(user, filter);
+        var (accounts, scope) = await scopes.OfAsync(user, filter);
         var touches = await reports.TouchLossesAsync(accounts, range);
         var plans = (await directory.PlansAsync()).ToDictionary(p => p.Id, p => p.Plan.Name);
         var names = (await directory.AccountsAsync(ids: [.. touches.Select(t => t.AccountId).Distinct()])).ToDictionary(a => a.Id, a => a.Profile.WeChatId);
+        // A Moments post is seen by the account's friends: its exposures are those friends, its rate per 1,000 of them.
+        var moments = (await activity.MomentsAsync(accounts, range)).Select(m => new TouchChurnRow("moments", m.Category,
+            text[$"Category.{m.Category}"].Value, (int)m.Exposures, m.LostWithin48h, Rates.PerThousand(m.LostWithin48h, m.Exposures)));
         var rows = touches.GroupBy(t => Origin(t.Origin, plans)).Select(g => Row(g.Key.Dimension, g.Key.Key, g.Key.Name, g))
+            .Concat(moments)
             .Concat(touches.GroupBy(t => t.AccountId).Select(g => Row("account", g.Key, names.GetValueOrDefault(g.Key, g.Key), g)))
             .OrderBy(r => r.Dimension == "account").ThenByDescending(r => r.PerThousand).ToList();
         // The baseline: deletions with no touch before them, over every customer's 48-hour windows in the range.
@@ -71,20 +75,4 @@ public sealed class ReportDesk(AccessService access, RelationshipReports reports
         "rehome" => ("rehome", origin, text["Report.Dimension.rehome"].Value),
         _ => ("other", origin, origin),
     };
-
-    /// <summary>The account ids a report counts over (null: all, an admin without filters) and how the page states them.</summary>
-    private async Task<(string[]? Accounts, string Scope)> ScopeAsync(ClaimsPrincipal user, ReportFilter filter)
-    {
-        var viewer = AccessService.ViewerOf(user);
-        if (viewer.IsAdmin && filter is { Team: null, PersonaId: null, AccountId: null })
-            return (null, text["Report.ScopeAll"].Value);
-        var visible = await access.VisibleAccountsAsync(user);
-        var chosen = visible.Where(a => (filter.Team is null || a.Profile.Team == filter.Team) && (filter.PersonaId is null || a.Profile.PersonaId == filter.PersonaId)
-            && (filter.AccountId is null || a.Id == filter.AccountId)).ToList();
-        if (filter.AccountId is not null && chosen.Count == 0) throw new KeyNotFoundException($"account {filter.AccountId}");
-        var scope = filter.AccountId is not null ? text["Report.ScopeAccount", chosen[0].Profile.WeChatId].Value
-            : filter.Team is not null ? text["Report.ScopeTeam", filter.Team].Value
-            : viewer.IsAdmin ? text["Report.ScopeAll"].Value : viewer.Team is { } team ? text["Report.ScopeTeam", team].Value : text["Report.ScopeOwn"].Value;
-        return ([.. chosen.Select(a => a.Id)], scope + (filter.Channel is { } c ? " · " + text["Report.ScopeChannel", c].Value : ""));
-    }
 }

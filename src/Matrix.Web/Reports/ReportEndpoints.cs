@@ -34,6 +34,46 @@ internal static class ReportEndpoints
             var report = await desk.TouchChurnAsync(user, Range(from, to, null, clock), new(team, personaId, accountId));
             return format is null ? Results.Ok(report) : await FileAsync(http, desk.TouchSheet(report), format, audit, clock, user);
         });
+
+        MapActivityApi(reports);
+    }
+
+    /// <summary>The channel, account, repurchase and tag reports: each a JSON body, or a file with ?format=csv|xlsx.</summary>
+    private static void MapActivityApi(RouteGroupBuilder reports)
+    {
+        // Per channel: scans and full-pool scans (the channels the reader may see), new friends, distinct people, new
+        // friends per scan, and the share of new friends still friends 7 and 30 days after their add.
+        reports.MapGet("/channels", async (string? from, string? to, string? team, string? personaId, string? accountId, string? channel, string? format,
+            ActivityDesk desk, AuditLog audit, StoreClock clock, HttpContext http, ClaimsPrincipal user) =>
+        {
+            var report = await desk.ChannelsAsync(user, Range(from, to, null, clock), new(team, personaId, accountId, channel));
+            return format is null ? Results.Ok(report) : await FileAsync(http, desk.ChannelSheet(report), format, audit, clock, user);
+        });
+
+        // Per account: friends at the range's end against its soft and hard caps, new, lost and removed friends,
+        // follow-ups due in the range (done, skipped, missed), replies, and purchases attributed to its touches.
+        reports.MapGet("/accounts", async (string? from, string? to, string? team, string? personaId, string? accountId, string? format,
+            ActivityDesk desk, AuditLog audit, StoreClock clock, HttpContext http, ClaimsPrincipal user) =>
+        {
+            var report = await desk.AccountsAsync(user, Range(from, to, null, clock), new(team, personaId, accountId));
+            return format is null ? Results.Ok(report) : await FileAsync(http, desk.AccountSheet(report), format, audit, clock, user);
+        });
+
+        // Buyers with two orders or more in the range ÷ buyers in it, and cohorts by the month of a customer's first order.
+        reports.MapGet("/repurchase", async (string? from, string? to, string? team, string? personaId, string? accountId, string? format,
+            ActivityDesk desk, AuditLog audit, StoreClock clock, HttpContext http, ClaimsPrincipal user) =>
+        {
+            var report = await desk.RepurchaseAsync(user, Range(from, to, null, clock), new(team, personaId, accountId));
+            return format is null ? Results.Ok(report) : await FileAsync(http, desk.RepurchaseSheet(report), format, audit, clock, user);
+        });
+
+        // Customers per tag at the end of the last day counted up to ?to=, with each tag's share of the customers counted.
+        reports.MapGet("/tags", async (string? from, string? to, string? team, string? personaId, string? accountId, string? format,
+            ActivityDesk desk, AuditLog audit, StoreClock clock, HttpContext http, ClaimsPrincipal user) =>
+        {
+            var report = await desk.TagsAsync(user, Range(from, to, null, clock), new(team, personaId, accountId));
+            return format is null ? Results.Ok(report) : await FileAsync(http, desk.TagSheet(report), format, audit, clock, user);
+        });
     }
 
     /// <summary>The range asked for; by default the last 30 store days to today, by day.</summary>

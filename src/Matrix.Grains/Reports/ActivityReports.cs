@@ -1,0 +1,214 @@
+using Matrix.Domain.Reports;
+using Npgsql;
+
+namespace Matrix.Grains.Reports;
+
+/// <summary>A channel's scans and arrivals in a range, and how many of its new friends were still friends 7 and 30 days on.</summary>
+/// <param name="People">Distinct customers added (one person adding two accounts through the channel is one).</param>
+/// <param name="Old7">New friends added at least 7 days ago (the 7-day retention's base); <paramref name="Ended7"/> of them ended within 7 days.</param>
+public sealed record ChannelActivity(string ChannelId, long Scans, long FullScans, int Added, int People, int Old7, int Ended7, int Old30, int Ended30);
+
+/// <summary>One account's work and results in a range.</summary>
+/// <param name="FollowUpsDue">Follow-up tasks due in the range; of them done, skipped, and missed (expired or still open).</param>
+/// <param name="Purchases">Purchases attributed to the account's touches (Attribution), not refunded, and their amount.</param>
+public sealed record AccountActivity(string AccountId, int FollowUpsDue, int FollowUpsDone, int FollowUpsSkipped, int Replies, int RepliedCustomers,
+    int Purchases, decimal Amount);
+
+/// <summary>Customers who first bought in a month, and how many bought again within 30, 60 and 90 days of that first order.</summary>
+public sealed record RepurchaseCohort(DateOnly Month, int Customers, int Within30, int Within60, int Within90);
+
+/// <summary>Buyers in a range: those with at least two orders in it, orders and amount.</summary>
+public sealed record RepurchaseTotals(int Buyers, int RepeatBuyers, int Orders, decimal Amount);
+
+/// <summary>Customers with a tag, on a day's count; Tag '' is every customer counted.</summary>
+public sealed record TagCount(string Tag, int Customers);
+
+/// <summary>Moments posts of a category done in a range, the friends who saw them, and the deletions within 48 hours.</summary>
+public sealed record MomentsLosses(string Category, int Posts, long Exposures, int LostWithin48h);
+
+/// <summary>
+/// The reads of the channel, account, repurchase and tag reports and of churn per Moments category, from the facts
+/// Migrations/0017 keeps (purchases, replies, daily scans, daily tags) and the relationship log. Each statement reads
+/// an index by time or by account and time; scoped by account ids (null: every account).
+/// </summary>
+public sealed class ActivityReports(NpgsqlDataSource db, StoreClock clock)
+{
+    public async Task<IReadOnlyList<ChannelActivity>> ChannelsAsync(string[]? accounts, string[]? channels, ReportRange range)
+    {
+        var (from, to) = Instants(range);
+        var rows = new Dictionary<string, ChannelActivity>();
+        await using (var cmd = db.CreateCommand($"""
+            select coalesce(channel_id, ''),
+                   count(*) filter (where kind = 'added')::int,
+                   count(distinct customer_id) filter (where kind = 'added')::int,
+                   count(*) filter (where kind = 'added' and added_at <= $5 - interval '7 days')::int,
+                   count(*) filter (where kind in ('lost', 'removed') and added_at <= $5 - interval '7 days' and at - added_at <= interval '7 days')::int,
+                   count(*) filter (where kind = 'added' and added_at <= $5 - interval '30 days')::int,
+                   count(*) filter (where kind in ('lost', 'removed') and added_at <= $5 - interval '30 days' and at - added_at <= interval '30 days')::int
+              from relationship_events
+             where {AccountScope(accounts)} and ($2::text[] is null or coalesce(channel_id, '') = any($2))
+               and added_at >= $3 and added_at < $4 and kind in ('added', 'lost', 'removed')
+             group by 1
+            """))
+        {
+            cmd.Parameters.Add(new() { Value = accounts ?? [] });
+            cmd.Parameters.Add(Texts(channels));
+            cmd.Parameters.Add(new() { Value = from });
+            cmd.Parameters.Add(new() { Value = to });
+            cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+                rows[r.GetString(0)] = new(r.GetString(0), 0, 0, r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6));
+        }
+        // Scans belong to the channel, not to an account: counted for the channels the reader may see.
+        await using (var cmd = db.CreateCommand("""
+            select channel_id, sum(scans)::bigint, sum(full_scans)::bigint from daily_scans
+             where ($1::text[] is null or channel_id = any($1)) and day between $2 and $3 group by 1
+            """))
+        {
+            cmd.Parameters.Add(Texts(channels));
+            cmd.Parameters.Add(new() { Value = range.From });
+            cmd.Parameters.Add(new() { Value = range.To });
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                var id = r.GetString(0);
+                rows[id] = (rows.GetValueOrDefault(id) ?? new(id, 0, 0, 0, 0, 0, 0, 0, 0)) with { Scans = r.GetInt64(1), FullScans = r.GetInt64(2) };
+            }
+        }
+        return [.. rows.Values.OrderByDescending(c => c.Added).ThenByDescending(c => c.Scans).ThenBy(c => c.ChannelId, StringComparer.Ordinal)];
+    }
+
+    public async Task<IReadOnlyList<AccountActivity>> AccountsAsync(string[]? accounts, ReportRange range)
+    {
+        var (from, to) = Instants(range);
+        var rows = new Dictionary<string, AccountActivity>();
+        AccountActivity Row(string id) => rows.GetValueOrDefault(id) ?? new(id, 0, 0, 0, 0, 0, 0, 0);
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(Command($"""
+            select account_id, count(*)::int, count(*) filter (where status = 'done')::int, count(*) filter (where status = 'skipped')::int from (
+                select account_id, status from tasks where origin like 'plan:%' and due_at >= $2 and due_at < $3 and {AccountScope(accounts)}
+                union all
+                select account_id, status from tasks_archive where origin like 'plan:%' and due_at >= $2 and due_at < $3 and {AccountScope(accounts)}) t
+             group by 1
+            """, accounts, from, to));
+        batch.BatchCommands.Add(Command($"""
+            select account_id, count(*)::int, count(distinct customer_id)::int from replies where at >= $2 and at < $3 and {AccountScope(accounts)} group by 1
+            """, accounts, from, to));
+        batch.BatchCommands.Add(Command($"""
+            select touch_account_id, count(*)::int, coalesce(sum(amount), 0) from purchase_orders
+             where touch_account_id is not null and at >= $2 and at < $3 and refunded_at is null and {AccountScope(accounts, "touch_account_id")} group by 1
+            """, accounts, from, to));
+        await using var r = await batch.ExecuteReaderAsync();
+        while (await r.ReadAsync()) rows[r.GetString(0)] = Row(r.GetString(0)) with { FollowUpsDue = r.GetInt32(1), FollowUpsDone = r.GetInt32(2), FollowUpsSkipped = r.GetInt32(3) };
+        await r.NextResultAsync();
+        while (await r.ReadAsync()) rows[r.GetString(0)] = Row(r.GetString(0)) with { Replies = r.GetInt32(1), RepliedCustomers = r.GetInt32(2) };
+        await r.NextResultAsync();
+        while (await r.ReadAsync()) rows[r.GetString(0)] = Row(r.GetString(0)) with { Purchases = r.GetInt32(1), Amount = r.GetDecimal(2) };
+        return [.. rows.Values];
+    }
+
+    /// <summary>Buyers in the range and the first-order cohorts of its months (a purchase counts for its account: Migrations/0017).</summary>
+    public async Task<(RepurchaseTotals Totals, IReadOnlyList<RepurchaseCohort> Cohorts)> RepurchaseAsync(string[]? accounts, ReportRange range)
+    {
+        var (from, to) = Instants(range);
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(Command($"""
+            select count(*)::int, count(*) filter (where orders >= 2)::int, coalesce(sum(orders), 0)::int, coalesce(sum(amount), 0) from (
+                select customer_id, count(*) as orders, sum(amount) as amount from purchase_orders
+                 where at >= $2 and at < $3 and refunded_at is null and {AccountScope(accounts)} group by customer_id) b
+            """, accounts, from, to));
+        // A cohort is the customers whose first order (of any store) fell in the month; the next order may be anywhere.
+        var cohorts = Command($"""
+            with firsts as (
+                select p.customer_id, p.at from purchase_orders p
+                 where p.at >= $2 and p.at < $3 and p.refunded_at is null and {AccountScope(accounts, "p.account_id")}
+                   and not exists (select 1 from purchase_orders q where q.customer_id = p.customer_id and q.refunded_at is null
+                                      and (q.at < p.at or (q.at = p.at and q.order_id < p.order_id))))
+            select date_trunc('month', f.at at time zone $4)::date, count(*)::int,
+                   count(*) filter (where n.at <= f.at + interval '30 days')::int,
+                   count(*) filter (where n.at <= f.at + interval '60 days')::int,
+                   count(*) filter (where n.at <= f.at + interval '90 days')::int
+              from firsts f
+              left join lateral (select min(q.at) as at from purchase_orders q where q.customer_id = f.customer_id and q.refunded_at is null and q.at > f.at) n on true
+             group by 1 order by 1
+            """, accounts, from, to);
+        cohorts.Parameters.Add(new() { Value = clock.Zone.Id });
+        batch.BatchCommands.Add(cohorts);
+        await using var r = await batch.ExecuteReaderAsync();
+        await r.ReadAsync();
+        var totals = new RepurchaseTotals(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetDecimal(3));
+        await r.NextResultAsync();
+        var rows = new List<RepurchaseCohort>();
+        while (await r.ReadAsync()) rows.Add(new(r.GetFieldValue<DateOnly>(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
+        return (totals, rows);
+    }
+
+    /// <summary>Customers per tag on the last day counted up to the range's end (null: no day counted yet).</summary>
+    public async Task<(DateOnly? Day, IReadOnlyList<TagCount> Tags)> TagsAsync(string[]? accounts, ReportRange range)
+    {
+        await using var cmd = db.CreateCommand($"""
+            with counted as (select max(day) as day from daily_tags where day <= $2)
+            select (select day from counted), tag, sum(customers)::int from daily_tags
+             where day = (select day from counted) and {AccountScope(accounts)} group by tag order by 3 desc, 2
+            """);
+        cmd.Parameters.Add(new() { Value = accounts ?? [] });
+        cmd.Parameters.Add(new() { Value = range.To });
+        DateOnly? day = null;
+        var tags = new List<TagCount>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            day = r.GetFieldValue<DateOnly>(0);
+            tags.Add(new(r.GetString(1), r.GetInt32(2)));
+        }
+        if (day is null)
+        {
+            await using var latest = db.CreateCommand("select max(day) from daily_tags where day <= $1");
+            latest.Parameters.Add(new() { Value = range.To });
+            day = await latest.ExecuteScalarAsync() as DateOnly?;
+        }
+        return (day, tags);
+    }
+
+    /// <summary>
+    /// Moments posts done in the range by category: each copy's exposure is its account's friends at the end of the
+    /// day before (the day's snapshot; the friends then, from the ledger, for a day not yet written) and its losses the
+    /// account's deletions within 48 hours after it.
+    /// </summary>
+    public async Task<IReadOnlyList<MomentsLosses>> MomentsAsync(string[]? accounts, ReportRange range)
+    {
+        var (from, to) = Instants(range);
+        await using var cmd = db.CreateCommand($"""
+            with posts as (
+                select category, account_id, done_at from tasks where kind = 'moments' and status = 'done' and done_at >= $2 and done_at < $3 and {AccountScope(accounts)}
+                union all
+                select category, account_id, done_at from tasks_archive where kind = 'moments' and status = 'done' and done_at >= $2 and done_at < $3 and {AccountScope(accounts)})
+            select coalesce(p.category, ''), count(*)::int,
+                   sum(coalesce((select sum(d.friends) from daily_relationships d where d.account_id = p.account_id and d.day = (p.done_at at time zone $4)::date - 1),
+                                (select count(*) from account_friends f where f.account_id = p.account_id and f.added_at <= p.done_at
+                                    and (f.removed_at is null or f.removed_at > p.done_at))))::bigint,
+                   sum((select count(*) from relationship_events e where e.account_id = p.account_id and e.kind = 'lost'
+                           and e.at >= p.done_at and e.at < p.done_at + $5))::int
+              from posts p group by 1 order by 1
+            """);
+        foreach (var value in new object[] { accounts ?? [], from, to, clock.Zone.Id, Rates.TouchWindow }) cmd.Parameters.Add(new() { Value = value });
+        var rows = new List<MomentsLosses>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) rows.Add(new(r.GetString(0), r.GetInt32(1), r.GetInt64(2), r.GetInt32(3)));
+        return rows;
+    }
+
+    private (DateTimeOffset From, DateTimeOffset To) Instants(ReportRange range) =>
+        (clock.StartOf(range.From).ToUniversalTime(), clock.StartOf(range.To.AddDays(1)).ToUniversalTime());
+
+    private static string AccountScope(string[]? accounts, string column = "account_id") => accounts is null ? "true" : $"{column} = any($1)";
+
+    private static NpgsqlParameter Texts(string[]? values) =>
+        new() { Value = (object?)values ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text };
+
+    private static NpgsqlBatchCommand Command(string sql, string[]? accounts, DateTimeOffset from, DateTimeOffset to) => new(sql)
+    {
+        Parameters = { new() { Value = accounts ?? [] }, new() { Value = from }, new() { Value = to } },
+    };
+}
