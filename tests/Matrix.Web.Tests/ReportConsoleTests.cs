@@ -50,6 +50,20 @@ public sealed class ReportConsoleTests : IAsyncLifetime
         Assert.Contains("by=month", csv);
         var file = await page.Context.APIRequest.GetAsync(_address.TrimEnd('/') + csv);
         Assert.Contains(",2,3,1,0,2,", await file.TextAsync());
+
+        // The other reports, one tab each, with the same filter: the account's row, the channel-less adds, tags not yet counted.
+        await page.ClickAsync("[data-testid=report-view-accounts]");
+        var accountRow = page.Locator($"[data-testid=report-account-rows] tr[data-account='{account}']");
+        await Assertions.Expect(accountRow).ToContainTextAsync("wx_report_ui");
+        var cells = await accountRow.Locator("td").AllInnerTextsAsync();
+        Assert.Equal(("2", "3", "1"), (cells[1], cells[4], cells[5])); // friends, new, lost
+        Assert.Contains($"accountId={account}", await page.Locator("[data-testid=report-accounts] a[href*='format=xlsx']").GetAttributeAsync("href"));
+        await page.ClickAsync("[data-testid=report-view-channels]");
+        await Assertions.Expect(page.Locator("[data-testid=report-channel-rows] tr[data-channel='']")).ToContainTextAsync("无渠道");
+        await page.ClickAsync("[data-testid=report-view-tags]");
+        await Assertions.Expect(page.Locator("[data-testid=report-tags-none]")).ToBeVisibleAsync();
+        await page.ClickAsync("[data-testid=report-view-repurchase]");
+        await Assertions.Expect(page.Locator("[data-testid=report-repurchase-totals]")).ToContainTextAsync("0");
     }
 
     private static async Task<string> IdAsync(HttpResponseMessage response)

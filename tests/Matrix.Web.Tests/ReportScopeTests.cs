@@ -22,7 +22,20 @@ public sealed class ReportScopeTests : ApiTest
         Assert.Equal(3, all.GetProperty("periods").EnumerateArray().Sum(p => p.GetProperty("added").GetInt32()));
         Assert.Equal(3, all.GetProperty("periods").EnumerateArray().Last().GetProperty("friends").GetInt32());
 
+        // The other reports count over the same scope: the lead's account report lists north's accounts only.
+        var accounts = await lead.GetFromJsonAsync<JsonElement>("/api/reports/accounts");
+        Assert.Equal("团队 north", accounts.GetProperty("scope").GetString());
+        Assert.Contains(world["A.account"], accounts.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("accountId").GetString()));
+        Assert.DoesNotContain(world["B.account"], accounts.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("accountId").GetString()));
+        Assert.Equal(1, accounts.GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("added").GetInt32()));
+        Assert.Equal(1, (await lead.GetFromJsonAsync<JsonElement>("/api/reports/channels")).GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("added").GetInt32()));
+        Assert.Equal(3, (await Http.GetFromJsonAsync<JsonElement>("/api/reports/channels")).GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("added").GetInt32()));
+
         await AssertProblemAsync(await Http.GetAsync("/api/reports/growth?from=2026-02-30"), "from");
+        await AssertProblemAsync(await Http.GetAsync("/api/reports/accounts?to=tomorrow"), "to");
+        await AssertProblemAsync(await Http.GetAsync("/api/reports/channels?from=2026-02-30"), "from");
+        await AssertProblemAsync(await Http.GetAsync("/api/reports/repurchase?from=2026-10-01&to=2026-09-01"), "to");
+        await AssertProblemAsync(await Http.GetAsync("/api/reports/tags?format=pdf"), "format");
         await AssertProblemAsync(await Http.GetAsync("/api/reports/growth?from=2026-10-01&to=2026-09-01"), "to");
         await AssertProblemAsync(await Http.GetAsync("/api/reports/growth?from=2024-01-01&to=2026-01-01"), "to");
         await AssertProblemAsync(await Http.GetAsync("/api/reports/growth?by=hour"), "by");
