@@ -89,11 +89,12 @@ internal static class ScaleBench
     /// </summary>
     private static async Task SnapshotsAsync(NpgsqlDataSource db, int size, Report report)
     {
-        var snapshots = new RelationshipSnapshots(db, new StoreClock(TimeProvider.System, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")));
+        var clock = new StoreClock(TimeProvider.System, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
+        var snapshots = new RelationshipSnapshots(db, clock, new OutcomeDays(db, clock));
         var watch = Stopwatch.StartNew();
         var days = await snapshots.WriteDueAsync();
         if (days > 0)
-            report.Add($"{size:N0} customers: a year of relationship snapshots ({days} days) written", $"{watch.Elapsed.TotalSeconds:N1} s",
+            report.Add($"{size:N0} customers: a year of relationship snapshots ({days} days) and final add and touch outcomes written", $"{watch.Elapsed.TotalSeconds:N1} s",
                 $"{watch.Elapsed.TotalMilliseconds / days:N0} ms a day, the nightly job's cost", "");
     }
 

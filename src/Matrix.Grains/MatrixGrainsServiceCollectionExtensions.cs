@@ -60,6 +60,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Reports.RelationshipSnapshots>();
         services.AddSingleton<Reports.RelationshipReports>();
         services.AddSingleton<Reports.ActivityReports>();
+        services.AddSingleton<Reports.OutcomeDays>();
         services.AddHostedService<Reports.SnapshotSchedule>();
         return services;
     }

@@ -64,6 +64,10 @@ public sealed class ReportTests() : ReportScript("reports")
         ], Periods(growth));
         Assert.Equal(["c1 5 1 1 2", "c2 3 0 0 0", "c3 1 0 0 0"], growth.GetProperty("earlyLosses").EnumerateArray()
             .Select(e => $"{e.GetProperty("channelId").GetString()} {e.GetProperty("added")} {e.GetProperty("lostWithin1")} {e.GetProperty("lostWithin7")} {e.GetProperty("lostWithin30")}"));
+        // July's and August's adds were read from their final days (30 days on), September's from the log; touches to the 28th likewise.
+        await using (var db = NpgsqlDataSource.Create(_app.ConnectionString))
+            Assert.Equal("2026-08-31 2026-09-28", await db.CreateCommand(
+                "select (select max(day) from final_days where kind = 'adds')::text || ' ' || (select max(day) from final_days where kind = 'touches')::text").ExecuteScalarAsync());
         var days = await _admin.GetFromJsonAsync<JsonElement>($"/api/reports/growth?{quarter}");
         Assert.Equal(92, days.GetProperty("periods").GetArrayLength());
         Assert.Equal(516, days.GetProperty("periods").EnumerateArray().Sum(p => p.GetProperty("friends").GetInt32())); // friend-days, the baseline's exposure

@@ -3,11 +3,6 @@ using Npgsql;
 
 namespace Matrix.Grains.Reports;
 
-/// <summary>A channel's scans and arrivals in a range, and how many of its new friends were still friends 7 and 30 days on.</summary>
-/// <param name="People">Distinct customers added (one person adding two accounts through the channel is one).</param>
-/// <param name="Old7">New friends added at least 7 days ago (the 7-day retention's base); <paramref name="Ended7"/> of them ended within 7 days.</param>
-public sealed record ChannelActivity(string ChannelId, long Scans, long FullScans, int Added, int People, int Old7, int Ended7, int Old30, int Ended30);
-
 /// <summary>One account's work and results in a range.</summary>
 /// <param name="FollowUpsDue">Follow-up tasks due in the range; of them done, skipped, and missed (expired or still open).</param>
 /// <param name="Purchases">Purchases attributed to the account's touches (Attribution), not refunded, and their amount.</param>
@@ -23,60 +18,27 @@ public sealed record RepurchaseTotals(int Buyers, int RepeatBuyers, int Orders, 
 /// <summary>Customers with a tag, on a day's count; Tag '' is every customer counted.</summary>
 public sealed record TagCount(string Tag, int Customers);
 
-/// <summary>Moments posts of a category done in a range, the friends who saw them, and the deletions within 48 hours.</summary>
-public sealed record MomentsLosses(string Category, int Posts, long Exposures, int LostWithin48h);
-
 /// <summary>
-/// The reads of the channel, account, repurchase and tag reports and of churn per Moments category, from the facts
-/// Migrations/0017 keeps (purchases, replies, daily scans, daily tags) and the relationship log. Each statement reads
+/// The reads of the channel, account, repurchase and tag reports from the facts Migrations/0017 keeps (purchases,
+/// replies, daily scans, daily tags); adds' and touches' outcomes are <see cref="OutcomeDays"/>'. Each statement reads
 /// an index by time or by account and time; scoped by account ids (null: every account).
 /// </summary>
 public sealed class ActivityReports(NpgsqlDataSource db, StoreClock clock)
 {
-    public async Task<IReadOnlyList<ChannelActivity>> ChannelsAsync(string[]? accounts, string[]? channels, ReportRange range)
+    /// <summary>Scans and scans that found the pool full per channel in the range (null: every channel).</summary>
+    public async Task<IReadOnlyDictionary<string, (long Scans, long Full)>> ScansAsync(string[]? channels, ReportRange range)
     {
-        var (from, to) = Instants(range);
-        var rows = new Dictionary<string, ChannelActivity>();
-        await using (var cmd = db.CreateCommand($"""
-            select coalesce(channel_id, ''),
-                   count(*) filter (where kind = 'added')::int,
-                   count(distinct customer_id) filter (where kind = 'added')::int,
-                   count(*) filter (where kind = 'added' and added_at <= $5 - interval '7 days')::int,
-                   count(*) filter (where kind in ('lost', 'removed') and added_at <= $5 - interval '7 days' and at - added_at <= interval '7 days')::int,
-                   count(*) filter (where kind = 'added' and added_at <= $5 - interval '30 days')::int,
-                   count(*) filter (where kind in ('lost', 'removed') and added_at <= $5 - interval '30 days' and at - added_at <= interval '30 days')::int
-              from relationship_events
-             where {AccountScope(accounts)} and ($2::text[] is null or coalesce(channel_id, '') = any($2))
-               and added_at >= $3 and added_at < $4 and kind in ('added', 'lost', 'removed')
-             group by 1
-            """))
-        {
-            cmd.Parameters.Add(new() { Value = accounts ?? [] });
-            cmd.Parameters.Add(Texts(channels));
-            cmd.Parameters.Add(new() { Value = from });
-            cmd.Parameters.Add(new() { Value = to });
-            cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-                rows[r.GetString(0)] = new(r.GetString(0), 0, 0, r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5), r.GetInt32(6));
-        }
-        // Scans belong to the channel, not to an account: counted for the channels the reader may see.
-        await using (var cmd = db.CreateCommand("""
+        await using var cmd = db.CreateCommand("""
             select channel_id, sum(scans)::bigint, sum(full_scans)::bigint from daily_scans
              where ($1::text[] is null or channel_id = any($1)) and day between $2 and $3 group by 1
-            """))
-        {
-            cmd.Parameters.Add(Texts(channels));
-            cmd.Parameters.Add(new() { Value = range.From });
-            cmd.Parameters.Add(new() { Value = range.To });
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                var id = r.GetString(0);
-                rows[id] = (rows.GetValueOrDefault(id) ?? new(id, 0, 0, 0, 0, 0, 0, 0, 0)) with { Scans = r.GetInt64(1), FullScans = r.GetInt64(2) };
-            }
-        }
-        return [.. rows.Values.OrderByDescending(c => c.Added).ThenByDescending(c => c.Scans).ThenBy(c => c.ChannelId, StringComparer.Ordinal)];
+            """);
+        cmd.Parameters.Add(Texts(channels));
+        cmd.Parameters.Add(new() { Value = range.From });
+        cmd.Parameters.Add(new() { Value = range.To });
+        var scans = new Dictionary<string, (long, long)>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) scans[r.GetString(0)] = (r.GetInt64(1), r.GetInt64(2));
+        return scans;
     }
 
     public async Task<IReadOnlyList<AccountActivity>> AccountsAsync(string[]? accounts, ReportRange range)
@@ -169,34 +131,6 @@ public sealed class ActivityReports(NpgsqlDataSource db, StoreClock clock)
             day = await latest.ExecuteScalarAsync() as DateOnly?;
         }
         return (day, tags);
-    }
-
-    /// <summary>
-    /// Moments posts done in the range by category: each copy's exposure is its account's friends at the end of the
-    /// day before (the day's snapshot; the friends then, from the ledger, for a day not yet written) and its losses the
-    /// account's deletions within 48 hours after it.
-    /// </summary>
-    public async Task<IReadOnlyList<MomentsLosses>> MomentsAsync(string[]? accounts, ReportRange range)
-    {
-        var (from, to) = Instants(range);
-        await using var cmd = db.CreateCommand($"""
-            with posts as (
-                select category, account_id, done_at from tasks where kind = 'moments' and status = 'done' and done_at >= $2 and done_at < $3 and {AccountScope(accounts)}
-                union all
-                select category, account_id, done_at from tasks_archive where kind = 'moments' and status = 'done' and done_at >= $2 and done_at < $3 and {AccountScope(accounts)})
-            select coalesce(p.category, ''), count(*)::int,
-                   sum(coalesce((select sum(d.friends) from daily_relationships d where d.account_id = p.account_id and d.day = (p.done_at at time zone $4)::date - 1),
-                                (select count(*) from account_friends f where f.account_id = p.account_id and f.added_at <= p.done_at
-                                    and (f.removed_at is null or f.removed_at > p.done_at))))::bigint,
-                   sum((select count(*) from relationship_events e where e.account_id = p.account_id and e.kind = 'lost'
-                           and e.at >= p.done_at and e.at < p.done_at + $5))::int
-              from posts p group by 1 order by 1
-            """);
-        foreach (var value in new object[] { accounts ?? [], from, to, clock.Zone.Id, Rates.TouchWindow }) cmd.Parameters.Add(new() { Value = value });
-        var rows = new List<MomentsLosses>();
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync()) rows.Add(new(r.GetString(0), r.GetInt32(1), r.GetInt64(2), r.GetInt32(3)));
-        return rows;
     }
 
     private (DateTimeOffset From, DateTimeOffset To) Instants(ReportRange range) =>

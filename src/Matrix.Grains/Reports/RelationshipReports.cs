@@ -3,12 +3,6 @@ using Npgsql;
 
 namespace Matrix.Grains.Reports;
 
-/// <summary>A channel's new friends in a range and how many of them left within a day, a week and a month of their add.</summary>
-public sealed record EarlyLosses(string ChannelId, int Added, int LostWithin1, int LostWithin7, int LostWithin30);
-
-/// <summary>Touches of one kind (a plan, a welcome, a re-home) on one account, and the deletions within 48 hours of them.</summary>
-public sealed record TouchLosses(string Origin, string AccountId, int Touches, int LostWithin48h);
-
 /// <summary>
 /// The reports' reads (Migrations/0015): ended days from their snapshots, days since from the log's events no snapshot
 /// took yet, each a statement on an index by account and time. Scoped by account ids (null: every account).
@@ -125,75 +119,6 @@ public sealed class RelationshipReports(NpgsqlDataSource db, StoreClock clock)
     }
 
     private static readonly string[] Kinds = ["added", "imported", "moved_in", "lost", "removed"];
-
-    /// <summary>For the friends added in the range, by channel: how many left within 1, 7 and 30 days of their add.</summary>
-    public async Task<IReadOnlyList<EarlyLosses>> EarlyLossesAsync(string[]? accounts, string? channel, ReportRange range)
-    {
-        await using var cmd = db.CreateCommand($"""
-            select coalesce(channel_id, ''),
-                   count(*) filter (where kind = 'added')::int,
-                   count(*) filter (where kind = 'lost' and at - added_at <= interval '1 day')::int,
-                   count(*) filter (where kind = 'lost' and at - added_at <= interval '7 days')::int,
-                   count(*) filter (where kind = 'lost' and at - added_at <= interval '30 days')::int
-              from relationship_events
-             where {(accounts is null ? "true" : "account_id = any($1)")} and ($2::text is null or coalesce(channel_id, '') = $2)
-               and added_at >= $3 and added_at < $4 and kind in ('added', 'lost')
-             group by 1 order by 2 desc, 1
-            """);
-        Scope(cmd, accounts, channel);
-        cmd.Parameters.Add(new() { Value = clock.StartOf(range.From).ToUniversalTime() });
-        cmd.Parameters.Add(new() { Value = clock.StartOf(range.To.AddDays(1)).ToUniversalTime() });
-        var rows = new List<EarlyLosses>();
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync()) rows.Add(new(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4)));
-        return rows;
-    }
-
-    /// <summary>
-    /// Touches done in the range (follow-ups, welcomes, re-home introductions: tasks done for a customer), by origin and
-    /// account, each with whether the customer deleted that account within 48 hours of it.
-    /// </summary>
-    public async Task<IReadOnlyList<TouchLosses>> TouchLossesAsync(string[]? accounts, ReportRange range)
-    {
-        await using var cmd = db.CreateCommand($"""
-            with touches as (
-                select origin, account_id, customer_id, done_at from tasks
-                 where status = 'done' and customer_id is not null and done_at >= $2 and done_at < $3 and {(accounts is null ? "true" : "account_id = any($1)")}
-                union all
-                select origin, account_id, customer_id, done_at from tasks_archive
-                 where status = 'done' and customer_id is not null and done_at >= $2 and done_at < $3 and {(accounts is null ? "true" : "account_id = any($1)")})
-            select t.origin, t.account_id, count(*)::int,
-                   count(*) filter (where exists (select 1 from relationship_events e where e.kind = 'lost' and e.account_id = t.account_id
-                                                    and e.customer_id = t.customer_id and e.at >= t.done_at and e.at < t.done_at + $4))::int
-              from touches t group by 1, 2
-            """);
-        cmd.Parameters.Add(new() { Value = accounts ?? [] });
-        cmd.Parameters.Add(new() { Value = clock.StartOf(range.From).ToUniversalTime() });
-        cmd.Parameters.Add(new() { Value = clock.StartOf(range.To.AddDays(1)).ToUniversalTime() });
-        cmd.Parameters.Add(new() { Value = Rates.TouchWindow });
-        var rows = new List<TouchLosses>();
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync()) rows.Add(new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3)));
-        return rows;
-    }
-
-    /// <summary>Losses in the range with no touch of that account in the 48 hours before them: the baseline's deletions.</summary>
-    public async Task<int> UntouchedLossesAsync(string[]? accounts, ReportRange range)
-    {
-        await using var cmd = db.CreateCommand($"""
-            select count(*)::int from relationship_events e
-             where e.kind = 'lost' and e.at >= $2 and e.at < $3 and {(accounts is null ? "true" : "e.account_id = any($1)")}
-               and not exists (select 1 from tasks t where t.customer_id = e.customer_id and t.account_id = e.account_id and t.status = 'done'
-                                  and t.done_at > e.at - $4 and t.done_at <= e.at)
-               and not exists (select 1 from tasks_archive t where t.customer_id = e.customer_id and t.account_id = e.account_id and t.status = 'done'
-                                  and t.done_at > e.at - $4 and t.done_at <= e.at)
-            """);
-        cmd.Parameters.Add(new() { Value = accounts ?? [] });
-        cmd.Parameters.Add(new() { Value = clock.StartOf(range.From).ToUniversalTime() });
-        cmd.Parameters.Add(new() { Value = clock.StartOf(range.To.AddDays(1)).ToUniversalTime() });
-        cmd.Parameters.Add(new() { Value = Rates.TouchWindow });
-        return (int)(await cmd.ExecuteScalarAsync())!;
-    }
 
     private async Task<DateOnly?> LastSnapshotAsync()
     {

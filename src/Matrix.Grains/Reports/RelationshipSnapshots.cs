@@ -15,7 +15,7 @@ namespace Matrix.Grains.Reports;
 /// friends stays equal to the ledger's. Every node runs the job; an advisory lock lets one write at a time, and a day
 /// written is recorded in the same transaction (snapshot_days), so a second writer finds nothing left to do.
 /// </remarks>
-public sealed class RelationshipSnapshots(NpgsqlDataSource db, StoreClock clock)
+public sealed class RelationshipSnapshots(NpgsqlDataSource db, StoreClock clock, OutcomeDays outcomes)
 {
     private const long LockKey = 0x4d5f534e4150; // "M_SNAP"
 
@@ -83,6 +83,8 @@ public sealed class RelationshipSnapshots(NpgsqlDataSource db, StoreClock clock)
                 tags.Parameters.Add(new() { Value = day });
                 await tags.ExecuteNonQueryAsync(cancellationToken);
             }
+        // The adds and touches whose outcomes became final as this day ended (Migrations/0018).
+        await outcomes.WriteFinalAsync(connection, tx, cancellationToken);
         await using (var mark = new NpgsqlCommand("insert into snapshot_days (day, written_at) values ($1, $2)", connection, tx))
         {
             mark.Parameters.Add(new() { Value = day });

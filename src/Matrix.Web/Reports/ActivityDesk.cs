@@ -9,6 +9,7 @@ using Microsoft.Extensions.Localization;
 
 namespace Matrix.Web.Reports;
 
+/// <param name="People">New people: first arrivals in the matrix (a person adding a second account, or coming back, is not new).</param>
 /// <param name="AddRate">New friends per scan.</param>
 /// <param name="Retained7">Of the new friends added at least 7 days ago, the share still friends 7 days after their add (none when none is that old).</param>
 public sealed record ChannelRow(string ChannelId, string Name, long Scans, long FullScans, int Added, int People, double? AddRate, double? Retained7, double? Retained30);
@@ -36,16 +37,25 @@ public sealed record TagRow(string Tag, int Customers, double? Share);
 public sealed record TagReport(string Scope, DateTimeOffset ComputedAt, DateOnly? CountedOn, int Customers, IReadOnlyList<TagRow> Rows);
 
 /// <summary>The channel, account, repurchase and tag reports, scoped as the growth report is (<see cref="ReportScopes"/>).</summary>
-public sealed class ActivityDesk(ReportScopes scopes, ActivityReports activity, RelationshipReports relationshipLog, AccessService access,
+public sealed class ActivityDesk(ReportScopes scopes, ActivityReports activity, OutcomeDays outcomes, RelationshipReports relationshipLog, AccessService access,
     MatrixDirectory directory, StoreClock clock, IStringLocalizer<Ui> text)
 {
     public async Task<ChannelReport> ChannelsAsync(ClaimsPrincipal user, ReportRange range, ReportFilter filter)
     {
         var (accounts, scope) = await scopes.OfAsync(user, filter);
-        var rows = await activity.ChannelsAsync(accounts, await scopes.ChannelsAsync(user, filter), range);
+        var channels = await scopes.ChannelsAsync(user, filter);
+        var adds = (await outcomes.AddsAsync(accounts, filter.Channel is { } c ? [c] : null, range)).GroupBy(a => a.ChannelId).ToDictionary(g => g.Key);
+        var scans = await activity.ScansAsync(channels, range);
         var names = (await directory.ChannelsAsync()).ToDictionary(c => c.Id, c => c.Definition.Name);
-        return new(scope, clock.UtcNow, [.. rows.Select(c => new ChannelRow(c.ChannelId, c.ChannelId.Length == 0 ? text["NoChannel"].Value : names.GetValueOrDefault(c.ChannelId, c.ChannelId),
-            c.Scans, c.FullScans, c.Added, c.People, Rates.Share(c.Added, c.Scans), Rates.Share(c.Old7 - c.Ended7, c.Old7), Rates.Share(c.Old30 - c.Ended30, c.Old30)))]);
+        var rows = adds.Keys.Union(scans.Keys).Select(id =>
+        {
+            var a = adds.GetValueOrDefault(id)?.ToList() ?? [];
+            var (added, old7, old30) = (a.Sum(x => x.Added), a.Sum(x => x.Old7), a.Sum(x => x.Old30));
+            var (scanned, full) = scans.GetValueOrDefault(id);
+            return new ChannelRow(id, id.Length == 0 ? text["NoChannel"].Value : names.GetValueOrDefault(id, id), scanned, full, added, a.Sum(x => x.People),
+                Rates.Share(added, scanned), Rates.Share(old7 - a.Sum(x => x.Ended7), old7), Rates.Share(old30 - a.Sum(x => x.Ended30), old30));
+        });
+        return new(scope, clock.UtcNow, [.. rows.OrderByDescending(r => r.Added).ThenByDescending(r => r.Scans).ThenBy(r => r.ChannelId, StringComparer.Ordinal)]);
     }
 
     public async Task<AccountReport> AccountsAsync(ClaimsPrincipal user, ReportRange range, ReportFilter filter)
