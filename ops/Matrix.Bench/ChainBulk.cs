@@ -36,10 +36,12 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
         // The list's row is written whole here, as the friendship trigger and the customer grain would together.
         await ExecuteAsync(db, "alter table account_friends disable trigger customer_linked, disable trigger relationship_logged");
         await Task.WhenAll(
-            CopyAsync(db, "copy customer_index (id, display_name, phone, search_text, first_added_at, accounts, source_channel, link_text, plans) from stdin (format binary)", WriteIndexAsync),
+            CopyAsync(db, "copy customer_index (id, display_name, phone, search_text, first_added_at, accounts, source_channel, link_text, plans, tags) from stdin (format binary)", WriteIndexAsync),
             CopyAsync(db, "copy account_friends (account_id, external_id, channel_id, channel_state, channel_tags, added_at, removed_at, removed_by_customer) from stdin (format binary)", WriteFriendsAsync),
             CopyAsync(db, "copy friend_events (idempotency_key, kind, account_id, external_id, occurred_at, outcome) from stdin (format binary)", WriteEventsAsync),
-            CopyAsync(db, "copy purchase_orders (order_id, customer_id, claimed_at) from stdin (format binary)", WriteOrdersAsync),
+            CopyAsync(db, "copy purchase_orders (order_id, customer_id, claimed_at, at, amount, categories, account_id) from stdin (format binary)", WriteOrdersAsync),
+            CopyAsync(db, "copy replies (account_id, customer_id, at) from stdin (format binary)", WriteRepliesAsync),
+            CopyAsync(db, "copy tasks_archive (id, account_id, kind, body, due_at, origin, status, created_at, done_at, done_by, category) from stdin (format binary)", WritePostsAsync),
             CopyAsync(db, "copy tasks (id, account_id, customer_id, kind, body, due_at, origin, status, created_at, done_at, done_by, skip_reason) from stdin (format binary)", w => WriteTasksAsync(w, hot: true)),
             CopyAsync(db, "copy tasks_archive (id, account_id, customer_id, kind, body, due_at, origin, status, created_at, done_at, done_by, skip_reason) from stdin (format binary)", w => WriteTasksAsync(w, hot: false)),
             WriteStatesAsync(db),
@@ -52,6 +54,9 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
             insert into relationship_events (at, kind, account_id, customer_id, channel_id, added_at, logged_at)
             select removed_at, case when removed_by_customer then 'lost' else 'removed' end, account_id, external_id, channel_id, added_at, removed_at
               from account_friends where removed_at is not null;
+            update relationship_events e set first_arrival = true
+              from (select distinct on (customer_id) id from relationship_events where kind = 'added' order by customer_id, at, id) f
+             where e.id = f.id;
             """);
         await ExecuteAsync(db, """
             update account_ledger l set friends = f.n
@@ -60,6 +65,9 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
             insert into channel_stats (channel_id, scans)
             select channel_id, (count(*) * 13 / 10)::bigint from account_friends where channel_id is not null group by 1
             on conflict (channel_id) do update set scans = excluded.scans;
+            insert into daily_scans (channel_id, day, scans)
+            select channel_id, (added_at at time zone 'Asia/Shanghai')::date, (count(*) * 13 / 10)::bigint from account_friends where channel_id is not null group by 1, 2
+            on conflict (channel_id, day) do update set scans = excluded.scans;
             """);
         await ExecuteAsync(db, "vacuum analyze");
     }
@@ -119,6 +127,7 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
             await w.WriteAsync(c.Channel);
             await w.WriteAsync($"{c.Id} 到店");
             await w.WriteAsync(c.RemovedAt is null ? new[] { shape.AnniversaryPlanId } : [], NpgsqlDbType.Array | NpgsqlDbType.Text);
+            await w.WriteAsync(c.Tags, NpgsqlDbType.Array | NpgsqlDbType.Text);
         }
     }
 
@@ -215,6 +224,49 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
                 await w.WriteAsync(p.OrderId);
                 await w.WriteAsync(c.Id);
                 await w.WriteAsync(p.At, NpgsqlDbType.TimestampTz);
+                await w.WriteAsync(p.At, NpgsqlDbType.TimestampTz);
+                await w.WriteAsync(p.Amount, NpgsqlDbType.Numeric);
+                await w.WriteAsync(p.Items.Select(i => i.Category!).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+                await w.WriteAsync(c.Account);
+            }
+    }
+
+    // A customer's last reply, as the message webhook records it for the account report.
+    private async Task WriteRepliesAsync(NpgsqlBinaryImporter w)
+    {
+        foreach (var c in All())
+        {
+            if (c.LastReplyAt is not { } at) continue;
+            await w.StartRowAsync();
+            await w.WriteAsync(c.Account);
+            await w.WriteAsync(c.Id);
+            await w.WriteAsync(at, NpgsqlDbType.TimestampTz);
+        }
+    }
+
+    private static readonly string[] PostCategories = ["Life", "Expertise", "Product", "Offer"];
+
+    // A year of Moments: every account posted once a day at noon, done by its operator (churn per Moments category).
+    private async Task WritePostsAsync(NpgsqlBinaryImporter w)
+    {
+        var operators = shape.Teams.SelectMany(t => t.AccountIds.Select(a => (a, t.Operator))).ToDictionary(x => x.a, x => x.Operator);
+        var today = DateOnly.FromDateTime(now.ToOffset(TimeSpan.FromHours(8)).DateTime);
+        for (var day = 1; day <= 365; day++)
+            foreach (var (account, i) in _accounts.Select((a, i) => (a, i)))
+            {
+                var at = new DateTimeOffset(today.AddDays(-day).ToDateTime(new TimeOnly(12, 0)), TimeSpan.FromHours(8));
+                await w.StartRowAsync();
+                await w.WriteAsync(Guid.NewGuid());
+                await w.WriteAsync(account);
+                await w.WriteAsync("moments");
+                await w.WriteAsync("今天店里到了新款镜框");
+                await w.WriteAsync(at, NpgsqlDbType.TimestampTz);
+                await w.WriteAsync($"post:{day}-{i}");
+                await w.WriteAsync("done");
+                await w.WriteAsync(at - TimeSpan.FromDays(1), NpgsqlDbType.TimestampTz);
+                await w.WriteAsync(at + TimeSpan.FromMinutes(5), NpgsqlDbType.TimestampTz);
+                await w.WriteAsync(operators[account]);
+                await w.WriteAsync(PostCategories[(day + i) % PostCategories.Length]);
             }
     }
 

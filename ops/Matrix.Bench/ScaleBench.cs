@@ -164,7 +164,9 @@ internal static class ScaleBench
             $"/api/customers/{customer}", $"/api/customers/{customer}/timeline", $"/api/personas/{persona}/calendar"];
         var yearAgo = DateTime.UtcNow.AddHours(8).AddDays(-364).ToString("yyyy-MM-dd");
         apis = [.. apis, "/reports", "/api/reports/growth", $"/api/reports/growth?by=month&from={yearAgo}", "/api/reports/touches",
-            $"/api/reports/touches?from={DateTime.UtcNow.AddHours(8).AddDays(-89):yyyy-MM-dd}"];
+            $"/api/reports/touches?from={DateTime.UtcNow.AddHours(8).AddDays(-89):yyyy-MM-dd}", $"/api/reports/touches?from={yearAgo}",
+            "/api/reports/channels", $"/api/reports/channels?from={yearAgo}", "/api/reports/accounts", $"/api/reports/accounts?from={yearAgo}",
+            "/api/reports/repurchase", $"/api/reports/repurchase?from={yearAgo}", "/api/reports/tags", "/reports?view=accounts"];
         var managers = who is "admin" or "lead" ? new[] { "/api/plans" } : [];
         var admins = who == "admin" ? new[] { "/team", "/api/audit", "/api/operators" } : [];
         return pages.Concat(apis).Concat(managers).Concat(admins);
