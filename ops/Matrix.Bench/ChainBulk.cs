@@ -254,7 +254,7 @@ internal sealed class ChainBulk(ChainShape shape, int customers, DateTimeOffset 
         for (var day = 1; day <= 365; day++)
             foreach (var (account, i) in _accounts.Select((a, i) => (a, i)))
             {
-                var at = new DateTimeOffset(today.AddDays(-day).ToDateTime(new TimeOnly(12, 0)), TimeSpan.FromHours(8));
+                var at = new DateTimeOffset(today.AddDays(-day).ToDateTime(new TimeOnly(12, 0)), TimeSpan.FromHours(8)).ToUniversalTime();
                 await w.StartRowAsync();
                 await w.WriteAsync(Guid.NewGuid());
                 await w.WriteAsync(account);
