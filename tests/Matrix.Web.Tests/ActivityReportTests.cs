@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -25,11 +26,12 @@ public sealed class ActivityReportTests() : ReportScript("activity_reports")
             settings = new { weChatId = "wx_b", kind = "PersonalWeChat", capacity = new { hardCap = 200, softCap = 100, reserve = 0 } } });
         await CreateAsync("/api/channels", new { id = "c1", channel = new { name = "门店海报", state = "s-c1", personaId = persona, tags = new[] { "学生" } } });
         await CreateAsync("/api/channels", new { id = "c2", channel = new { name = "公众号", state = "s-c2", personaId = persona } });
+        await CreateAsync("/api/channels", new { id = "c3", channel = new { name = Formula, state = "s-c3", personaId = persona } });
         var plan = await CreateAsync("/api/plans", new { name = "三天回访", trigger = new { kind = "FriendAdded" }, template = "你好", delay = new { days = 3 }, enabled = false });
 
         // July 1st: four scans of the poster and one of the article; k1 adds both accounts through the poster.
         var liveCodes = _app.Services.GetRequiredService<LiveCodeService>();
-        foreach (var channel in new[] { "c1", "c1", "c1", "c1", "c2" }) Assert.NotNull(await liveCodes.ScanAsync(channel));
+        foreach (var channel in new[] { "c1", "c1", "c1", "c1", "c2", "c3" }) Assert.NotNull(await liveCodes.ScanAsync(channel));
         await _app.Services.GetRequiredService<ChannelStats>().FlushAsync();
         await AddAsync(a, "k1", "c1");
         await AddAsync(a, "k2", "c1");
@@ -67,6 +69,7 @@ public sealed class ActivityReportTests() : ReportScript("activity_reports")
             .ToDictionary(r => r.GetProperty("channelId").GetString()!, r => $"{r.GetProperty("name")} scans {r.GetProperty("scans")} full {r.GetProperty("fullScans")} new {r.GetProperty("added")} people {r.GetProperty("people")} rate {r.GetProperty("addRate")} kept7 {r.GetProperty("retained7")} kept30 {r.GetProperty("retained30")}");
         Assert.Equal("门店海报 scans 4 full 0 new 4 people 3 rate 1 kept7 1 kept30 1", channels["c1"]);
         Assert.Equal("公众号 scans 1 full 0 new 1 people 1 rate 1 kept7 0 kept30 0", channels["c2"]);
+        Assert.Equal($"{Formula} scans 1 full 0 new 0 people 0 rate 0 kept7  kept30 ", channels["c3"]);
 
         var accounts = (await _admin.GetFromJsonAsync<JsonElement>($"/api/reports/accounts?{july}")).GetProperty("rows").EnumerateArray()
             .ToDictionary(r => r.GetProperty("weChatId").GetString()!, r => string.Join(' ', new[] { "friends", "softFill", "hardFill", "added", "lost", "removed",
@@ -104,7 +107,18 @@ public sealed class ActivityReportTests() : ReportScript("activity_reports")
             Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, csv[..3]);
             Assert.StartsWith(title, Encoding.UTF8.GetString(csv[3..]));
         }
+        // A channel named like a formula is text in both files: a quote before it in CSV, a text cell in xlsx.
+        Assert.Contains("'=HYPERLINK", Encoding.UTF8.GetString(await _admin.GetByteArrayAsync($"/api/reports/channels?{july}&format=csv")));
+        using (var zip = new ZipArchive(new MemoryStream(await _admin.GetByteArrayAsync($"/api/reports/channels?{july}&format=xlsx"))))
+        {
+            using var sheet = new StreamReader(zip.Entries.Single(e => e.FullName.StartsWith("xl/worksheets/sheet", StringComparison.Ordinal)).Open());
+            var xml = await sheet.ReadToEndAsync();
+            Assert.Contains("HYPERLINK", xml);
+            Assert.DoesNotContain("<x:f>", xml.Replace("<f>", "<x:f>"));
+        }
     }
+
+    private const string Formula = "=HYPERLINK(\"http://evil.example\",\"点我\")";
 
     private async Task PurchaseAsync(string order, string customer, decimal amount, string? category = null) =>
         Ok(await _admin.PostAsJsonAsync("/api/events/purchase", new { customerId = customer, orderId = order, amount, at = _clock.GetUtcNow(),

@@ -38,8 +38,9 @@ public sealed class ReportConsoleTests : IAsyncLifetime
         var row = page.Locator($"[data-testid=report-periods] tr[data-period='{today}']");
         await Assertions.Expect(row).ToContainTextAsync(today);
         Assert.Equal(["2", "3", "1", "0", "2"], (await row.Locator("td").AllInnerTextsAsync()).Skip(1).Take(5));
-        Assert.True(await page.Locator("[data-testid=report-growth] svg").CountAsync() > 0); // the chart above the table
+        await Assertions.Expect(page.Locator("[data-testid=report-growth] svg").First).ToBeVisibleAsync(); // the chart above the table
         await Assertions.Expect(page.Locator("[data-testid=report-scope]")).ToContainTextAsync("全部账号");
+        await Assertions.Expect(page.Locator("[data-testid=report-losses] tr[data-customer='r0']")).ToContainTextAsync(today); // the latest losses, on the store's date
 
         await page.SelectOptionAsync("[data-testid=report-by]", "Month");
         await page.SelectOptionAsync("[data-testid=report-account]", account);
