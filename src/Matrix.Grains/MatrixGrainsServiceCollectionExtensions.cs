@@ -61,6 +61,9 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Reports.RelationshipReports>();
         services.AddSingleton<Reports.ActivityReports>();
         services.AddSingleton<Reports.OutcomeDays>();
+        services.AddSingleton<Segments.SegmentStore>();
+        services.AddSingleton<Segments.CustomerFacts>();
+        services.AddHostedService<Segments.SegmentSchedule>();
         services.AddHostedService<Reports.SnapshotSchedule>();
         return services;
     }

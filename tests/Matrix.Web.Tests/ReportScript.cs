@@ -31,6 +31,7 @@ public abstract class ReportScript(string database) : IAsyncLifetime
     {
         var to = new DateTimeOffset(2026, month, day, hour, 0, 0, Beijing);
         _clock.Advance(to - _clock.GetUtcNow());
+        await FactsSettledAsync(_app.ConnectionString);
         // The nightly job, as every node runs it: every ended day written, once.
         var snapshots = _app.Services.GetRequiredService<RelationshipSnapshots>();
         var yesterday = DateOnly.FromDateTime(to.DateTime).AddDays(-1);
@@ -51,11 +52,23 @@ public abstract class ReportScript(string database) : IAsyncLifetime
         }
     }
 
-    protected async Task AddAsync(string account, string customer, string channel) => Ok(await _admin.PostAsJsonAsync("/api/events/friend-added",
+    protected async Task AddAsync(string account, string customer, string? channel) => Ok(await _admin.PostAsJsonAsync("/api/events/friend-added",
         new { accountId = account, externalId = customer, at = _clock.GetUtcNow(), idempotencyKey = $"add-{customer}-{account}-{_clock.GetUtcNow():O}", channel }));
 
     protected async Task DeleteAsync(string account, string customer, bool byCustomer = true) => Ok(await _admin.PostAsJsonAsync("/api/events/friend-deleted",
         new { accountId = account, externalId = customer, at = _clock.GetUtcNow(), idempotencyKey = $"del-{customer}-{account}-{_clock.GetUtcNow():O}", byCustomer }));
+
+    /// <summary>Waits until no customer's facts are due (the nodes' refreshers have caught up with every change).</summary>
+    internal static async Task FactsSettledAsync(string connectionString)
+    {
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while ((long)(await db.CreateCommand("select count(*) from customer_index where facts_due_at is not null").ExecuteScalarAsync())! > 0)
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("customer facts still due after 3 minutes");
+            await Task.Delay(50);
+        }
+    }
 
     protected async Task TouchAsync(string account, string? customer, string origin, string kind = "message", string? category = null) =>
         Ok(await _admin.PostAsync($"/api/tasks/{await TaskAsync(account, customer, origin, kind, category)}/done", null));

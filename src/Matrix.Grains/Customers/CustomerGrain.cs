@@ -145,8 +145,12 @@ public sealed partial class CustomerGrain([PersistentState("customer", StorageHo
         var search = string.Join(' ', new[] { GrainKey, s.Profile.DisplayName, s.Profile.Remark, s.Profile.Phone }
             .Concat(s.Profile.Fields.Select(a => $"{a.Key}={a.Value}")).Concat(s.Tags).Where(t => !string.IsNullOrEmpty(t)));
         var indexed = search + "\n" + string.Join(',', s.Plans.Keys.Order(StringComparer.Ordinal));
-        if (indexed == _indexed) return;
-        await index.CustomerAsync(GrainKey, s.Profile.DisplayName, s.Profile.Phone, search, s.Plans.Keys, s.Tags);
+        if (indexed == _indexed)
+        {
+            await index.FactsDueAsync(GrainKey);
+            return;
+        }
+        await index.CustomerAsync(GrainKey, s.Profile.DisplayName, s.Profile.Phone, search, s.Plans.Keys);
         _indexed = indexed;
     }
 

@@ -20,8 +20,7 @@ public sealed class StoredRuns(NpgsqlDataSource db, IOptions<ClusterOptions> clu
     public async Task<IReadOnlyDictionary<string, PlanRun>> ReadAsync(IReadOnlyCollection<string> customerIds, string planId)
     {
         await using var read = db.CreateCommand("""
-            select grainidextensionstring, payloadbinary from orleansstorage
-             where graintypestring = 'customer' and grainidextensionstring = any($1) and serviceid = $2 and payloadbinary is not null
+            select id, state from (select id, matrix_customer_state(id, $2) as state from unnest($1::text[]) as id) s where state is not null
             """);
         read.Parameters.Add(new() { Value = customerIds.ToArray() });
         read.Parameters.Add(new() { Value = cluster.Value.ServiceId });

@@ -19,12 +19,13 @@ public sealed class DirectoryWriter(NpgsqlDataSource db)
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public async Task CustomerAsync(string id, string? displayName, string? phone, string searchText, IEnumerable<string> plans, IEnumerable<string> tags)
+    /// <summary>The customer's searchable text and running plans; their facts (Segments/CustomerFacts) become due.</summary>
+    public async Task CustomerAsync(string id, string? displayName, string? phone, string searchText, IEnumerable<string> plans)
     {
         await using var cmd = db.CreateCommand("""
-            insert into customer_index (id, display_name, phone, search_text, plans, phone_key, tags) values ($1, $2, $3, $4, $5, $6, $7)
+            insert into customer_index (id, display_name, phone, search_text, plans, phone_key, facts_due_at) values ($1, $2, $3, $4, $5, $6, clock_timestamp())
             on conflict (id) do update set display_name = excluded.display_name, phone = excluded.phone, phone_key = excluded.phone_key,
-                search_text = excluded.search_text, plans = excluded.plans, tags = excluded.tags, updated_at = now()
+                search_text = excluded.search_text, plans = excluded.plans, updated_at = now(), facts_due_at = clock_timestamp()
             """);
         cmd.Parameters.Add(new() { Value = id });
         cmd.Parameters.Add(new() { Value = (object?)displayName ?? DBNull.Value });
@@ -32,7 +33,14 @@ public sealed class DirectoryWriter(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = searchText });
         cmd.Parameters.Add(new() { Value = plans.Order(StringComparer.Ordinal).ToArray() });
         cmd.Parameters.Add(new() { Value = (object?)Domain.Imports.PhoneNumbers.Normalise(phone) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = tags.ToArray() });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The customer grain saved something its facts derive from (a purchase, a reply, a touch): they become due.</summary>
+    public async Task FactsDueAsync(string id)
+    {
+        await using var cmd = db.CreateCommand("update customer_index set facts_due_at = clock_timestamp() where id = $1");
+        cmd.Parameters.Add(new() { Value = id });
         await cmd.ExecuteNonQueryAsync();
     }
 }

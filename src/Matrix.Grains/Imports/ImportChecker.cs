@@ -146,9 +146,8 @@ public sealed class ImportChecker(NpgsqlDataSource db, ImportStore store, Capaci
             await using var cmd = db.CreateCommand("""
                 select c.id,
                        coalesce((select array_agg(f.account_id) from account_friends f where f.external_id = c.id and f.removed_at is null), array[]::text[]),
-                       s.payloadbinary
+                       matrix_customer_state(c.id, $2)
                   from unnest($1::text[]) as c(id)
-                  left join orleansstorage s on s.graintypestring = 'customer' and s.grainidextensionstring = c.id and s.serviceid = $2
                 """);
             cmd.Parameters.Add(new() { Value = chunk });
             cmd.Parameters.Add(new() { Value = cluster.Value.ServiceId });

@@ -27,9 +27,8 @@ public sealed class CustomerExport(NpgsqlDataSource db, IOptions<ClusterOptions>
         await using var cmd = db.CreateCommand($"""
             select c.id, c.display_name, c.phone, c.first_added_at, c.source_channel,
                    coalesce((select array_agg(f.account_id order by f.added_at) from account_friends f where f.external_id = c.id and f.removed_at is null), array[]::text[]),
-                   s.payloadbinary
+                   matrix_customer_state(c.id, $3)
               from customer_index c
-              left join orleansstorage s on s.graintypestring = 'customer' and s.grainidextensionstring = c.id and s.serviceid = $3
              where {CustomerSearch.Where(accountIds, text)}
              order by c.first_added_at desc, c.id desc
             """);

@@ -31,6 +31,7 @@ public static class ConsoleHosting
         services.AddSingleton<Reports.ReportScopes>();
         services.AddSingleton<Reports.ReportDesk>();
         services.AddSingleton<Reports.ActivityDesk>();
+        services.AddSingleton<Segments.SegmentDesk>();
         return services;
     }
 }

@@ -8,6 +8,7 @@ using Matrix.Web.Api;
 using Matrix.Web.Components;
 using Matrix.Web.ConsoleModel;
 using Matrix.Web.Exports;
+using Matrix.Web.Segments;
 using Matrix.Web.Imports;
 using Matrix.Web.Reports;
 using Orleans.Dashboard;
@@ -100,6 +101,7 @@ public static class MatrixHosting
         app.MapExportApi();
         app.MapImportApi();
         app.MapReportApi();
+        app.MapSegmentApi();
         app.MapOpenApi();
         // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
         app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();
