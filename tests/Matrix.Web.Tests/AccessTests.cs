@@ -28,6 +28,8 @@ public sealed class AccessTests : ApiTest
         // An import is its importer's (an admin's: anyone's); its rows may name only accounts the importer sees (ImportTests).
         "GET /api/imports/template", "POST /api/imports", "GET /api/imports", "GET /api/imports/{id:guid}", "GET /api/imports/{id:guid}/rows",
         "POST /api/imports/{id:guid}/commit", "GET /api/imports/{id:guid}/failed",
+        // Segments are listed and previewed over the reader's customers; a lead's new segment is their team's (an operator's is refused).
+        "GET /api/segments", "POST /api/segments/preview", "POST /api/segments",
     ];
 
     /// <summary>Team north's operator asking for team south's things (and for what only admins or leads may do).</summary>
@@ -38,6 +40,11 @@ public sealed class AccessTests : ApiTest
         ("GET", "/api/reports/growth?accountId={B.account}", ""),
         ("GET", "/api/reports/touches?accountId={B.account}&format=csv", ""),
         ("GET", "/api/reports/channels?accountId={B.account}", ""),
+        ("GET", "/api/segments/{B.segment}", ""),
+        ("PUT", "/api/segments/{B.segment}", """{"name":"改名","predicate":{"field":"class","in":["A"]}}"""),
+        ("DELETE", "/api/segments/{B.segment}", ""),
+        ("GET", "/api/segments/{B.segment}/members", ""),
+        ("GET", "/api/customers/{B.customer}/segments", ""),
         ("GET", "/api/reports/accounts?accountId={B.account}&format=xlsx", ""),
         ("GET", "/api/reports/repurchase?accountId={B.account}", ""),
         ("GET", "/api/reports/tags?accountId={B.account}&format=csv", ""),

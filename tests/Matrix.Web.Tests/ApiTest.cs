@@ -64,10 +64,18 @@ public abstract class ApiTest : IAsyncLifetime
     /// <summary>Every row the matrix keeps, as text: equal before and after means nothing changed.</summary>
     protected async Task<string> SnapshotAsync()
     {
+        // The background's own writes first: customers' facts refreshed, segments counted.
+        await ReportScript.FactsSettledAsync(App.ConnectionString);
         await using var connection = new NpgsqlConnection(App.ConnectionString);
         await connection.OpenAsync();
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); (long)(await new NpgsqlCommand(
+                 "select count(*) from segments where deleted_at is null and counted_version is distinct from version", connection).ExecuteScalarAsync())! > 0;)
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("segments still uncounted after 2 minutes");
+            await Task.Delay(50);
+        }
         var parts = new List<string>();
-        foreach (var table in new[] { "orleansstorage", "directory", "customer_index", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts", "purchase_orders", "orleansreminderstable", "operators", "api_keys" })
+        foreach (var table in new[] { "orleansstorage", "directory", "customer_index", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts", "purchase_orders", "orleansreminderstable", "operators", "api_keys", "segments", "segment_members" })
         {
             await using var cmd = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t", connection);
             parts.Add($"{table}: {await cmd.ExecuteScalarAsync()}");

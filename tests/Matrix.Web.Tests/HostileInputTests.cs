@@ -57,6 +57,10 @@ public sealed class HostileInputTests : ApiTest
         ("POST", "/api/operators/nobody/sessions/end", "", HttpStatusCode.NotFound, ""),
         ("POST", "/api/imports", """{"file":"<script>alert(1)</script>"}""", HttpStatusCode.BadRequest, "file"),
         ("POST", "/api/imports/00000000-0000-0000-0000-000000000000/commit", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/segments", """{"name":"<script>alert(1)</script>","predicate":{"all":[{"field":"stage","in":["DROP TABLE customer_index"]}]}}""", HttpStatusCode.BadRequest, "predicate.all[0].in[0]"),
+        ("POST", "/api/segments/preview", """{"predicate":{"field":"attribute","key":"birthday')) or true --","withinDays":99999}}""", HttpStatusCode.BadRequest, "predicate.withinDays"),
+        ("PUT", "/api/segments/{A.segment}", """{"name":"x","predicate":{"not":{"not":{"not":{"not":{"not":{"field":"class","in":["A"]}}}}}}}""", HttpStatusCode.BadRequest, "predicate.not.not.not.not.not"),
+        ("DELETE", "/api/segments/nope", "", HttpStatusCode.NotFound, ""),
     ];
 
     /// <summary>One case per write endpoint (the table above), for other suites to vary.</summary>

@@ -47,6 +47,7 @@ public sealed record TwoTeams(Dictionary<string, string> Ids)
             ids[$"{x}.post"] = await CreateAsync(admin, $"/api/personas/{ids[$"{x}.persona"]}/posts",
                 new { text = "护眼小知识", category = "Expertise", plannedAt = new DateTimeOffset(2030, 1, 7, 10, 0, 0, TimeSpan.FromHours(8)) });
             ids[$"{x}.template"] = await CreateAsync(admin, $"/api/personas/{ids[$"{x}.persona"]}/templates", new { name = "周一", text = "早安", category = "Life" });
+            ids[$"{x}.segment"] = await CreateAsync(admin, "/api/segments", new { name = "买过的客户", team, predicate = new { field = "purchases", min = 1 } });
         }
         ids["plan"] = await CreateAsync(admin, "/api/plans", new { name = "回访", trigger = new { kind = "FriendAdded" }, template = "你好", delay = new { days = 3 } });
         var key = await admin.PostAsJsonAsync("/api/api-keys", new { name = "till", endpoints = new[] { "POST /api/events/purchase" }, accounts = new[] { ids["A.account"] } });
