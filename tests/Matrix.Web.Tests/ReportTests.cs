@@ -85,6 +85,12 @@ public sealed class ReportTests() : ReportScript("reports")
         Assert.Equal(258, touches.GetProperty("baselineWindows").GetDouble());
         Assert.Equal(500, touches.GetProperty("rows")[0].GetProperty("perThousand").GetDouble());
         Assert.True(touches.GetProperty("baselinePerThousand").GetDouble() is > 7.7 and < 7.8);
+        // One account's report reads that account's own final days (an admin's reads the sums over every account): the same figures for it.
+        var ofA = (await _admin.GetFromJsonAsync<JsonElement>($"/api/reports/touches?{quarter}&accountId={a}")).GetProperty("rows").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("name").GetString()!, r => (r.GetProperty("touches").GetInt32(), r.GetProperty("lostWithin48h").GetInt32()));
+        Assert.Equal((4, 1), ofA["wx_a"]);
+        Assert.Equal((2, 1), ofA["三天回访"]);
+        Assert.False(ofA.ContainsKey("wx_b"));
 
         // Later: a deletion, a re-add, a webhook of September sent late, a profile edit. The quarter reads the same.
         await AtAsync(10, 5);

@@ -60,6 +60,9 @@ create table daily_touches (
 
 -- The days written to each table ('adds', 'touches'), so the job knows where it got to and a report where the log
 -- takes over.
+-- Both tables also hold each final day's sums over every account (account_id '*'), which an admin's report reads
+-- instead of a row per account: a year is then hundreds of rows, not hundreds of thousands. daily_touches also holds
+-- each account's touches of every task origin together (origin '*'), the report's line per account.
 create table final_days (
     kind text not null,
     day  date not null,

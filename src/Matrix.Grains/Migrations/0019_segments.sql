@@ -114,3 +114,10 @@ create table segment_history (
 );
 create index segment_history_customer on segment_history (customer_id, at);
 create index segment_history_segment on segment_history (segment_id, at);
+
+-- Reports over every account (docs/benchmarks.md, "Reports over a chain", second pass). An add's outcome now names
+-- its first arrival: the indexes that serve the log's adds by time carry it, so the live days' read stays on the index.
+drop index relationship_events_added;
+create index relationship_events_added on relationship_events (added_at) include (kind, account_id, channel_id, at, first_arrival);
+drop index relationship_events_account_added;
+create index relationship_events_account_added on relationship_events (account_id, added_at) include (kind, channel_id, at, first_arrival);

@@ -94,7 +94,7 @@ public sealed class OutcomeDays(NpgsqlDataSource db, StoreClock clock)
             select account_id, channel_id, sum(added)::int, sum(people)::int, sum(lost1)::int, sum(lost7)::int, sum(lost30)::int,
                    sum(old7)::int, sum(ended7)::int, sum(old30)::int, sum(ended30)::int from (
                 select account_id, channel_id, added, people, lost1, lost7, lost30, old7, ended7, old30, ended30 from daily_adds
-                 where day between $8 and $9 and {Scope(accounts)} and ($7::text[] is null or channel_id = any($7))
+                 where day between $8 and $9 and {AddsFinalScope(accounts)} and ($7::text[] is null or channel_id = any($7))
                 union all
                 {AddsSql(Scope(accounts))}) x
              group by 1, 2
@@ -109,13 +109,17 @@ public sealed class OutcomeDays(NpgsqlDataSource db, StoreClock clock)
         return rows;
     }
 
-    /// <summary>The range's touches and losses by account and origin (see <see cref="TouchOutcome"/>): final days from daily_touches, the rest live.</summary>
+    /// <summary>
+    /// The range's touches and losses by account and origin (see <see cref="TouchOutcome"/>): final days from
+    /// daily_touches, the rest live. For every account (an admin), final days come as sums: account <see cref="AllAccounts"/>
+    /// per origin, and origin <see cref="AllTaskOrigins"/> per account (its task touches together).
+    /// </summary>
     public async Task<IReadOnlyList<TouchOutcome>> TouchesAsync(string[]? accounts, ReportRange range)
     {
         var (liveFrom, lastFinal) = await LiveFromAsync("touches", range);
         await using var cmd = db.CreateCommand($"""
             select account_id, origin, sum(touches)::bigint, sum(lost48)::int from (
-                select account_id, origin, touches, lost48 from daily_touches where day between $8 and $9 and {Scope(accounts)}
+                select account_id, origin, touches, lost48 from daily_touches where day between $8 and $9 and {TouchesFinalScope(accounts)}
                 union all
                 {TouchesSql(Scope(accounts))}) x
              group by 1, 2
@@ -135,15 +139,36 @@ public sealed class OutcomeDays(NpgsqlDataSource db, StoreClock clock)
     /// </summary>
     internal async Task WriteFinalAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
     {
+        // Each day's rows per account, then its sums over every account ('*'), and for touches each account's over every task origin ('*').
         await WriteFinalAsync(connection, tx, "adds", AddsFinalAfterDays, """
+            with written as (
+                insert into daily_adds (day, account_id, channel_id, added, people, lost1, lost7, lost30, old7, ended7, old30, ended30)
+                select $8, * from (
+            """ + AddsSql("true") + """
+                ) x returning *)
             insert into daily_adds (day, account_id, channel_id, added, people, lost1, lost7, lost30, old7, ended7, old30, ended30)
-            select $8, * from (
-            """ + AddsSql("true") + ") x", cancellationToken);
-        await WriteFinalAsync(connection, tx, "touches", TouchesFinalAfterDays, """
+            select $8, '*', channel_id, sum(added), sum(people), sum(lost1), sum(lost7), sum(lost30), sum(old7), sum(ended7), sum(old30), sum(ended30)
+              from written group by channel_id
+            """, cancellationToken);
+        await WriteFinalAsync(connection, tx, "touches", TouchesFinalAfterDays, $"""
+            with written as (
+                insert into daily_touches (day, account_id, origin, touches, lost48)
+                select $8, * from (
+            {TouchesSql("true")}
+                ) x returning *)
             insert into daily_touches (day, account_id, origin, touches, lost48)
-            select $8, * from (
-            """ + TouchesSql("true") + ") x", cancellationToken);
+            select $8, '{AllAccounts}', origin, sum(touches), sum(lost48) from written group by origin
+            union all
+            select $8, account_id, '{AllTaskOrigins}', sum(touches), sum(lost48) from written
+             where origin <> '{TouchOutcome.Untouched}' and origin not like '{TouchOutcome.MomentsPrefix}%' group by account_id
+            """, cancellationToken);
     }
+
+    /// <summary>The account of a final day's sums over every account (an admin's reads).</summary>
+    public const string AllAccounts = "*";
+
+    /// <summary>The origin of a final day's sums over an account's task touches (the report's line per account).</summary>
+    public const string AllTaskOrigins = "*";
 
     private async Task WriteFinalAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string kind, int finalAfter, string insert, CancellationToken cancellationToken)
     {
@@ -183,6 +208,14 @@ public sealed class OutcomeDays(NpgsqlDataSource db, StoreClock clock)
     }
 
     private static string Scope(string[]? accounts) => accounts is null ? "true" : "account_id = any($1)";
+
+    // An admin's read of final days takes the sums over every account and, for touches, each account's over every
+    // task origin; a scoped read takes its accounts' own rows (never the sums).
+    private static string AddsFinalScope(string[]? accounts) => accounts is null ? $"account_id = '{AllAccounts}'" : "account_id = any($1)";
+
+    private static string TouchesFinalScope(string[]? accounts) => accounts is null
+        ? $"(account_id = '{AllAccounts}' or origin = '{AllTaskOrigins}')"
+        : $"account_id = any($1) and origin <> '{AllTaskOrigins}'";
 
     private void Parameters(NpgsqlCommand cmd, string[]? accounts, DateTimeOffset from, DateTimeOffset to, string[]? channels)
     {

@@ -41,15 +41,19 @@ public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports,
     {
         var (accounts, scope) = await scopes.OfAsync(user, filter);
         var touched = await outcomes.TouchesAsync(accounts, range);
-        var touches = touched.Where(t => t.Origin != TouchOutcome.Untouched && !t.Origin.StartsWith(TouchOutcome.MomentsPrefix, StringComparison.Ordinal)).ToList();
+        // Final days of an admin's report come as sums (OutcomeDays): over every account per origin, and over an
+        // account's task origins per account; the live days, and a scoped report's days, per account and origin.
+        bool IsTask(string origin) => origin != TouchOutcome.Untouched && origin != OutcomeDays.AllTaskOrigins && !origin.StartsWith(TouchOutcome.MomentsPrefix, StringComparison.Ordinal);
+        var touches = touched.Where(t => IsTask(t.Origin)).ToList();
+        var perAccount = touched.Where(t => t.AccountId != OutcomeDays.AllAccounts && (IsTask(t.Origin) || t.Origin == OutcomeDays.AllTaskOrigins)).ToList();
         var plans = (await directory.PlansAsync()).ToDictionary(p => p.Id, p => p.Plan.Name);
-        var names = (await directory.AccountsAsync(ids: [.. touches.Select(t => t.AccountId).Distinct()])).ToDictionary(a => a.Id, a => a.Profile.WeChatId);
+        var names = (await directory.AccountsAsync(ids: [.. perAccount.Select(t => t.AccountId).Distinct()])).ToDictionary(a => a.Id, a => a.Profile.WeChatId);
         // A Moments post is seen by the account's friends: its touches are those friends, its rate per 1,000 of them.
         var moments = touched.Where(t => t.Origin.StartsWith(TouchOutcome.MomentsPrefix, StringComparison.Ordinal))
             .GroupBy(t => t.Origin[TouchOutcome.MomentsPrefix.Length..]).Select(g => Row("moments", g.Key, text[$"Category.{g.Key}"].Value, g));
         var rows = touches.GroupBy(t => Origin(t.Origin, plans)).Select(g => Row(g.Key.Dimension, g.Key.Key, g.Key.Name, g))
             .Concat(moments)
-            .Concat(touches.GroupBy(t => t.AccountId).Select(g => Row("account", g.Key, names.GetValueOrDefault(g.Key, g.Key), g)))
+            .Concat(perAccount.GroupBy(t => t.AccountId).Select(g => Row("account", g.Key, names.GetValueOrDefault(g.Key, g.Key), g)))
             .OrderBy(r => r.Dimension == "account").ThenByDescending(r => r.PerThousand).ToList();
         // The baseline: deletions with no touch before them, over every customer's 48-hour windows in the range.
         var (days, _) = await reports.DaysAsync(accounts, null, range);
