@@ -32,6 +32,18 @@ public sealed class ExportTests : ApiTest
     }
 
     [Fact]
+    public async Task A_customer_whose_id_reads_as_a_hexadecimal_number_is_exported_with_what_their_grain_keeps()
+    {
+        var account = await SeedAsync(2);
+        // "a123456" is a WeChat ID a person can choose; Orleans keeps such a key as a number, not as text.
+        Assert.True((await Http.PostAsJsonAsync("/api/events/friend-added", new { accountId = account, externalId = "a123456", at = DateTimeOffset.UtcNow, idempotencyKey = "hex" })).IsSuccessStatusCode);
+        Assert.True((await Http.PutAsJsonAsync("/api/customers/a123456/profile", new { displayName = "陈先生", remark = "十六进制" })).IsSuccessStatusCode);
+        var rows = ReadCsv((await Http.GetByteArrayAsync("/api/exports/customers?format=csv"))[3..]);
+        var row = rows.Single(r => r[0] == "a123456");
+        Assert.Equal(("陈先生", "十六进制"), (row[1], row[3]));
+    }
+
+    [Fact]
     public async Task A_csv_export_is_utf8_with_its_mark_every_customer_once_and_a_formula_like_name_inert()
     {
         await SeedAsync(130);
