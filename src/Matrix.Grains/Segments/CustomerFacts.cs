@@ -54,7 +54,7 @@ public sealed record FactsRow(string Class, string Band, string Stage, int Score
 /// with the domain's rules, writes them, and moves the batch in or out of every segment with the reason. Every node
 /// runs it; rows are taken with skip locked, so two nodes never work on one customer at once.
 /// </summary>
-public sealed class CustomerFacts(NpgsqlDataSource db, StoreClock clock, SegmentStore segments, IOptions<CustomerSettings> settings, IOptions<ClusterOptions> cluster)
+public sealed class CustomerFacts(NpgsqlDataSource db, StoreClock clock, SegmentStore segments, CapacityLedger ledger, IOptions<CustomerSettings> settings, IOptions<ClusterOptions> cluster)
 {
     public const int BatchSize = 500;
 
@@ -79,7 +79,7 @@ public sealed class CustomerFacts(NpgsqlDataSource db, StoreClock clock, Segment
 
         var ids = due.Keys.ToArray();
         var states = await StatesAsync(connection, tx, ids, cancellationToken);
-        var links = await LinksAsync(connection, tx, ids, cancellationToken);
+        var links = await ledger.LinksAsync(ids); // the rows are locked here, not the friendships: the ledger's own read
         var now = clock.UtcNow;
         var rows = ids.Select(id =>
         {
@@ -143,24 +143,6 @@ public sealed class CustomerFacts(NpgsqlDataSource db, StoreClock clock, Segment
         while (await r.ReadAsync(cancellationToken))
             if (JsonSerializer.Deserialize<CustomerState>(r.GetFieldValue<byte[]>(1), StateSerializer.Options) is { } state) states[r.GetString(0)] = state;
         return states;
-    }
-
-    private static async Task<Dictionary<string, IReadOnlyList<FriendLink>>> LinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string[] ids, CancellationToken cancellationToken)
-    {
-        await using var cmd = new NpgsqlCommand("""
-            select external_id, account_id, channel_id, channel_state, channel_tags, added_at, removed_at, removed_by_customer
-              from account_friends where external_id = any($1) order by added_at, account_id
-            """, connection, tx);
-        cmd.Parameters.Add(new() { Value = ids });
-        var links = new Dictionary<string, IReadOnlyList<FriendLink>>(StringComparer.Ordinal);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-        {
-            if (!links.TryGetValue(r.GetString(0), out var list)) links[r.GetString(0)] = list = new List<FriendLink>();
-            ((List<FriendLink>)list).Add(new(r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<string[]>(4),
-                r.GetFieldValue<DateTimeOffset>(5), Time(r, 6), r.IsDBNull(7) ? null : r.GetBoolean(7)));
-        }
-        return links;
     }
 
     private static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);

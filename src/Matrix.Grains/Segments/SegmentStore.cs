@@ -133,6 +133,17 @@ public sealed class SegmentStore(NpgsqlDataSource db, IGrainFactory grains, Matr
         return members;
     }
 
+    /// <summary>How many members are customers of <paramref name="accounts"/>.</summary>
+    public async Task<int> CountAsync(string id, string[] accounts)
+    {
+        await using var cmd = db.CreateCommand("""
+            select count(*)::int from segment_members m join customer_index c on c.id = m.customer_id and c.accounts && $2 where m.segment_id = $1
+            """);
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = accounts });
+        return (int)(await cmd.ExecuteScalarAsync())!;
+    }
+
     /// <summary>A customer's entries and exits, newest first.</summary>
     public async Task<IReadOnlyList<SegmentChange>> HistoryAsync(string customerId, int limit = 100)
     {

@@ -73,7 +73,7 @@ public sealed class SegmentDesk(SegmentStore store, AccessService access, StoreC
 
     private async Task<SegmentView> ViewAsync(Segment s, string[]? scope)
     {
-        var members = scope is null ? s.Members : (await store.MembersAsync(s.Id, scope, null, int.MaxValue)).Count;
+        var members = scope is null ? s.Members : await store.CountAsync(s.Id, scope);
         return new(s.Id, s.Name, s.Team, s.Predicate, s.Version, s.CountedVersion != s.Version, members, s.CountedAt, s.UpdatedAt, s.CreatedBy);
     }
 
