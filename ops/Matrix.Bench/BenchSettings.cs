@@ -4,8 +4,9 @@ namespace Matrix.Bench;
 /// <param name="ListCustomers">The largest customer list measured (10,000, 100,000 and 1,000,000 up to it).</param>
 /// <param name="ScaleCustomers">The largest chain built and served (10,000, 100,000 and 1,000,000 customers up to it).</param>
 /// <param name="Reuse">Serve chains built by an earlier run on the same server (<c>--connection</c>) instead of building them again.</param>
+/// <param name="Paths">Time only the pages and APIs whose path starts with this (<c>--paths /api/reports</c>), and skip the plan edit: a quick pass while tuning.</param>
 public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, int Scans, int FollowUps, int DemoCustomers, IReadOnlySet<string> Only,
-    int ListCustomers = 1_000_000, int ScaleCustomers = 1_000_000, bool Reuse = false)
+    int ListCustomers = 1_000_000, int ScaleCustomers = 1_000_000, bool Reuse = false, string? Paths = null)
 {
     public static readonly string[] Names = ["writes", "reminders", "scans", "followups", "demo", "list", "scale"];
 
@@ -25,7 +26,8 @@ public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, i
         if (only.FirstOrDefault(n => !Names.Contains(n)) is { } unknown)
             throw new ArgumentException($"--only takes a comma-separated list of {string.Join(", ", Names)}; '{unknown}' is none of them");
         return new(Arg("--writes", 50_000), Arg("--reminders", 1_000_000), Arg("--concurrency", 16), Arg("--scans", 20_000), Arg("--followups", 100_000),
-            Arg("--demo", 10_000), only, Arg("--list", 1_000_000), Arg("--scale", 1_000_000), args.Contains("--reuse"));
+            Arg("--demo", 10_000), only, Arg("--list", 1_000_000), Arg("--scale", 1_000_000), args.Contains("--reuse"),
+            Array.IndexOf(args, "--paths") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null);
     }
 }
 

@@ -5,19 +5,27 @@ using Npgsql;
 
 namespace Matrix.Storage.Tests;
 
-/// <summary>The node's connection pool: its two defaults, what the connection string overrides, and LISTEN cleaned up.</summary>
+/// <summary>The node's connection pool: its three defaults, what the connection string overrides, and LISTEN cleaned up.</summary>
 public sealed class DatabaseConnectionsTests
 {
     [Fact]
-    public void Pooled_connections_are_not_reset_and_frequent_statements_are_prepared_unless_the_connection_string_says_otherwise()
+    public void Pooled_connections_are_not_reset_frequent_statements_are_prepared_and_jit_is_off_unless_the_connection_string_says_otherwise()
     {
         using var defaults = DatabaseConnections.Create("Host=localhost;Username=matrix");
         var built = new NpgsqlConnectionStringBuilder(defaults.ConnectionString);
-        Assert.Equal((true, DatabaseConnections.DefaultMaxAutoPrepare), (built.NoResetOnClose, built.MaxAutoPrepare));
+        Assert.Equal((true, DatabaseConnections.DefaultMaxAutoPrepare, "-c jit=off"), (built.NoResetOnClose, built.MaxAutoPrepare, built.Options));
 
-        using var given = DatabaseConnections.Create("Host=localhost;Username=matrix;No Reset On Close=false;maxautoprepare=0");
+        using var given = DatabaseConnections.Create("Host=localhost;Username=matrix;No Reset On Close=false;maxautoprepare=0;Options=-c work_mem=8MB");
         built = new NpgsqlConnectionStringBuilder(given.ConnectionString);
-        Assert.Equal((false, 0), (built.NoResetOnClose, built.MaxAutoPrepare));
+        Assert.Equal((false, 0, "-c work_mem=8MB"), (built.NoResetOnClose, built.MaxAutoPrepare, built.Options));
+    }
+
+    [Fact]
+    public async Task The_server_runs_a_pooled_connections_statements_without_jit()
+    {
+        await using var db = DatabaseConnections.Create(await TestPostgres.CreateDatabaseAsync());
+        await using var show = db.CreateCommand("show jit");
+        Assert.Equal("off", await show.ExecuteScalarAsync());
     }
 
     [Fact]

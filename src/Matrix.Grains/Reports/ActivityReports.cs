@@ -70,29 +70,34 @@ public sealed class ActivityReports(NpgsqlDataSource db, StoreClock clock)
         return [.. rows.Values];
     }
 
-    /// <summary>Buyers in the range and the first-order cohorts of its months (a purchase counts for its account: Migrations/0017).</summary>
+    /// <summary>
+    /// Buyers in the range and the first-order cohorts of its months (a purchase counts for its account: Migrations/0017;
+    /// each order's previous and next order of its customer: Migrations/0020).
+    /// </summary>
     public async Task<(RepurchaseTotals Totals, IReadOnlyList<RepurchaseCohort> Cohorts)> RepurchaseAsync(string[]? accounts, ReportRange range)
     {
         var (from, to) = Instants(range);
         await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(Command($"""
+        // Over every account a buyer's orders are all counted, so their first in the range is the one whose previous
+        // order came before it, and they bought again if that one's next is in the range too: one pass, no grouping.
+        // Scoped, only the scope's orders count (the previous one may be another team's), so they are grouped.
+        batch.BatchCommands.Add(Command(accounts is null ? """
+            select count(*) filter (where prev_at is null or prev_at < $2)::int,
+                   count(*) filter (where (prev_at is null or prev_at < $2) and next_at < $3)::int, count(*)::int, coalesce(sum(amount), 0)
+              from purchase_orders where at >= $2 and at < $3 and refunded_at is null
+            """ : $"""
             select count(*)::int, count(*) filter (where orders >= 2)::int, coalesce(sum(orders), 0)::int, coalesce(sum(amount), 0) from (
                 select customer_id, count(*) as orders, sum(amount) as amount from purchase_orders
                  where at >= $2 and at < $3 and refunded_at is null and {AccountScope(accounts)} group by customer_id) b
             """, accounts, from, to));
         // A cohort is the customers whose first order (of any store) fell in the month; the next order may be anywhere.
         var cohorts = Command($"""
-            with firsts as (
-                select p.customer_id, p.at from purchase_orders p
-                 where p.at >= $2 and p.at < $3 and p.refunded_at is null and {AccountScope(accounts, "p.account_id")}
-                   and not exists (select 1 from purchase_orders q where q.customer_id = p.customer_id and q.refunded_at is null
-                                      and (q.at < p.at or (q.at = p.at and q.order_id < p.order_id))))
-            select date_trunc('month', f.at at time zone $4)::date, count(*)::int,
-                   count(*) filter (where n.at <= f.at + interval '30 days')::int,
-                   count(*) filter (where n.at <= f.at + interval '60 days')::int,
-                   count(*) filter (where n.at <= f.at + interval '90 days')::int
-              from firsts f
-              left join lateral (select min(q.at) as at from purchase_orders q where q.customer_id = f.customer_id and q.refunded_at is null and q.at > f.at) n on true
+            select date_trunc('month', at at time zone $4)::date, count(*)::int,
+                   count(*) filter (where next_at <= at + interval '30 days')::int,
+                   count(*) filter (where next_at <= at + interval '60 days')::int,
+                   count(*) filter (where next_at <= at + interval '90 days')::int
+              from purchase_orders
+             where prev_at is null and at >= $2 and at < $3 and refunded_at is null and {AccountScope(accounts)}
              group by 1 order by 1
             """, accounts, from, to);
         cohorts.Parameters.Add(new() { Value = clock.Zone.Id });
