@@ -14,12 +14,13 @@ public sealed class RelationshipReports(NpgsqlDataSource db, StoreClock clock)
     {
         var days = new Dictionary<DateOnly, RelationshipDay>();
         var lastWritten = await LastSnapshotAsync();
-        var scope = $"{(accounts is null ? "true" : "account_id = any($1)")} and ($2::text is null or coalesce(channel_id, '') = $2)";
+        var unwritten = $"{(accounts is null ? "true" : "account_id = any($1)")} and ($2::text is null or coalesce(channel_id, '') = $2)";
+        var written = $"{SnapshotScope(accounts)} and ($2::text is null or channel_id = $2)";
 
         // Ended days, from the snapshots (and the day before the range, for its count of friends).
         await using (var cmd = db.CreateCommand($"""
             select day, sum(friends)::int, sum(added)::int, sum(imported)::int, sum(moved_in)::int, sum(lost)::int, sum(removed)::int
-              from daily_relationships where {scope} and day between $3 and $4 group by day
+              from daily_relationships where {written} and day between $3 and $4 group by day
             """))
         {
             Scope(cmd, accounts, channel);
@@ -45,7 +46,7 @@ public sealed class RelationshipReports(NpgsqlDataSource db, StoreClock clock)
             var live = new Dictionary<DateOnly, int[]>();
             await using (var cmd = db.CreateCommand($"""
                 select (at at time zone $3)::date, kind, count(*)::int from relationship_events
-                 where snapshot_day is null and {scope} group by 1, 2
+                 where snapshot_day is null and {unwritten} group by 1, 2
                 """))
             {
                 Scope(cmd, accounts, channel);
@@ -90,7 +91,7 @@ public sealed class RelationshipReports(NpgsqlDataSource db, StoreClock clock)
             select account_id, coalesce(sum(friends) filter (where day = $4), 0)::int, coalesce(sum(added) filter (where day >= $5), 0)::int,
                    coalesce(sum(imported) filter (where day >= $5), 0)::int, coalesce(sum(moved_in) filter (where day >= $5), 0)::int,
                    coalesce(sum(lost) filter (where day >= $5), 0)::int, coalesce(sum(removed) filter (where day >= $5), 0)::int
-              from daily_relationships where {(accounts is null ? "true" : "account_id = any($1)")} and day between $2 and $3 group by 1
+              from daily_relationships where {(accounts is null ? "account_id <> '*'" : "account_id = any($1)")} and day between $2 and $3 group by 1
             """)
         {
             Parameters = { new() { Value = accounts ?? [] }, new() { Value = range.From < endSnapshot ? range.From : endSnapshot }, new() { Value = range.To }, new() { Value = endSnapshot }, new() { Value = range.From } },
@@ -118,6 +119,9 @@ public sealed class RelationshipReports(NpgsqlDataSource db, StoreClock clock)
         return rows;
     }
 
+    // An unscoped read of written days takes each day's sums over every account (Migrations/0021), not a row per account.
+    private static string SnapshotScope(string[]? accounts) => accounts is null ? "account_id = '*'" : "account_id = any($1)";
+
     private static readonly string[] Kinds = ["added", "imported", "moved_in", "lost", "removed"];
 
     private async Task<DateOnly?> LastSnapshotAsync()
@@ -130,7 +134,7 @@ public sealed class RelationshipReports(NpgsqlDataSource db, StoreClock clock)
     {
         await using var cmd = db.CreateCommand($"""
             select coalesce(sum(friends), 0)::int from daily_relationships
-             where {(accounts is null ? "true" : "account_id = any($1)")} and ($2::text is null or channel_id = $2) and day = $3
+             where {SnapshotScope(accounts)} and ($2::text is null or channel_id = $2) and day = $3
             """);
         Scope(cmd, accounts, channel);
         cmd.Parameters.Add(new() { Value = day });

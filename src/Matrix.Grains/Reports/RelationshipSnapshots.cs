@@ -63,13 +63,19 @@ public sealed class RelationshipSnapshots(NpgsqlDataSource db, StoreClock clock,
                   from taken group by account_id, channel_id),
             before as (
                 select account_id, channel_id, friends from daily_relationships
-                 where day = (select max(day) from snapshot_days where day < $1))
+                 where day = (select max(day) from snapshot_days where day < $1) and account_id <> '*'),
+            written as (
+                insert into daily_relationships (day, account_id, channel_id, friends, added, imported, moved_in, lost, removed)
+                select $1, coalesce(c.account_id, b.account_id), coalesce(c.channel_id, b.channel_id),
+                       coalesce(b.friends, 0) + coalesce(c.added + c.imported + c.moved_in - c.lost - c.removed, 0),
+                       coalesce(c.added, 0), coalesce(c.imported, 0), coalesce(c.moved_in, 0), coalesce(c.lost, 0), coalesce(c.removed, 0)
+                  from counts c full join before b on b.account_id = c.account_id and b.channel_id = c.channel_id
+                 where coalesce(b.friends, 0) > 0 or c.account_id is not null
+                returning *)
+            -- The day's sums over every account, per channel (Migrations/0021): an admin's read.
             insert into daily_relationships (day, account_id, channel_id, friends, added, imported, moved_in, lost, removed)
-            select $1, coalesce(c.account_id, b.account_id), coalesce(c.channel_id, b.channel_id),
-                   coalesce(b.friends, 0) + coalesce(c.added + c.imported + c.moved_in - c.lost - c.removed, 0),
-                   coalesce(c.added, 0), coalesce(c.imported, 0), coalesce(c.moved_in, 0), coalesce(c.lost, 0), coalesce(c.removed, 0)
-              from counts c full join before b on b.account_id = c.account_id and b.channel_id = c.channel_id
-             where coalesce(b.friends, 0) > 0 or c.account_id is not null
+            select $1, '*', channel_id, sum(friends), sum(added), sum(imported), sum(moved_in), sum(lost), sum(removed)
+              from written group by channel_id
             """, connection, tx))
         {
             write.Parameters.Add(new() { Value = day });
