@@ -83,6 +83,8 @@ public static class RuleKeys
     public const string AccountFull = "AccountFull";
     public const string OrderOfAnother = "OrderOfAnother";
     public const string SheetFormat = "SheetFormat";
+    public const string NotPast = "NotPast";
+    public const string WebLink = "WebLink";
     /// <summary>What the console says of a rule that has no key of its own.</summary>
     public const string Invalid = "Invalid";
 }

@@ -62,6 +62,8 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Reports.ActivityReports>();
         services.AddSingleton<Reports.OutcomeDays>();
         services.AddSingleton<Segments.SegmentStore>();
+        services.AddSingleton<Campaigns.CampaignStore>();
+        services.AddSingleton<Campaigns.CampaignResults>();
         services.AddSingleton<Segments.CustomerFacts>();
         services.AddHostedService<Segments.SegmentSchedule>();
         services.AddHostedService<Reports.SnapshotSchedule>();

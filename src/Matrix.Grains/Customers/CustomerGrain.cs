@@ -35,6 +35,9 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task Tick(string reminderName);
     Task<RefundOutcome> RecordRefund(string orderId, DateTimeOffset at);
 
+    /// <summary>Places a campaign's message under the shared message budget (CustomerGrain.Campaigns.cs).</summary>
+    Task<CampaignOutcome> PlaceCampaignMessage(CampaignMessage message);
+
     /// <summary>
     /// A background sweep (a plan's rollout) is done with this customer: the activation goes when idle instead of
     /// staying for the collection age, so a sweep over a million customers holds a chunk of them, not all.

@@ -21,8 +21,8 @@ public sealed class TaskService(TaskStore tasks, CapacityLedger ledger, IGrainFa
             if (task.Kind == "transfer") await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customer).RecordTransfer(now));
         }
         if (!await tasks.MarkDoneAsync(id, by, now)) return TaskDoneOutcome.AlreadyDone;
-        // Anything done for a customer is a touch: the frequency cap counts it (a re-home introduction too).
-        if (task.CustomerId is { } touched) await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(touched).RecordTouch(now));
+        // Anything done for a customer is a touch the message budget counts (a re-home introduction too), but a service message.
+        if (task.CustomerId is { } touched && Domain.Campaigns.MessageBudget.Counts(task.Kind)) await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(touched).RecordTouch(now));
         return TaskDoneOutcome.Done;
     }
 

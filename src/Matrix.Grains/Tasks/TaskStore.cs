@@ -40,7 +40,7 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
     };
 
     /// <summary>
-    /// Adds a follow-up task within its account's daily budget: a day that is full sends it on to the next day with
+    /// Adds a follow-up task (or a campaign's message: both count) within its account's daily budget: a day that is full sends it on to the next day with
     /// room (<see cref="TaskBudget"/>). Counting and inserting run under a per-account advisory lock, so two tasks
     /// placed at once cannot both take a day's last slot. Returns when the task is due; for a task that exists
     /// already (a tick delivered twice), when that one is due.
@@ -63,7 +63,7 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
         var counts = new Dictionary<DateOnly, int>();
         await using (var count = new NpgsqlCommand("""
             select (due_at at time zone $3)::date, count(*)::int from tasks
-            where account_id = $1 and origin like 'plan:%' and due_at >= $2 group by 1
+            where account_id = $1 and (origin like 'plan:%' or origin like 'campaign:%') and due_at >= $2 group by 1
             """, connection, tx))
         {
             count.Parameters.Add(new() { Value = task.AccountId });
@@ -83,7 +83,7 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
             await using var swap = new NpgsqlCommand("""
                 update tasks set due_at = $4 where id = (
                     select id from tasks
-                    where account_id = $1 and origin like 'plan:%' and status = 'open' and due_at >= $2 and due_at < $2 + interval '1 day'
+                    where account_id = $1 and (origin like 'plan:%' or origin like 'campaign:%') and status = 'open' and due_at >= $2 and due_at < $2 + interval '1 day'
                       and coalesce(planned_at, due_at) > $3
                     order by coalesce(planned_at, due_at) desc, id desc limit 1)
                 """, connection, tx);

@@ -32,6 +32,7 @@ public static class ConsoleHosting
         services.AddSingleton<Reports.ReportDesk>();
         services.AddSingleton<Reports.ActivityDesk>();
         services.AddSingleton<Segments.SegmentDesk>();
+        services.AddSingleton<Campaigns.CampaignDesk>();
         return services;
     }
 }

@@ -8,6 +8,7 @@ using Matrix.Web.Api;
 using Matrix.Web.Components;
 using Matrix.Web.ConsoleModel;
 using Matrix.Web.Exports;
+using Matrix.Web.Campaigns;
 using Matrix.Web.Segments;
 using Matrix.Web.Imports;
 using Matrix.Web.Reports;
@@ -102,6 +103,7 @@ public static class MatrixHosting
         app.MapImportApi();
         app.MapReportApi();
         app.MapSegmentApi();
+        app.MapCampaignApi();
         app.MapOpenApi();
         // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
         app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();

@@ -25,7 +25,8 @@ public sealed record TouchChurnRow(string Dimension, string Key, string Name, lo
 public sealed record TouchChurnReport(string Scope, DateTimeOffset ComputedAt, IReadOnlyList<TouchChurnRow> Rows, int BaselineLosses, double BaselineWindows, double? BaselinePerThousand);
 
 /// <summary>The reports as the console and the API show them, scoped as the accounts page is (a lead: their team's).</summary>
-public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports, OutcomeDays outcomes, MatrixDirectory directory, StoreClock clock, IStringLocalizer<Ui> text)
+public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports, OutcomeDays outcomes, MatrixDirectory directory, Grains.Campaigns.CampaignStore campaigns,
+    StoreClock clock, IStringLocalizer<Ui> text)
 {
     public async Task<GrowthReport> GrowthAsync(ClaimsPrincipal user, ReportRange range, ReportFilter filter)
     {
@@ -51,7 +52,9 @@ public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports,
         // A Moments post is seen by the account's friends: its touches are those friends, its rate per 1,000 of them.
         var moments = touched.Where(t => t.Origin.StartsWith(TouchOutcome.MomentsPrefix, StringComparison.Ordinal))
             .GroupBy(t => t.Origin[TouchOutcome.MomentsPrefix.Length..]).Select(g => Row("moments", g.Key, text[$"Category.{g.Key}"].Value, g));
-        var rows = touches.GroupBy(t => Origin(t.Origin, plans)).Select(g => Row(g.Key.Dimension, g.Key.Key, g.Key.Name, g))
+        var sent = touches.Any(t => t.Origin.StartsWith(Grains.Customers.CustomerGrain.CampaignOriginPrefix, StringComparison.Ordinal))
+            ? (await campaigns.ListAsync()).ToDictionary(c => c.Id, c => c.Definition.Name) : [];
+        var rows = touches.GroupBy(t => Origin(t.Origin, plans, sent)).Select(g => Row(g.Key.Dimension, g.Key.Key, g.Key.Name, g))
             .Concat(moments)
             .Concat(perAccount.GroupBy(t => t.AccountId).Select(g => Row("account", g.Key, names.GetValueOrDefault(g.Key, g.Key), g)))
             .OrderBy(r => r.Dimension == "account").ThenByDescending(r => r.PerThousand).ToList();
@@ -78,8 +81,10 @@ public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports,
         return new(dimension, key, name, touches, lost, Rates.PerThousand(lost, touches));
     }
 
-    private (string Dimension, string Key, string Name) Origin(string origin, IReadOnlyDictionary<string, string> plans) => origin switch
+    private (string Dimension, string Key, string Name) Origin(string origin, IReadOnlyDictionary<string, string> plans, IReadOnlyDictionary<string, string> campaigns) => origin switch
     {
+        _ when origin.StartsWith(Grains.Customers.CustomerGrain.CampaignOriginPrefix, StringComparison.Ordinal)
+            => ("campaign", origin, campaigns.GetValueOrDefault(origin[Grains.Customers.CustomerGrain.CampaignOriginPrefix.Length..], origin)),
         _ when origin.StartsWith(Grains.Customers.CustomerGrain.PlanReminderPrefix, StringComparison.Ordinal)
             => ("plan", origin, plans.GetValueOrDefault(origin[Grains.Customers.CustomerGrain.PlanReminderPrefix.Length..], origin)),
         "channel" => ("welcome", origin, text["Report.Dimension.welcome"].Value),
