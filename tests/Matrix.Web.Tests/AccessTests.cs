@@ -30,6 +30,9 @@ public sealed class AccessTests : ApiTest
         "POST /api/imports/{id:guid}/commit", "GET /api/imports/{id:guid}/failed",
         // Segments are listed and previewed over the reader's customers; a lead's new segment is their team's (an operator's is refused).
         "GET /api/segments", "POST /api/segments/preview", "POST /api/segments",
+        // Campaigns are listed over the reader's team; a campaign or an audience is only for a segment the reader
+        // sees (another team's is unknown: 400 naming segmentId, tested below); an operator may not create one.
+        "GET /api/campaigns", "GET /api/campaigns/audience", "POST /api/campaigns",
     ];
 
     /// <summary>Team north's operator asking for team south's things (and for what only admins or leads may do).</summary>
@@ -45,6 +48,9 @@ public sealed class AccessTests : ApiTest
         ("DELETE", "/api/segments/{B.segment}", ""),
         ("GET", "/api/segments/{B.segment}/members", ""),
         ("GET", "/api/customers/{B.customer}/segments", ""),
+        ("GET", "/api/campaigns/{B.campaign}", ""),
+        ("POST", "/api/campaigns/{B.campaign}/cancel", ""),
+        ("GET", "/api/campaigns/{B.campaign}/results", ""),
         ("GET", "/api/reports/accounts?accountId={B.account}&format=xlsx", ""),
         ("GET", "/api/reports/repurchase?accountId={B.account}", ""),
         ("GET", "/api/reports/tags?accountId={B.account}&format=csv", ""),
@@ -193,6 +199,18 @@ public sealed class AccessTests : ApiTest
         Assert.Equal(HttpStatusCode.OK, (await Http.PutAsJsonAsync($"/api/personas/{world["A.persona"]}", new { nickname = "小林-north-2" })).StatusCode);
         Assert.Equal([world["A.account"]], await IdsAsync(op, "/api/accounts"));
         Assert.Equal("north", (await Http.GetFromJsonAsync<JsonElement>($"/api/personas/{world["A.persona"]}")).GetProperty("team").GetString());
+
+        // Campaigns: each team's own; another team's segment is no segment to a lead, nor its audience; an operator sends none.
+        Assert.Equal([world["A.campaign"]], await IdsAsync(op, "/api/campaigns"));
+        Assert.Equal(2, (await IdsAsync(Http, "/api/campaigns")).Count);
+        var before = await SnapshotAsync();
+        var foreignCampaign = await lead.PostAsJsonAsync("/api/campaigns", new { name = "越权", segmentId = world["A.segment"], template = "x", schedule = new { repeat = "Once" } });
+        Assert.Equal(HttpStatusCode.BadRequest, foreignCampaign.StatusCode);
+        Assert.True((await foreignCampaign.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("segmentId", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, (await lead.GetAsync($"/api/campaigns/audience?segmentId={world["A.segment"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsJsonAsync("/api/campaigns", new { name = "x", segmentId = world["A.segment"], template = "x", schedule = new { repeat = "Once" } })).StatusCode);
+        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal(1, (await lead.GetFromJsonAsync<JsonElement>($"/api/campaigns/audience?segmentId={world["B.segment"]}")).GetProperty("count").GetInt32());
 
         // A lead creates in their own team only.
         var mine = await lead.PostAsJsonAsync("/api/personas", new { nickname = "新人设" });

@@ -61,6 +61,8 @@ public sealed class HostileInputTests : ApiTest
         ("POST", "/api/segments/preview", """{"predicate":{"field":"attribute","key":"birthday')) or true --","withinDays":99999}}""", HttpStatusCode.BadRequest, "predicate.withinDays"),
         ("PUT", "/api/segments/{A.segment}", """{"name":"x","predicate":{"not":{"not":{"not":{"not":{"not":{"field":"class","in":["A"]}}}}}}}""", HttpStatusCode.BadRequest, "predicate.not.not.not.not.not"),
         ("DELETE", "/api/segments/nope", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/campaigns", """{"name":"x","segmentId":"{A.segment}","template":"{nickname}","link":"javascript:alert(document.cookie)","schedule":{"repeat":"Once"}}""", HttpStatusCode.BadRequest, "link"),
+        ("POST", "/api/campaigns/nope/cancel", "", HttpStatusCode.NotFound, ""),
     ];
 
     /// <summary>One case per write endpoint (the table above), for other suites to vary.</summary>

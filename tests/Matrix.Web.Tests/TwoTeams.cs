@@ -48,6 +48,9 @@ public sealed record TwoTeams(Dictionary<string, string> Ids)
                 new { text = "护眼小知识", category = "Expertise", plannedAt = new DateTimeOffset(2030, 1, 7, 10, 0, 0, TimeSpan.FromHours(8)) });
             ids[$"{x}.template"] = await CreateAsync(admin, $"/api/personas/{ids[$"{x}.persona"]}/templates", new { name = "周一", text = "早安", category = "Life" });
             ids[$"{x}.segment"] = await CreateAsync(admin, "/api/segments", new { name = "买过的客户", team, predicate = new { field = "purchases", min = 1 } });
+            // Far ahead: nothing is sent while a test compares snapshots.
+            ids[$"{x}.campaign"] = await CreateAsync(admin, "/api/campaigns", new { name = "会员日", segmentId = ids[$"{x}.segment"], template = "会员日到了",
+                schedule = new { repeat = "Once", at = DateTimeOffset.UtcNow.AddDays(300) } });
         }
         ids["plan"] = await CreateAsync(admin, "/api/plans", new { name = "回访", trigger = new { kind = "FriendAdded" }, template = "你好", delay = new { days = 3 } });
         var key = await admin.PostAsJsonAsync("/api/api-keys", new { name = "till", endpoints = new[] { "POST /api/events/purchase" }, accounts = new[] { ids["A.account"] } });

@@ -67,18 +67,23 @@ public sealed class CampaignStore(NpgsqlDataSource db, StoreClock clock)
     /// <summary>Stops a campaign: no further occurrence, and its recipients not yet placed are skipped as cancelled. False when it had ended.</summary>
     public async Task<bool> CancelAsync(string id)
     {
-        await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(new("update campaigns set status = 'cancelled', next_at = null, updated_at = $2 where id = $1 and status in ('scheduled', 'sending')")
-            { Parameters = { new() { Value = id }, new() { Value = clock.UtcNow.ToUniversalTime() } } });
-        batch.BatchCommands.Add(new($"update campaign_recipients set status = 'skipped', reason = '{SkipReasons.Cancelled}', decided_at = $2 where campaign_id = $1 and status = 'pending'")
-            { Parameters = { new() { Value = id }, new() { Value = clock.UtcNow.ToUniversalTime() } } });
-        await using var tx = await db.OpenConnectionAsync();
-        await using var transaction = await tx.BeginTransactionAsync();
-        batch.Connection = tx;
-        batch.Transaction = transaction;
-        var changed = await batch.ExecuteNonQueryAsync();
-        await transaction.CommitAsync();
-        return changed > 0;
+        var now = clock.UtcNow.ToUniversalTime();
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                new("update campaigns set status = 'cancelled', next_at = null, updated_at = $2 where id = $1 and status in ('scheduled', 'sending')")
+                    { Parameters = { new() { Value = id }, new() { Value = now } } },
+                new($"update campaign_recipients set status = 'skipped', reason = '{SkipReasons.Cancelled}', decided_at = $2 where campaign_id = $1 and status = 'pending'")
+                    { Parameters = { new() { Value = id }, new() { Value = now } } },
+            },
+        };
+        await batch.ExecuteNonQueryAsync();
+        var cancelled = batch.BatchCommands[0].RecordsAffected > 0;
+        await tx.CommitAsync();
+        return cancelled;
     }
 
     /// <summary>

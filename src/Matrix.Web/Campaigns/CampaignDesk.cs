@@ -7,7 +7,7 @@ using Matrix.Web.Access;
 
 namespace Matrix.Web.Campaigns;
 
-public sealed record CampaignRequest(string? Name, string? SegmentId, string? Template, string? ImageUrl, string? Link, CampaignSchedule? Schedule);
+public sealed record CampaignRequest(string? Name, string? SegmentId, string? Template, string? ImageUrl = null, string? Link = null, CampaignSchedule? Schedule = null);
 
 /// <summary>A campaign as the console and the API show it, with its progress over the reader's accounts.</summary>
 /// <param name="Recipients">Recipients frozen so far (every occurrence); <paramref name="Pending"/> of them not yet placed.</param>
