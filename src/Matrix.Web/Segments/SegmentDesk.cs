@@ -17,12 +17,29 @@ public sealed record SegmentPreview(int Count, IReadOnlyList<string> Sample, Dat
 
 public sealed record SegmentRequest(string? Name, SegmentPredicate? Predicate, string? Team = null);
 
+/// <summary>What the predicate builder offers: the reader's channels, accounts, personas and teams (id, name), and the managed tags by dimension.</summary>
+public sealed record SegmentChoices(IReadOnlyList<(string Id, string Name)> Channels, IReadOnlyList<(string Id, string Name)> Accounts,
+    IReadOnlyList<(string Id, string Name)> Personas, IReadOnlyList<string> Teams, IReadOnlyDictionary<string, IReadOnlyList<string>> Tags);
+
 /// <summary>
 /// Segments for the console and the API. Admins see and change every segment; a lead their team's; an operator sees
 /// their team's. Every count and list is over the customers the reader may see (a lead's team's accounts).
 /// </summary>
-public sealed class SegmentDesk(SegmentStore store, AccessService access, StoreClock clock)
+public sealed class SegmentDesk(SegmentStore store, AccessService access, MatrixDirectory directory, IGrainFactory grains, StoreClock clock)
 {
+    public async Task<SegmentChoices> ChoicesAsync(ClaimsPrincipal user)
+    {
+        var accounts = await access.VisibleAccountsAsync(user);
+        var personas = accounts.Select(a => a.Profile.PersonaId).ToHashSet();
+        var tags = await grains.Get<Grains.Customers.ITagCatalogGrain>(Grains.Customers.TagCatalogGrain.Key).Get();
+        return new(
+            [.. (await directory.ChannelsAsync()).Where(c => c.Definition.PersonaId is { } p && personas.Contains(p)).Select(c => (c.Id, c.Definition.Name))],
+            [.. accounts.Select(a => (a.Id, a.Profile.WeChatId))],
+            [.. (await directory.PersonasAsync()).Where(p => personas.Contains(p.Id)).Select(p => (p.Id, p.Details.Nickname))],
+            [.. accounts.Select(a => a.Profile.Team).OfType<string>().Distinct().Order(StringComparer.Ordinal)],
+            tags.Dimensions);
+    }
+
     public async Task<IReadOnlyList<SegmentView>> ListAsync(ClaimsPrincipal user)
     {
         var viewer = AccessService.ViewerOf(user);
