@@ -5,8 +5,9 @@ namespace Matrix.Bench;
 /// <param name="ScaleCustomers">The largest chain built and served (10,000, 100,000 and 1,000,000 customers up to it).</param>
 /// <param name="Reuse">Serve chains built by an earlier run on the same server (<c>--connection</c>) instead of building them again.</param>
 /// <param name="Paths">Time only the pages and APIs whose path starts with this (<c>--paths /api/reports</c>), and skip the plan edit: a quick pass while tuning.</param>
+/// <param name="Campaigns">With <c>--paths</c>, also run the segment and campaign pass (<c>--campaigns</c>); a whole run always does.</param>
 public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, int Scans, int FollowUps, int DemoCustomers, IReadOnlySet<string> Only,
-    int ListCustomers = 1_000_000, int ScaleCustomers = 1_000_000, bool Reuse = false, string? Paths = null)
+    int ListCustomers = 1_000_000, int ScaleCustomers = 1_000_000, bool Reuse = false, string? Paths = null, bool Campaigns = false)
 {
     public static readonly string[] Names = ["writes", "reminders", "scans", "followups", "demo", "list", "scale"];
 
@@ -27,7 +28,7 @@ public sealed record BenchSettings(int Writes, int Reminders, int Concurrency, i
             throw new ArgumentException($"--only takes a comma-separated list of {string.Join(", ", Names)}; '{unknown}' is none of them");
         return new(Arg("--writes", 50_000), Arg("--reminders", 1_000_000), Arg("--concurrency", 16), Arg("--scans", 20_000), Arg("--followups", 100_000),
             Arg("--demo", 10_000), only, Arg("--list", 1_000_000), Arg("--scale", 1_000_000), args.Contains("--reuse"),
-            Array.IndexOf(args, "--paths") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null);
+            Array.IndexOf(args, "--paths") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null, args.Contains("--campaigns"));
     }
 }
 

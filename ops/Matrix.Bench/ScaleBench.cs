@@ -70,6 +70,9 @@ internal static class ScaleBench
             }
             var (after, peak) = node.ResidentMemory();
             report.Add($"{size:N0} customers: node memory after the page pass (started at {started / (1 << 20):N0} MiB)", $"{after / (1 << 20):N0} MiB", $"peak {peak / (1 << 20):N0} MiB", "");
+            if (settings.Paths is null || settings.Campaigns)
+                await using (var data = DatabaseConnections.Create(db))
+                    await CampaignBench.RunAsync(node, shape, data, size, report);
             if (settings.Paths is null)
                 await using (var data = DatabaseConnections.Create(db))
                     await PlanEditAsync(node, shape, data, size, report);
