@@ -47,7 +47,7 @@ public sealed partial class CustomerGrain
         if (!s.BookedAt.Contains(at))
         {
             s.BookedAt.Add(at);
-            await SaveCustomerAsync(checkStaged: false); // a booking changes no plan's end
+            await SaveAsync(state); // a booking is no fact a segment or the customer list reads, and ends no plan
         }
         return Outcome(id, at, wanted);
     }

@@ -90,7 +90,8 @@ public sealed class CampaignDesk(CampaignStore store, CampaignResults results, S
         var names = (await directory.AccountsAsync(ids: [.. result.Accounts.Where(a => a.AccountId is not null).Select(a => a.AccountId!)]))
             .ToDictionary(a => a.Id, a => a.Profile.WeChatId);
         return new(id, scope is null ? "all" : "team", [.. result.Accounts.Select(a => new CampaignAccountRow(a.AccountId, a.AccountId is { } i ? names.GetValueOrDefault(i, i) : null,
-            a.Recipients, a.Placed, a.Deferred, a.Skipped, a.Sent, a.Replied, a.Lost, a.Purchases, a.Amount))], result.SkippedBy, result.Pending, clock.UtcNow);
+            a.Recipients, a.Placed, a.Deferred, a.Skipped, a.Sent, a.Replied, a.Lost, a.Purchases, a.Amount))
+            .OrderBy(r => r.WeChatId is null).ThenBy(r => r.WeChatId, StringComparer.Ordinal)], result.SkippedBy, result.Pending, clock.UtcNow);
     }
 
     private async Task<CampaignView> ViewAsync(Campaign c, string? segmentName)
