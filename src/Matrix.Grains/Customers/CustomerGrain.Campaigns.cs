@@ -33,7 +33,16 @@ public sealed partial class CustomerGrain
         var id = CampaignTaskId(GrainKey, message.CampaignId, message.Occurrence);
         var now = clock.UtcNow;
         var wanted = message.Wanted > now ? message.Wanted : now;
-        if (await tasks.GetAsync(id) is { } placed) return Outcome(id, placed.DueAt, wanted);
+        if (await tasks.GetAsync(id) is { } placed)
+        {
+            // Placed by a call cut short (a node killed) before its booking was saved: book it now.
+            if (placed.Status == "open" && !state.State.BookedAt.Contains(placed.DueAt))
+            {
+                state.State.BookedAt.Add(placed.DueAt);
+                await SaveAsync(state);
+            }
+            return Outcome(id, placed.DueAt, wanted);
+        }
 
         var s = state.State;
         var account = (await directory.AccountsAsync(ids: [message.AccountId])).FirstOrDefault()?.Profile;
