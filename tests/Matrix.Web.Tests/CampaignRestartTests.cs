@@ -17,19 +17,17 @@ public sealed class CampaignRestartTests
         var database = await TestPostgres.CreateDatabaseAsync("campaignkill");
         var node = await MatrixProcess.StartAsync(database);
         var cookies = new CookieContainer();
-        HttpClient Client() => new(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(node.Url), Timeout = TimeSpan.FromSeconds(60) };
+        HttpClient Client() => RealProcess.Client(node, cookies);
         try
         {
             string campaign;
             using (var http = Client())
             {
-                var once = node.FirstAdminPassword;
-                Assert.True((await http.PostAsJsonAsync("/api/auth/sign-in", new { userName = "admin", password = once })).IsSuccessStatusCode);
-                Assert.True((await http.PostAsJsonAsync("/api/me/password", new { currentPassword = once, newPassword = "the admin's own password" })).IsSuccessStatusCode);
-                var persona = await IdAsync(await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" }));
+                await RealProcess.SignInFirstAdminAsync(http, node);
+                var persona = await RealProcess.IdAsync(await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" }));
                 var accounts = new List<string>();
                 for (var i = 0; i < 2; i++)
-                    accounts.Add(await IdAsync(await http.PostAsJsonAsync("/api/accounts", new
+                    accounts.Add(await RealProcess.IdAsync(await http.PostAsJsonAsync("/api/accounts", new
                     {
                         personaId = persona, role = "Sales", status = "Active",
                         settings = new { weChatId = $"wx_kill_{i}", kind = "PersonalWeChat", capacity = new { hardCap = 5000, softCap = 3000, reserve = 0, dailyTasks = (int?)null } },
@@ -37,24 +35,24 @@ public sealed class CampaignRestartTests
                 Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/channels", new { id = "poster", channel = new { name = "海报", state = "s-poster", personaId = persona } })).StatusCode);
                 await Parallel.ForEachAsync(Enumerable.Range(0, Customers), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
                     Assert.True((await http.PostAsJsonAsync("/api/events/friend-added", new { accountId = accounts[i % 2], externalId = $"kc{i:D4}", at = DateTimeOffset.UtcNow, idempotencyKey = $"kc{i}", channel = "poster" })).IsSuccessStatusCode));
-                var segment = await IdAsync(await http.PostAsJsonAsync("/api/segments", new { name = "海报", predicate = new { field = "channel", @in = new[] { "poster" } } }));
+                var segment = await RealProcess.IdAsync(await http.PostAsJsonAsync("/api/segments", new { name = "海报", predicate = new { field = "channel", @in = new[] { "poster" } } }));
                 await UntilAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"/api/segments/{segment}")).GetProperty("members").GetInt32() == Customers, "the segment never held every customer");
-                campaign = await IdAsync(await http.PostAsJsonAsync("/api/campaigns", new { name = "会员日", segmentId = segment, template = "会员日到了", schedule = new { repeat = "Once" } }));
+                campaign = await RealProcess.IdAsync(await http.PostAsJsonAsync("/api/campaigns", new { name = "会员日", segmentId = segment, template = "会员日到了", schedule = new { repeat = "Once" } }));
             }
             // Killed while the messages are being placed: some placed, most not.
-            await UntilAsync(async () => await ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status <> 'pending'") >= 200,
+            await UntilAsync(async () => await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status <> 'pending'") >= 200,
                 "the placement never started");
             node.Kill();
-            Assert.InRange(await ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status <> 'pending'"), 200, Customers - 1);
+            Assert.InRange(await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status <> 'pending'"), 200, Customers - 1);
 
             await node.DisposeAsync();
             node = await MatrixProcess.StartAsync(database);
             using (var http = Client())
                 await UntilAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"/api/campaigns/{campaign}")).GetProperty("status").GetString() == "done", "the campaign never finished");
-            Assert.Equal(Customers, await ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status = 'placed'"));
-            Assert.Equal(Customers, await ScalarAsync(database, $"select count(*) from tasks where origin = 'campaign:{campaign}'"));
-            Assert.Equal(Customers, await ScalarAsync(database, $"select count(distinct customer_id) from tasks where origin = 'campaign:{campaign}'"));
-            Assert.Equal(1, await ScalarAsync(database, $"select count(*) from campaign_occurrences where campaign_id = '{campaign}'"));
+            Assert.Equal(Customers, await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status = 'placed'"));
+            Assert.Equal(Customers, await RealProcess.ScalarAsync(database, $"select count(*) from tasks where origin = 'campaign:{campaign}'"));
+            Assert.Equal(Customers, await RealProcess.ScalarAsync(database, $"select count(distinct customer_id) from tasks where origin = 'campaign:{campaign}'"));
+            Assert.Equal(1, await RealProcess.ScalarAsync(database, $"select count(*) from campaign_occurrences where campaign_id = '{campaign}'"));
         }
         finally
         {
@@ -70,17 +68,5 @@ public sealed class CampaignRestartTests
             Assert.True(DateTime.UtcNow < deadline, failure);
             await Task.Delay(50);
         }
-    }
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
-    private static async Task<long> ScalarAsync(string database, string sql)
-    {
-        await using var db = NpgsqlDataSource.Create(database);
-        return Convert.ToInt64(await db.CreateCommand(sql).ExecuteScalarAsync());
     }
 }

@@ -122,11 +122,11 @@ public sealed class CampaignTests() : ReportScript("campaigns")
     public async Task Bad_campaigns_are_refused_naming_the_field_and_a_cancelled_one_sends_nothing_more()
     {
         var (_, _, segment) = await MatrixAsync();
-        await ProblemAsync(new { name = "", segmentId = segment, template = "x", schedule = new { repeat = "Once" } }, "name");
-        await ProblemAsync(new { name = "x", segmentId = "nope", template = "x", schedule = new { repeat = "Once" } }, "segmentId");
-        await ProblemAsync(new { name = "x", segmentId = segment, template = "x", link = "javascript:alert(1)", schedule = new { repeat = "Once" } }, "link");
-        await ProblemAsync(new { name = "x", segmentId = segment, template = "x", schedule = new { repeat = "Weekly", day = "Tuesday" } }, "schedule.time");
-        await ProblemAsync(new { name = "x", segmentId = segment, template = "x", schedule = new { repeat = "Once", at = _clock.GetUtcNow().AddDays(-1) } }, "schedule.at");
+        await ProblemAsync("/api/campaigns", new { name = "", segmentId = segment, template = "x", schedule = new { repeat = "Once" } }, "name");
+        await ProblemAsync("/api/campaigns", new { name = "x", segmentId = "nope", template = "x", schedule = new { repeat = "Once" } }, "segmentId");
+        await ProblemAsync("/api/campaigns", new { name = "x", segmentId = segment, template = "x", link = "javascript:alert(1)", schedule = new { repeat = "Once" } }, "link");
+        await ProblemAsync("/api/campaigns", new { name = "x", segmentId = segment, template = "x", schedule = new { repeat = "Weekly", day = "Tuesday" } }, "schedule.time");
+        await ProblemAsync("/api/campaigns", new { name = "x", segmentId = segment, template = "x", schedule = new { repeat = "Once", at = _clock.GetUtcNow().AddDays(-1) } }, "schedule.at");
         Assert.Empty(await _admin.GetFromJsonAsync<JsonElement[]>("/api/campaigns") ?? []);
 
         var campaign = await CreateAsync("/api/campaigns", new { name = "会员日", segmentId = segment, template = "会员日到了",
@@ -219,12 +219,4 @@ public sealed class CampaignTests() : ReportScript("campaigns")
         return (r.GetGuid(0), r.GetString(1));
     }
 
-    private async Task ProblemAsync(object body, string field)
-    {
-        var response = await _admin.PostAsJsonAsync("/api/campaigns", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _), $"{field} not named in {text}");
-    }
 }

@@ -15,17 +15,15 @@ public sealed class ImportRestartTests
         var database = await TestPostgres.CreateDatabaseAsync("importkill");
         var node = await MatrixProcess.StartAsync(database);
         var cookies = new CookieContainer();
-        HttpClient Client() => new(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(node.Url), Timeout = TimeSpan.FromSeconds(60) };
+        HttpClient Client() => RealProcess.Client(node, cookies);
         try
         {
             string id;
             using (var http = Client())
             {
-                var once = node.FirstAdminPassword;
-                Assert.True((await http.PostAsJsonAsync("/api/auth/sign-in", new { userName = "admin", password = once })).IsSuccessStatusCode);
-                Assert.True((await http.PostAsJsonAsync("/api/me/password", new { currentPassword = once, newPassword = "the admin's own password" })).IsSuccessStatusCode);
-                var persona = await IdAsync(await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" }));
-                var account = await IdAsync(await http.PostAsJsonAsync("/api/accounts", new
+                await RealProcess.SignInFirstAdminAsync(http, node);
+                var persona = await RealProcess.IdAsync(await http.PostAsJsonAsync("/api/personas", new { nickname = "小林" }));
+                var account = await RealProcess.IdAsync(await http.PostAsJsonAsync("/api/accounts", new
                 {
                     personaId = persona, role = "Sales", status = "Active",
                     settings = new { weChatId = "wx_restart", kind = "PersonalWeChat", capacity = new { hardCap = 5000, softCap = 3000, reserve = 0 } },
@@ -45,7 +43,7 @@ public sealed class ImportRestartTests
                 }
             }
             node.Kill();
-            var doneAtKill = await ScalarAsync(database, $"select rows_done from import_jobs where id = '{id}'");
+            var doneAtKill = await RealProcess.ScalarAsync(database, $"select rows_done from import_jobs where id = '{id}'");
             Assert.InRange(doneAtKill, 200, 2_999);
 
             await node.DisposeAsync();
@@ -58,25 +56,13 @@ public sealed class ImportRestartTests
                 Assert.Equal(3_000, (await http.GetFromJsonAsync<JsonElement>("/api/accounts?limit=10"))[0].GetProperty("friends").GetInt32());
             }
             // Every customer once, every purchase once, every row one outcome.
-            Assert.Equal(3_000, await ScalarAsync(database, "select count(*) from account_friends"));
-            Assert.Equal(3_000, await ScalarAsync(database, "select count(*) from purchase_orders"));
-            Assert.Equal(3_000, await ScalarAsync(database, $"select count(*) from import_rows where job_id = '{id}' and outcome = 'Created'"));
+            Assert.Equal(3_000, await RealProcess.ScalarAsync(database, "select count(*) from account_friends"));
+            Assert.Equal(3_000, await RealProcess.ScalarAsync(database, "select count(*) from purchase_orders"));
+            Assert.Equal(3_000, await RealProcess.ScalarAsync(database, $"select count(*) from import_rows where job_id = '{id}' and outcome = 'Created'"));
         }
         finally
         {
             await node.DisposeAsync();
         }
-    }
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
-    private static async Task<long> ScalarAsync(string database, string sql)
-    {
-        await using var db = NpgsqlDataSource.Create(database);
-        return Convert.ToInt64(await db.CreateCommand(sql).ExecuteScalarAsync());
     }
 }

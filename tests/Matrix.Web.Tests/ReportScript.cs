@@ -89,6 +89,16 @@ public abstract class ReportScript(string database) : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
+    /// <summary>Posts <paramref name="body"/> to <paramref name="path"/> and expects a 400 problem+json naming <paramref name="field"/>.</summary>
+    protected async Task ProblemAsync(string path, object body, string field)
+    {
+        var response = await _admin.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, text);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _), $"{field} not named in {text}");
+    }
+
     protected static void Ok(HttpResponseMessage response) =>
         Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {response.Content.ReadAsStringAsync().Result}");
 }

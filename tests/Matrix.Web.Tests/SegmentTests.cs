@@ -77,11 +77,11 @@ public sealed class SegmentTests() : ReportScript("segments")
         Assert.Equal(2, preview.GetProperty("count").GetInt32());
         Assert.Equal(["e1", "e2"], preview.GetProperty("sample").EnumerateArray().Select(s => s.GetString()));
 
-        await ProblemAsync(new { predicate = new { all = new object[] { new { field = "class", @in = new[] { "Z" } } } } }, "predicate.all[0].in[0]");
-        await ProblemAsync(new { predicate = new { any = new object[] { new { field = "height", @in = new[] { "1" } } } } }, "predicate.any[0].field");
-        await ProblemAsync(new { predicate = new { field = "tags", @in = new[] { "没有这个" } } }, "predicate.in[0]");
-        await ProblemAsync(new { predicate = new { not = new { field = "lastPurchase" } } }, "predicate.not.withinDays");
-        await ProblemAsync(new { predicate = new { all = Array.Empty<object>() } }, "predicate.all");
+        await ProblemAsync("/api/segments/preview", new { predicate = new { all = new object[] { new { field = "class", @in = new[] { "Z" } } } } }, "predicate.all[0].in[0]");
+        await ProblemAsync("/api/segments/preview", new { predicate = new { any = new object[] { new { field = "height", @in = new[] { "1" } } } } }, "predicate.any[0].field");
+        await ProblemAsync("/api/segments/preview", new { predicate = new { field = "tags", @in = new[] { "没有这个" } } }, "predicate.in[0]");
+        await ProblemAsync("/api/segments/preview", new { predicate = new { not = new { field = "lastPurchase" } } }, "predicate.not.withinDays");
+        await ProblemAsync("/api/segments/preview", new { predicate = new { all = Array.Empty<object>() } }, "predicate.all");
         var unnamed = await _admin.PostAsJsonAsync("/api/segments", new { name = "", predicate = new { field = "class", @in = new[] { "A" } } });
         Assert.Equal(HttpStatusCode.BadRequest, unnamed.StatusCode);
         Assert.Contains("\"name\"", await unnamed.Content.ReadAsStringAsync());
@@ -205,12 +205,4 @@ public sealed class SegmentTests() : ReportScript("segments")
         }
     }
 
-    private async Task ProblemAsync(object body, string field)
-    {
-        var response = await _admin.PostAsJsonAsync("/api/segments/preview", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _), $"{field} not named in {text}");
-    }
 }
