@@ -33,6 +33,11 @@ public sealed class HostTests
         await using var app = await MatrixApp.StartAsync();
         var json = await (await app.SignedInAsync()).GetStringAsync("/openapi/v1.json");
         Assert.Contains("\"openapi\"", json);
+        // Segments and campaigns are in it, with their request bodies.
+        var paths = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/api/segments", "/api/segments/preview", "/api/campaigns", "/api/campaigns/{id}/results", "/api/campaigns/audience" })
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} is not in the OpenAPI document");
+        Assert.Contains("CampaignRequest", json);
     }
 
     [Fact]
