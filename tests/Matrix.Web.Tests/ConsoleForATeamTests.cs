@@ -181,7 +181,8 @@ public sealed partial class ConsoleForATeamTests : IAsyncLifetime
         // whatever the demo put on that day (three posts, one an hour off, the week's offers) lets the post in.
         await calendar.SetRules(new Matrix.Domain.Moments.CalendarRules(MaxPerDay: 20, MinHoursBetween: 0, OfferShareMax: 1));
 
-        await using var browser = await ConsoleBrowser.LaunchAsync(_address);
+        // A screen tall enough for the whole month: a drag whose drop needs the page scrolled is not what this is about.
+        await using var browser = await ConsoleBrowser.LaunchAsync(_address, new() { Width = 1600, Height = 1400 });
         var page = await browser.SignInAsync("root", "calendar");
         await page.SelectOptionAsync("[data-testid=calendar-persona]", "p-demo-optician");
         await page.ClickAsync(".rz-scheduler button:has-text('月')");
