@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (a private PostgreSQL, the runtime against raw Npgsql loops on the same database) and
 # writes docs/benchmarks.md. Arguments go to the bench program: --writes N --reminders N --scans N --followups N --demo N --list N --scale N --concurrency N --only scans,demo,list,scale.
-# --scale builds chains of customers and serves them from a real Matrix process (the app's Release build).
+# --scale builds chains of customers and serves them from a real Matrix process (the app's Release build); with
+# --connection (a server of your own) --reuse serves the chains an earlier run built there, --paths /api/reports times
+# only the pages and APIs under that path, and --campaigns adds the segment and campaign pass to such a partial run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/prerequisites.sh
