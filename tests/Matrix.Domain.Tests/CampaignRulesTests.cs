@@ -40,14 +40,14 @@ public sealed class CampaignRulesTests
     {
         var bad = new CampaignDefinition("", "", new string('x', 1_001), "ftp://x/a.png", "javascript:alert(1)",
             new CampaignSchedule(CampaignRepeat.Weekly, At: Now.AddDays(-2)));
-        var error = Assert.Throws<DomainValidationException>(() => bad.Validate(Now));
+        var error = Assert.Throws<DomainValidationException>(() => bad.Validate(Now, Beijing));
         Assert.Equal(["name", "segmentId", "template", "imageUrl", "link", "schedule.day", "schedule.time", "schedule.at", "schedule.at"],
             error.Errors.Select(e => e.Field));
 
         var once = new CampaignDefinition("会员日", "s1", "你好 {nickname}", null, null, new CampaignSchedule(CampaignRepeat.Once, Day: DayOfWeek.Monday));
-        Assert.Equal(["schedule.repeat"], Assert.Throws<DomainValidationException>(() => once.Validate(Now)).Errors.Select(e => e.Field));
+        Assert.Equal(["schedule.repeat"], Assert.Throws<DomainValidationException>(() => once.Validate(Now, Beijing)).Errors.Select(e => e.Field));
         new CampaignDefinition("会员日", "s1", "你好 {nickname}", "https://img.example/a.png", "https://shop.example/member",
-            new CampaignSchedule(CampaignRepeat.Weekly, Day: DayOfWeek.Tuesday, Time: new TimeOnly(10, 0))).Validate(Now);
+            new CampaignSchedule(CampaignRepeat.Weekly, Day: DayOfWeek.Tuesday, Time: new TimeOnly(10, 0))).Validate(Now, Beijing);
     }
 
     [Fact]

@@ -127,6 +127,7 @@ public sealed class CampaignTests() : ReportScript("campaigns")
         await ProblemAsync("/api/campaigns", new { name = "x", segmentId = segment, template = "x", link = "javascript:alert(1)", schedule = new { repeat = "Once" } }, "link");
         await ProblemAsync("/api/campaigns", new { name = "x", segmentId = segment, template = "x", schedule = new { repeat = "Weekly", day = "Tuesday" } }, "schedule.time");
         await ProblemAsync("/api/campaigns", new { name = "x", segmentId = segment, template = "x", schedule = new { repeat = "Once", at = _clock.GetUtcNow().AddDays(-1) } }, "schedule.at");
+        await ProblemAsync("/api/campaigns", new { name = "x", segmentId = segment, template = "x", schedule = new { repeat = "Weekly", day = "Tuesday", time = "10:00:00", endsOn = "2026-06-30" } }, "schedule.endsOn");
         Assert.Empty(await _admin.GetFromJsonAsync<JsonElement[]>("/api/campaigns") ?? []);
 
         var campaign = await CreateAsync("/api/campaigns", new { name = "会员日", segmentId = segment, template = "会员日到了",

@@ -28,7 +28,7 @@ public sealed record CampaignSchedule(CampaignRepeat Repeat, DateTimeOffset? At 
         return new DateTimeOffset(slot, zone.GetUtcOffset(slot));
     }
 
-    internal void Validate(List<FieldError> errors, DateTimeOffset now)
+    internal void Validate(List<FieldError> errors, DateTimeOffset now, TimeZoneInfo zone)
     {
         if (Repeat == CampaignRepeat.Weekly)
         {
@@ -40,6 +40,9 @@ public sealed record CampaignSchedule(CampaignRepeat Repeat, DateTimeOffset? At 
             errors.Add(FieldError.Of("schedule.repeat", RuleKeys.Invalid, "must be Weekly for a day, a time or an end date"));
         if (At is { } at && at < now.AddMinutes(-1)) errors.Add(FieldError.Of("schedule.at", RuleKeys.NotPast, "must not be in the past"));
         if (At is { } far && far > now.AddYears(1)) errors.Add(FieldError.Of("schedule.at", RuleKeys.YearsAhead, "must be at most {0} years ahead", 1));
+        // A weekly campaign whose last day comes before its first slot would never send.
+        if (Repeat == CampaignRepeat.Weekly && Day is not null && Time is not null && EndsOn is not null && First(now, zone) is null)
+            errors.Add(FieldError.Of("schedule.endsOn", RuleKeys.EndAfterStart, "must not be before the first occurrence"));
     }
 }
 
@@ -49,7 +52,7 @@ public sealed record CampaignSchedule(CampaignRepeat Repeat, DateTimeOffset? At 
 /// </summary>
 public sealed record CampaignDefinition(string Name, string SegmentId, string Template, string? ImageUrl, string? Link, CampaignSchedule Schedule)
 {
-    public void Validate(DateTimeOffset now)
+    public void Validate(DateTimeOffset now, TimeZoneInfo zone)
     {
         var errors = new List<FieldError>();
         Check.Text(errors, "name", Name, 64);
@@ -60,7 +63,7 @@ public sealed record CampaignDefinition(string Name, string SegmentId, string Te
         if (Link is { Length: > 0 } link && !(Uri.TryCreate(link, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && link.Length <= 500))
             errors.Add(FieldError.Of("link", RuleKeys.WebLink, "must be an http(s) URL of at most {0} characters", 500));
         if (Schedule is null) errors.Add(FieldError.Of("schedule", RuleKeys.Required, "is required"));
-        else Schedule.Validate(errors, now);
+        else Schedule.Validate(errors, now, zone);
         DomainValidationException.ThrowIfAny(errors);
     }
 

@@ -30,7 +30,7 @@ public sealed class CampaignStore(NpgsqlDataSource db, StoreClock clock)
     public async Task<Campaign> CreateAsync(CampaignDefinition definition, string? team, string by)
     {
         var now = clock.UtcNow;
-        definition.Validate(now);
+        definition.Validate(now, clock.Zone);
         await using var cmd = db.CreateCommand("""
             insert into campaigns (id, name, team, segment_id, definition, status, next_at, created_by, created_at, updated_at)
             values ($1, $2, $3, $4, $5::jsonb, 'scheduled', $6, $7, $8, $8) returning id
@@ -96,14 +96,13 @@ public sealed class CampaignStore(NpgsqlDataSource db, StoreClock clock)
         var now = clock.UtcNow;
         await using var connection = await db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        Campaign? campaign;
         await using (var lockCmd = new NpgsqlCommand("select id from campaigns where id = $1 and status = 'scheduled' and next_at <= $2 for update", connection, tx))
         {
             lockCmd.Parameters.Add(new() { Value = id });
             lockCmd.Parameters.Add(new() { Value = now.ToUniversalTime() });
             if (await lockCmd.ExecuteScalarAsync() is null) return null;
         }
-        campaign = (await ListAsync(id)).Single(); // read after the lock: what this transaction freezes from
+        var campaign = (await ListAsync(id)).Single(); // read after the lock: what this transaction freezes from
         var occurrence = campaign.Occurrences + 1;
         var due = campaign.NextAt!.Value;
         var next = campaign.Definition.Schedule.After(due, clock.Zone);
@@ -142,14 +141,17 @@ public sealed class CampaignStore(NpgsqlDataSource db, StoreClock clock)
         return (occurrence, due);
     }
 
-    /// <summary>Recipients frozen so far and how many of them are not yet placed.</summary>
-    public async Task<(int Recipients, int Pending)> ProgressAsync(string id)
+    /// <summary>Per campaign, the recipients frozen so far and how many of them are not yet placed (a campaign with none is absent).</summary>
+    public async Task<IReadOnlyDictionary<string, (int Recipients, int Pending)>> ProgressAsync(IReadOnlyCollection<string> ids)
     {
-        await using var cmd = db.CreateCommand("select count(*)::int, count(*) filter (where status = 'pending')::int from campaign_recipients where campaign_id = $1");
-        cmd.Parameters.Add(new() { Value = id });
+        await using var cmd = db.CreateCommand("""
+            select campaign_id, count(*)::int, count(*) filter (where status = 'pending')::int from campaign_recipients where campaign_id = any($1) group by 1
+            """);
+        cmd.Parameters.Add(new() { Value = ids.ToArray() });
+        var progress = new Dictionary<string, (int, int)>();
         await using var r = await cmd.ExecuteReaderAsync();
-        await r.ReadAsync();
-        return (r.GetInt32(0), r.GetInt32(1));
+        while (await r.ReadAsync()) progress[r.GetString(0)] = (r.GetInt32(1), r.GetInt32(2));
+        return progress;
     }
 
     /// <summary>The occurrence being sent and when it was due (null: none).</summary>

@@ -121,6 +121,3 @@ drop index relationship_events_added;
 create index relationship_events_added on relationship_events (added_at) include (kind, account_id, channel_id, at, first_arrival);
 drop index relationship_events_account_added;
 create index relationship_events_account_added on relationship_events (account_id, added_at) include (kind, channel_id, at, first_arrival);
--- A scoped report reads its accounts' final days: by account, then day (the keys lead with the day, every account's).
-create index daily_adds_account on daily_adds (account_id, day);
-create index daily_touches_account on daily_touches (account_id, day);

@@ -14,3 +14,8 @@ create index tasks_archive_done_customer on tasks_archive (customer_id, account_
 -- A Moments post's exposure is its account's friends at the end of the day before: from the index alone too.
 drop index daily_relationships_account;
 create index daily_relationships_account on daily_relationships (account_id, day) include (friends);
+
+-- A scoped report reads its accounts' final days: by account, then day (the keys lead with the day, every account's).
+-- These were once in 0019; "if not exists" serves a database that applied that version of it.
+create index if not exists daily_adds_account on daily_adds (account_id, day);
+create index if not exists daily_touches_account on daily_touches (account_id, day);

@@ -35,9 +35,9 @@ public sealed class CampaignDesk(CampaignStore store, CampaignResults results, S
     {
         var viewer = AccessService.ViewerOf(user);
         var names = (await segments.ListAsync(withCounts: false)).ToDictionary(s => s.Id, s => s.Name);
-        var views = new List<CampaignView>();
-        foreach (var c in (await store.ListAsync()).Where(c => Sees(viewer, c))) views.Add(await ViewAsync(c, names.GetValueOrDefault(c.Definition.SegmentId)));
-        return views;
+        var seen = (await store.ListAsync()).Where(c => Sees(viewer, c)).ToList();
+        var progress = await store.ProgressAsync([.. seen.Select(c => c.Id)]);
+        return [.. seen.Select(c => View(c, names.GetValueOrDefault(c.Definition.SegmentId), progress.GetValueOrDefault(c.Id)))];
     }
 
     public async Task<CampaignView> GetAsync(ClaimsPrincipal user, string id)
@@ -52,10 +52,8 @@ public sealed class CampaignDesk(CampaignStore store, CampaignResults results, S
         if (!viewer.Manages) throw new AccessDeniedException("only admins and leads send campaigns");
         var definition = new CampaignDefinition(request.Name ?? "", request.SegmentId ?? "", request.Template ?? "", Blank(request.ImageUrl), Blank(request.Link),
             request.Schedule!);
-        definition.Validate(clock.UtcNow);
-        var segment = await segments.GetAsync(definition.SegmentId);
-        if (segment is null || !(viewer.IsAdmin || (viewer.Team is not null && segment.Team == viewer.Team)))
-            throw Domain.DomainValidationException.Of("segmentId", Domain.RuleKeys.Unknown, "no such segment");
+        definition.Validate(clock.UtcNow, clock.Zone);
+        var segment = await SegmentOfAsync(viewer, definition.SegmentId);
         var campaign = await store.CreateAsync(definition, segment.Team, viewer.Name);
         await audit.WriteAsync(viewer.Name, "campaign.created", campaign.Id, definition.Name);
         await grains.GetGrain<ICampaignGrain>(campaign.Id).Start();
@@ -72,10 +70,7 @@ public sealed class CampaignDesk(CampaignStore store, CampaignResults results, S
     /// <summary>Who a segment's occurrence would reach now, among the reader's customers.</summary>
     public async Task<CampaignAudience> AudienceAsync(ClaimsPrincipal user, string? segmentId)
     {
-        var viewer = AccessService.ViewerOf(user);
-        var segment = segmentId is null ? null : await segments.GetAsync(segmentId);
-        if (segment is null || !(viewer.IsAdmin || (viewer.Team is not null && segment.Team == viewer.Team)))
-            throw Domain.DomainValidationException.Of("segmentId", Domain.RuleKeys.Unknown, "no such segment");
+        var segment = await SegmentOfAsync(AccessService.ViewerOf(user), segmentId);
         var scope = await ScopeAsync(user);
         var count = scope is null ? segment.Members : await segments.CountAsync(segment.Id, scope);
         var sample = await segments.MembersAsync(segment.Id, scope, null, 20);
@@ -94,9 +89,17 @@ public sealed class CampaignDesk(CampaignStore store, CampaignResults results, S
             .OrderBy(r => r.WeChatId is null).ThenBy(r => r.WeChatId, StringComparer.Ordinal)], result.SkippedBy, result.Pending, clock.UtcNow);
     }
 
-    private async Task<CampaignView> ViewAsync(Campaign c, string? segmentName)
+    // A segment the reader does not see is no segment to them: the same answer as one that does not exist.
+    private async Task<Segment> SegmentOfAsync(Domain.Access.Viewer viewer, string? id) =>
+        (id is null ? null : await segments.GetAsync(id)) is { } segment && (viewer.IsAdmin || (viewer.Team is not null && segment.Team == viewer.Team))
+            ? segment : throw Domain.DomainValidationException.Of("segmentId", Domain.RuleKeys.Unknown, "no such segment");
+
+    private async Task<CampaignView> ViewAsync(Campaign c, string? segmentName) =>
+        View(c, segmentName, (await store.ProgressAsync([c.Id])).GetValueOrDefault(c.Id));
+
+    private static CampaignView View(Campaign c, string? segmentName, (int Recipients, int Pending) progress)
     {
-        var (recipients, pending) = await store.ProgressAsync(c.Id);
+        var (recipients, pending) = progress;
         var d = c.Definition;
         return new(c.Id, d.Name, d.SegmentId, segmentName, c.Team, d.Template, d.ImageUrl, d.Link, d.Schedule, c.Status, c.NextAt, c.Occurrences, recipients, pending,
             c.CreatedBy, c.CreatedAt);

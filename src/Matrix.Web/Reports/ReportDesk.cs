@@ -52,9 +52,9 @@ public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports,
         // A Moments post is seen by the account's friends: its touches are those friends, its rate per 1,000 of them.
         var moments = touched.Where(t => t.Origin.StartsWith(TouchOutcome.MomentsPrefix, StringComparison.Ordinal))
             .GroupBy(t => t.Origin[TouchOutcome.MomentsPrefix.Length..]).Select(g => Row("moments", g.Key, text[$"Category.{g.Key}"].Value, g));
-        var sent = touches.Any(t => t.Origin.StartsWith(Grains.Customers.CustomerGrain.CampaignOriginPrefix, StringComparison.Ordinal))
+        var campaignNames = touches.Any(t => t.Origin.StartsWith(Grains.Customers.CustomerGrain.CampaignOriginPrefix, StringComparison.Ordinal))
             ? (await campaigns.ListAsync()).ToDictionary(c => c.Id, c => c.Definition.Name) : [];
-        var rows = touches.GroupBy(t => Origin(t.Origin, plans, sent)).Select(g => Row(g.Key.Dimension, g.Key.Key, g.Key.Name, g))
+        var rows = touches.GroupBy(t => Origin(t.Origin, plans, campaignNames)).Select(g => Row(g.Key.Dimension, g.Key.Key, g.Key.Name, g))
             .Concat(moments)
             .Concat(perAccount.GroupBy(t => t.AccountId).Select(g => Row("account", g.Key, names.GetValueOrDefault(g.Key, g.Key), g)))
             .OrderBy(r => r.Dimension == "account").ThenByDescending(r => r.PerThousand).ToList();

@@ -45,7 +45,8 @@ public sealed class SegmentDesk(SegmentStore store, AccessService access, Matrix
         var viewer = AccessService.ViewerOf(user);
         var scope = await ScopeAsync(user);
         var list = new List<SegmentView>();
-        foreach (var s in (await store.ListAsync()).Where(s => Sees(viewer, s))) list.Add(await ViewAsync(s, scope));
+        // An admin's counts are every member's, read with the list; another reader's are counted over their accounts instead.
+        foreach (var s in (await store.ListAsync(withCounts: scope is null)).Where(s => Sees(viewer, s))) list.Add(await ViewAsync(s, scope));
         return list;
     }
 
@@ -84,7 +85,7 @@ public sealed class SegmentDesk(SegmentStore store, AccessService access, Matrix
     {
         await access.CustomerAsync(user, customerId);
         var viewer = AccessService.ViewerOf(user);
-        var seen = (await store.ListAsync()).Where(s => Sees(viewer, s)).Select(s => s.Id).ToHashSet();
+        var seen = (await store.ListAsync(withCounts: false)).Where(s => Sees(viewer, s)).Select(s => s.Id).ToHashSet();
         return [.. (await store.HistoryAsync(customerId)).Where(h => seen.Contains(h.SegmentId))];
     }
 
