@@ -63,6 +63,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Reports.OutcomeDays>();
         services.AddSingleton<Segments.SegmentStore>();
         services.AddSingleton<Campaigns.CampaignStore>();
+        services.AddSingleton<Campaigns.CampaignSender>();
         services.AddSingleton<Campaigns.CampaignResults>();
         services.AddSingleton<Segments.CustomerFacts>();
         services.AddHostedService<Segments.SegmentSchedule>();

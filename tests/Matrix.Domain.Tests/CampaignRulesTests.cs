@@ -76,6 +76,23 @@ public sealed class CampaignRulesTests
     }
 
     [Fact]
+    public void A_message_a_full_day_sends_on_is_checked_against_the_budget_again_where_it_lands()
+    {
+        var cap = new FrequencyCap(2, TimeSpan.FromDays(7));
+        // The account's days 1-9 are full; the customer has two messages on days 10 and 11. Allowed at once on day 1, the
+        // message would land on day 10, a third in that week: it goes when day 10's message is a week old instead.
+        Func<DateOnly, int> full = day => day.Day < 10 ? 120 : 0;
+        Assert.Equal((At(17, 10), true), MessageBudget.OnQueue(At(1, 10), At(20, 10), QuietHours.Default, cap, [At(10, 10), At(11, 10)], Roster.AlwaysOn, Beijing, 120, full));
+        // Unless the customer's budget takes it past its deadline: not in time (a campaign's message is skipped).
+        Assert.Equal((At(17, 10), false), MessageBudget.OnQueue(At(1, 10), At(4, 10), QuietHours.Default, cap, [At(10, 10), At(11, 10)], Roster.AlwaysOn, Beijing, 120, full));
+        // Room on its day: where it was allowed. No limit: the same.
+        Assert.Equal((At(1, 10), true), MessageBudget.OnQueue(At(1, 10), At(4, 10), QuietHours.Default, cap, [At(10, 10), At(11, 10)], Roster.AlwaysOn, Beijing, 120, _ => 5));
+        Assert.Equal((At(1, 10), true), MessageBudget.OnQueue(At(1, 10), At(4, 10), QuietHours.Default, cap, [], Roster.AlwaysOn, Beijing, null, full));
+        // A full day alone carries it past the deadline: the next morning with room, at the end of the quiet hours.
+        Assert.Equal((At(10, 9), true), MessageBudget.OnQueue(At(1, 10), At(4, 10), QuietHours.Default, cap, [], Roster.AlwaysOn, Beijing, 120, full));
+    }
+
+    [Fact]
     public void Service_messages_do_not_count_against_the_budget()
     {
         Assert.False(MessageBudget.Counts(MessageBudget.ServiceKind));

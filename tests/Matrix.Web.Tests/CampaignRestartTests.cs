@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Matrix.Grains.Campaigns;
+using Matrix.Grains.Tasks;
 using Matrix.Testing;
 using Npgsql;
 
@@ -16,6 +18,8 @@ public sealed class CampaignRestartTests
     {
         var database = await TestPostgres.CreateDatabaseAsync("campaignkill");
         var node = await MatrixProcess.StartAsync(database);
+        var holder = new NpgsqlConnection(database + ";Pooling=false");
+        await holder.OpenAsync();
         var cookies = new CookieContainer();
         HttpClient Client() => RealProcess.Client(node, cookies);
         try
@@ -37,13 +41,21 @@ public sealed class CampaignRestartTests
                     Assert.True((await http.PostAsJsonAsync("/api/events/friend-added", new { accountId = accounts[i % 2], externalId = $"kc{i:D4}", at = DateTimeOffset.UtcNow, idempotencyKey = $"kc{i}", channel = "poster" })).IsSuccessStatusCode));
                 var segment = await RealProcess.IdAsync(await http.PostAsJsonAsync("/api/segments", new { name = "海报", predicate = new { field = "channel", @in = new[] { "poster" } } }));
                 await UntilAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"/api/segments/{segment}")).GetProperty("members").GetInt32() == Customers, "the segment never held every customer");
+                // The third chunk (recipients by id: kc2000 on) waits on a customer's budget lock this test holds.
+                await using (var hold = new NpgsqlCommand($"select pg_advisory_lock({TaskStore.BudgetLock}, hashtext('kc2500'))", holder))
+                    await hold.ExecuteNonQueryAsync();
                 campaign = await RealProcess.IdAsync(await http.PostAsJsonAsync("/api/campaigns", new { name = "会员日", segmentId = segment, template = "会员日到了", schedule = new { repeat = "Once" } }));
             }
-            // Killed while the messages are being placed: some placed, most not.
-            await UntilAsync(async () => await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status <> 'pending'") >= 200,
-                "the placement never started");
+            // Killed while the messages are being placed: two chunks placed, the third held in its transaction.
+            await UntilAsync(async () => await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status <> 'pending'") >= 2 * CampaignGrain.Chunk
+                    && await RealProcess.ScalarAsync(database, "select count(*) from pg_locks where locktype = 'advisory' and not granted") > 0,
+                "the placement never reached the third chunk");
             node.Kill();
-            Assert.InRange(await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status <> 'pending'"), 200, Customers - 1);
+            // Released (a pooled connection would keep a session's lock): the chunk's transaction died with the node, nothing of it stands.
+            await using (var release = new NpgsqlCommand("select pg_advisory_unlock_all()", holder))
+                await release.ExecuteNonQueryAsync();
+            Assert.Equal(2 * CampaignGrain.Chunk, await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status <> 'pending'"));
+            Assert.Equal(2 * CampaignGrain.Chunk, await RealProcess.ScalarAsync(database, $"select count(*) from tasks where origin = 'campaign:{campaign}'"));
 
             await node.DisposeAsync();
             node = await MatrixProcess.StartAsync(database);
@@ -56,6 +68,7 @@ public sealed class CampaignRestartTests
         }
         finally
         {
+            await holder.DisposeAsync();
             await node.DisposeAsync();
         }
     }

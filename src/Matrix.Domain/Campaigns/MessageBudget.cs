@@ -41,10 +41,38 @@ public static class MessageBudget
         next is { } n && n < occurrence + DeferLimit ? n : occurrence + DeferLimit;
 
     /// <summary>When a message wanted at <paramref name="wanted"/> goes, or null (skipped: over budget) when not by <paramref name="deadline"/>.</summary>
-    public static DateTimeOffset? Place(DateTimeOffset wanted, DateTimeOffset deadline, QuietHours quiet, FrequencyCap cap, IReadOnlyList<DateTimeOffset> booked,
+    /// <param name="counted">The customer's messages the budget counts: touches done and messages placed, not yet done.</param>
+    public static DateTimeOffset? Place(DateTimeOffset wanted, DateTimeOffset deadline, QuietHours quiet, FrequencyCap cap, IReadOnlyList<DateTimeOffset> counted,
         Roster roster, TimeZoneInfo zone)
     {
-        var at = TouchPlacement.Place(wanted, quiet, cap, booked, roster, zone);
+        var at = Earliest(wanted, quiet, cap, counted, roster, zone);
         return at <= deadline ? at : null;
+    }
+
+    /// <summary>The earliest time at or after <paramref name="wanted"/> the budget, quiet hours and the roster allow.</summary>
+    public static DateTimeOffset Earliest(DateTimeOffset wanted, QuietHours quiet, FrequencyCap cap, IReadOnlyList<DateTimeOffset> counted, Roster roster, TimeZoneInfo zone) =>
+        TouchPlacement.Place(wanted, quiet, cap, counted, roster, zone);
+
+    /// <summary>
+    /// When a message whose budget allows <paramref name="start"/> goes on its account's queue: a day the account's
+    /// daily task budget has filled (<see cref="TaskBudget"/>) sends it to the next day with room, where the
+    /// customer's budget is checked again (a day further on may hold their other messages), until both allow it.
+    /// The daily budget may carry a message past <paramref name="deadline"/>; the customer's budget may not: a message
+    /// it would move past the deadline is not in time (skipped, or for a plan's touch, waits until <c>At</c>).
+    /// </summary>
+    public static (DateTimeOffset At, bool InTime) OnQueue(DateTimeOffset start, DateTimeOffset deadline, QuietHours quiet, FrequencyCap cap,
+        IReadOnlyList<DateTimeOffset> counted, Roster roster, TimeZoneInfo zone, int? dailyTasks, Func<DateOnly, int> tasksOn)
+    {
+        var at = start;
+        for (var i = 0; i < 50; i++)
+        {
+            var local = TimeZoneInfo.ConvertTime(at, zone).DateTime;
+            var onDay = TaskBudget.Place(local, dailyTasks, quiet, tasksOn);
+            if (onDay == local) return (at, true);
+            var carried = new DateTimeOffset(onDay, zone.GetUtcOffset(onDay));
+            at = Earliest(carried, quiet, cap, counted, roster, zone);
+            if (at != carried && at > deadline) return (at, false);
+        }
+        return (at, true);
     }
 }

@@ -1,5 +1,4 @@
 using Matrix.Domain.Campaigns;
-using Matrix.Grains.Customers;
 
 namespace Matrix.Grains.Campaigns;
 
@@ -11,17 +10,18 @@ public interface ICampaignGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// At each occurrence's time the grain freezes its audience, then places <see cref="Chunk"/> pending recipients' messages
-/// per tick through their customers' grains (<see cref="AtOnce"/> at a time), records the outcomes and arms itself again at once until
-/// none is pending; then it sleeps until the next occurrence. Its reminder carries it over a node's restart: the
-/// recipients of a chunk cut short are still pending and are placed again, idempotently. The rows are its state.
+/// At each occurrence's time the grain freezes its audience, then places pending recipients' messages
+/// <see cref="Chunk"/> at a time (<see cref="CampaignSender"/>: one transaction each), recording each chunk's outcomes,
+/// for at most <see cref="TickLength"/> per tick, and arms itself again at once until none is pending; then it sleeps
+/// until the next occurrence. Its reminder carries it over a node's restart: the recipients of a chunk cut short are
+/// still pending and are placed again, idempotently. The rows are its state.
 /// </summary>
-public sealed class CampaignGrain(CampaignStore store, MatrixDirectory directory, StoreClock clock) : MatrixGrain, ICampaignGrain, IRemindable
+public sealed class CampaignGrain(CampaignStore store, CampaignSender sender, MatrixDirectory directory, StoreClock clock) : MatrixGrain, ICampaignGrain, IRemindable
 {
-    public const int Chunk = 256;
+    public const int Chunk = 1000;
 
-    /// <summary>Customers placed at once: each placement is a few short statements, so the database, not the grains, sets the pace.</summary>
-    public const int AtOnce = 32;
+    /// <summary>How long one tick places chunks before it hands the grain back (a cancel or a progress read waits no longer).</summary>
+    public static readonly TimeSpan TickLength = TimeSpan.FromSeconds(5);
     private const string Tick = "send";
 
     async Task ICampaignGrain.Start()
@@ -50,20 +50,20 @@ public sealed class CampaignGrain(CampaignStore store, MatrixDirectory directory
         }
         if (await store.CurrentAsync(GrainKey) is not { } current)
             return;
-        var pending = await store.PendingAsync(GrainKey, current.Occurrence, Chunk);
-        if (pending.Count == 0)
-        {
-            await store.FinishOccurrenceAsync(GrainKey);
-            if (campaign.NextAt is { } next) await WakeAtAsync(Tick, next);
-            else await CancelWakeAsync(Tick);
-            return;
-        }
         var deadline = MessageBudget.Deadline(current.DueAt, campaign.NextAt);
-        var outcomes = new List<(string, CampaignOutcome)>();
-        foreach (var batch in pending.Chunk(AtOnce))
-            outcomes.AddRange(await Task.WhenAll(batch.Select(async r => (r.CustomerId, await GrainFactory.GetGrain<ICustomerGrain>(r.CustomerId)
-                .PlaceCampaignMessage(new CampaignMessage(GrainKey, current.Occurrence, r.AccountId, campaign.Definition, current.DueAt, deadline))))));
-        await store.RecordAsync(GrainKey, current.Occurrence, outcomes);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (started.Elapsed < TickLength)
+        {
+            var pending = await store.PendingAsync(GrainKey, current.Occurrence, Chunk);
+            if (pending.Count == 0)
+            {
+                await store.FinishOccurrenceAsync(GrainKey);
+                if (campaign.NextAt is { } next) await WakeAtAsync(Tick, next);
+                else await CancelWakeAsync(Tick);
+                return;
+            }
+            await store.RecordAsync(GrainKey, current.Occurrence, await sender.PlaceAsync(GrainKey, current.Occurrence, campaign.Definition, pending, current.DueAt, deadline));
+        }
         await WakeAtAsync(Tick, clock.UtcNow);
     }
 

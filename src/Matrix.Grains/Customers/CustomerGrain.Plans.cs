@@ -125,20 +125,21 @@ public sealed partial class CustomerGrain
             return;
         }
         var account = (await directory.AccountsAsync(ids: [owner.AccountId])).FirstOrDefault()?.Profile;
-        var due = TouchPlacement.Place(at, Quiet, new FrequencyCap(options.Value.CapTouches, options.Value.CapWindow),
-            [.. s.TouchesAt, .. s.BookedAt], account?.Roster ?? Domain.Accounts.Roster.AlwaysOn, clock.Zone);
-        if (due > at + MatrixGrain.ReminderPeriod)
+        var task = new WorkTask(TaskId(GrainKey, planId, run.Occurrence), owner.AccountId, GrainKey, "message",
+            TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), dueAt, PlanReminderPrefix + planId, "open", null, null, null, null);
+        // Placed only if the budget allows it within a reminder's period of its time; else the touch waits, never dropped.
+        var placement = (await tasks.PlaceMessagesAsync([new MessageRequest(task, at, at + MatrixGrain.ReminderPeriod, account, DueWhenBudgetAllows: false, KeepEarliestDue: true)],
+            Quiet, Cap, clock.Zone, now))[0];
+        if (placement.PlacedAt is not { } placed)
         {
-            // Quiet hours, the cap or off shift: wait, never drop.
+            var due = placement.BudgetAt!.Value; // quiet hours, the budget or off shift
             s.Plans[planId] = run with { PostponedTo = due };
             await SaveCustomerAsync();
             await ArmAsync(planId, due);
             return;
         }
-        var placed = await tasks.AddFollowUpAsync(new WorkTask(TaskId(GrainKey, planId, run.Occurrence), owner.AccountId, GrainKey, "message",
-                TemplateRenderer.Render(plan.Template, await FieldsAsync(account)), dueAt, PlanReminderPrefix + planId, "open", null, null, null, null),
-            account?.Capacity.DailyTasks, Quiet, clock.Zone, now);
-        if (!s.BookedAt.Contains(placed)) s.BookedAt.Add(placed);
+        s.BookedAt.RemoveAll(b => b <= now);
+        if (placed > now && !s.BookedAt.Contains(placed)) s.BookedAt.Add(placed);
 
         if (TriggerTimes.RepeatOf(plan) is { IsPositive: true })
         {
@@ -213,15 +214,10 @@ public sealed partial class CustomerGrain
 
     private QuietHours Quiet => new(options.Value.QuietFrom, options.Value.QuietTo);
 
-    private async Task<Dictionary<string, string>> FieldsAsync(Domain.Accounts.AccountProfile? account)
-    {
-        var fields = new Dictionary<string, string>(state.State.Profile.Fields) { ["nickname"] = state.State.Profile.DisplayName ?? GrainKey };
-        if (state.State.Purchases.Where(p => p.Counts).MaxBy(p => p.At) is { } last && last.Items.FirstOrDefault() is { } item)
-            fields["last_purchase"] = item.Category ?? item.Sku;
-        if (account is not null && await GrainFactory.Get<IPersonaGrain>(account.PersonaId).Get() is { } persona)
-            fields["persona_name"] = persona.Nickname;
-        return fields;
-    }
+    private FrequencyCap Cap => new(options.Value.CapTouches, options.Value.CapWindow);
+
+    private async Task<Dictionary<string, string>> FieldsAsync(Domain.Accounts.AccountProfile? account) =>
+        MessageFields.Of(GrainKey, state.State, account is null ? null : (await GrainFactory.Get<IPersonaGrain>(account.PersonaId).Get())?.Nickname);
 
     /// <summary>The task of one touch: the same on every delivery of its tick, so the touch becomes one task.</summary>
     internal static Guid TaskId(string customerId, string planId, int occurrence) =>

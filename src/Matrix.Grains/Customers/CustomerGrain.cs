@@ -35,9 +35,6 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task Tick(string reminderName);
     Task<RefundOutcome> RecordRefund(string orderId, DateTimeOffset at);
 
-    /// <summary>Places a campaign's message under the shared message budget (CustomerGrain.Campaigns.cs).</summary>
-    Task<CampaignOutcome> PlaceCampaignMessage(CampaignMessage message);
-
     /// <summary>
     /// A background sweep (a plan's rollout) is done with this customer: the activation goes when idle instead of
     /// staying for the collection age, so a sweep over a million customers holds a chunk of them, not all.
@@ -95,9 +92,7 @@ public sealed partial class CustomerGrain([PersistentState("customer", StorageHo
     {
         if (state.State.TouchesAt.Contains(at)) return Task.CompletedTask;
         state.State.TouchesAt.Add(at);
-        // The oldest booking becomes this touch; bookings that were never done stop counting after a window.
-        if (state.State.BookedAt.Count > 0) state.State.BookedAt.RemoveAt(0);
-        state.State.BookedAt.RemoveAll(b => at - b > options.Value.CapWindow);
+        state.State.BookedAt.RemoveAll(b => b <= at); // no longer ahead
         return SaveCustomerAsync();
     }
 

@@ -29,10 +29,10 @@ public sealed class CustomerState
     /// <summary>Changes people made (profile, tags, transfers), newest last, for the timeline; the oldest go past <see cref="CustomerGrain.ChangesKept"/>.</summary>
     public List<CustomerChange> Changes { get; set; } = [];
 
-    /// <summary>When a person touched the customer (a follow-up done): what the frequency cap counts.</summary>
+    /// <summary>When a person touched the customer (a task done for them): the last touch a segment reads. The message budget counts the tasks themselves (TaskStore.PlaceMessagesAsync).</summary>
     public List<DateTimeOffset> TouchesAt { get; set; } = [];
 
-    /// <summary>Follow-up tasks handed out and not yet done: they count against the cap too, so two plans cannot both fill it.</summary>
+    /// <summary>When this customer's plans' tasks placed ahead of their time are due: while one lies ahead, a change that ends a plan looks for its task to take back.</summary>
     public List<DateTimeOffset> BookedAt { get; set; } = [];
 
     /// <summary>The plans running for this customer, by plan id.</summary>

@@ -18,7 +18,7 @@ public sealed record LastTouch(string Kind, string Body, DateTimeOffset DoneAt);
 public sealed record Loss(string AccountId, string CustomerId, DateTimeOffset At, LastTouch? AfterTouch);
 
 /// <summary>The SQL of the task queue (the tasks table is described in Migrations/0001_accounts.sql).</summary>
-public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
+public sealed partial class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
 {
     private const string Columns = "id, account_id, customer_id, kind, body, due_at, origin, status, target_account_id, reservation, done_at, done_by";
 
@@ -38,72 +38,6 @@ public sealed class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed changes)
         DateTimeOffset t => new NpgsqlParameter { Value = t.ToUniversalTime() },
         _ => new NpgsqlParameter { Value = value },
     };
-
-    /// <summary>
-    /// Adds a follow-up task (or a campaign's message: both count) within its account's daily budget: a day that is full sends it on to the next day with
-    /// room (<see cref="TaskBudget"/>). Counting and inserting run under a per-account advisory lock, so two tasks
-    /// placed at once cannot both take a day's last slot. Returns when the task is due; for a task that exists
-    /// already (a tick delivered twice), when that one is due.
-    /// </summary>
-    public async Task<DateTimeOffset> AddFollowUpAsync(WorkTask task, int? budget, QuietHours quiet, TimeZoneInfo zone, DateTimeOffset now)
-    {
-        if (budget is null) // no limit: nothing to count, so no lock either
-        {
-            if (await AddAsync(task with { Status = "open" }, now)) return task.DueAt;
-            return (await GetAsync(task.Id))?.DueAt ?? task.DueAt;
-        }
-        await using var connection = await db.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await using (var existing = new NpgsqlCommand("select pg_advisory_xact_lock(hashtext('tasks:' || $1)), (select due_at from tasks where id = $2)", connection, tx)
-                     { Parameters = { new() { Value = task.AccountId }, new() { Value = task.Id } } })
-        await using (var r = await existing.ExecuteReaderAsync())
-            if (await r.ReadAsync() && !r.IsDBNull(1)) return r.GetFieldValue<DateTimeOffset>(1);
-
-        var wanted = TimeZoneInfo.ConvertTime(task.DueAt, zone);
-        var counts = new Dictionary<DateOnly, int>();
-        await using (var count = new NpgsqlCommand("""
-            select (due_at at time zone $3)::date, count(*)::int from tasks
-            where account_id = $1 and (origin like 'plan:%' or origin like 'campaign:%') and due_at >= $2 group by 1
-            """, connection, tx))
-        {
-            count.Parameters.Add(new() { Value = task.AccountId });
-            count.Parameters.Add(new() { Value = new DateTimeOffset(wanted.Date, wanted.Offset).ToUniversalTime() }); // the wanted day's start
-            count.Parameters.Add(new() { Value = zone.Id });
-            await using var r = await count.ExecuteReaderAsync();
-            while (await r.ReadAsync()) counts[r.GetFieldValue<DateOnly>(0)] = r.GetInt32(1);
-        }
-        var placedLocal = TaskBudget.Place(wanted.DateTime, budget, quiet, day => counts.GetValueOrDefault(day));
-        var placed = new DateTimeOffset(placedLocal, zone.GetUtcOffset(placedLocal));
-
-        // Ticks due together are delivered in no set order. When the wanted day is full but holds a follow-up that
-        // was due later than this one, this one takes its slot and that one is carried instead: a day keeps the
-        // earliest-due tasks whatever order they arrived in.
-        if (placedLocal.Date > wanted.Date)
-        {
-            await using var swap = new NpgsqlCommand("""
-                update tasks set due_at = $4 where id = (
-                    select id from tasks
-                    where account_id = $1 and (origin like 'plan:%' or origin like 'campaign:%') and status = 'open' and due_at >= $2 and due_at < $2 + interval '1 day'
-                      and coalesce(planned_at, due_at) > $3
-                    order by coalesce(planned_at, due_at) desc, id desc limit 1)
-                """, connection, tx);
-            swap.Parameters.Add(new() { Value = task.AccountId });
-            swap.Parameters.Add(new() { Value = new DateTimeOffset(wanted.Date, wanted.Offset).ToUniversalTime() });
-            swap.Parameters.Add(new() { Value = task.DueAt.ToUniversalTime() });
-            swap.Parameters.Add(new() { Value = placed.ToUniversalTime() });
-            if (await swap.ExecuteNonQueryAsync() == 1) placed = task.DueAt;
-        }
-
-        await using (var insert = new NpgsqlCommand($"insert into tasks ({Columns}, created_at, planned_at) values ($1, $2, $3, $4, $5, $6, $7, 'open', null, null, null, null, $8, $9)", connection, tx))
-        {
-            foreach (var value in new object?[] { task.Id, task.AccountId, task.CustomerId, task.Kind, task.Body, placed, task.Origin, now, task.DueAt })
-                insert.Parameters.Add(Parameter(value));
-            await insert.ExecuteNonQueryAsync();
-        }
-        await tx.CommitAsync();
-        Announce(1);
-        return placed;
-    }
 
     /// <summary>A customer's follow-up tasks placed ahead and not yet due: id, plan and due time.</summary>
     public async Task<List<(Guid Id, string PlanId, DateTimeOffset DueAt)>> StagedAsync(string customerId, DateTimeOffset now)

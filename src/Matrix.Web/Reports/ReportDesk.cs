@@ -52,7 +52,7 @@ public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports,
         // A Moments post is seen by the account's friends: its touches are those friends, its rate per 1,000 of them.
         var moments = touched.Where(t => t.Origin.StartsWith(TouchOutcome.MomentsPrefix, StringComparison.Ordinal))
             .GroupBy(t => t.Origin[TouchOutcome.MomentsPrefix.Length..]).Select(g => Row("moments", g.Key, text[$"Category.{g.Key}"].Value, g));
-        var campaignNames = touches.Any(t => t.Origin.StartsWith(Grains.Customers.CustomerGrain.CampaignOriginPrefix, StringComparison.Ordinal))
+        var campaignNames = touches.Any(t => t.Origin.StartsWith(Grains.Campaigns.CampaignSender.OriginPrefix, StringComparison.Ordinal))
             ? (await campaigns.ListAsync()).ToDictionary(c => c.Id, c => c.Definition.Name) : [];
         var rows = touches.GroupBy(t => Origin(t.Origin, plans, campaignNames)).Select(g => Row(g.Key.Dimension, g.Key.Key, g.Key.Name, g))
             .Concat(moments)
@@ -83,8 +83,8 @@ public sealed class ReportDesk(ReportScopes scopes, RelationshipReports reports,
 
     private (string Dimension, string Key, string Name) Origin(string origin, IReadOnlyDictionary<string, string> plans, IReadOnlyDictionary<string, string> campaigns) => origin switch
     {
-        _ when origin.StartsWith(Grains.Customers.CustomerGrain.CampaignOriginPrefix, StringComparison.Ordinal)
-            => ("campaign", origin, campaigns.GetValueOrDefault(origin[Grains.Customers.CustomerGrain.CampaignOriginPrefix.Length..], origin)),
+        _ when origin.StartsWith(Grains.Campaigns.CampaignSender.OriginPrefix, StringComparison.Ordinal)
+            => ("campaign", origin, campaigns.GetValueOrDefault(origin[Grains.Campaigns.CampaignSender.OriginPrefix.Length..], origin)),
         _ when origin.StartsWith(Grains.Customers.CustomerGrain.PlanReminderPrefix, StringComparison.Ordinal)
             => ("plan", origin, plans.GetValueOrDefault(origin[Grains.Customers.CustomerGrain.PlanReminderPrefix.Length..], origin)),
         "channel" => ("welcome", origin, text["Report.Dimension.welcome"].Value),
