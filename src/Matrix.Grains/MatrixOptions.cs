@@ -71,6 +71,8 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (o.ReservationSweepInterval <= TimeSpan.Zero) errors.Add("ReservationSweepInterval must be positive.");
         if (o.CapTouches < 1) errors.Add("CapTouches must be at least 1.");
         if (o.CapWindow <= TimeSpan.Zero) errors.Add("CapWindow must be positive.");
+        // The message budget counts the touches done in the hot task table (TaskStore.PlaceMessagesAsync).
+        if (o.CapWindow > o.TasksHotFor) errors.Add("CapWindow must not be longer than TasksHotFor.");
         if (o.EventClockSkew < TimeSpan.Zero) errors.Add("EventClockSkew must not be negative.");
         if (o.PlanningHorizon <= TimeSpan.Zero) errors.Add("PlanningHorizon must be positive.");
         if (o.TaskExpiry <= TimeSpan.Zero) errors.Add("TaskExpiry must be positive.");
