@@ -5,10 +5,6 @@ using Npgsql;
 
 namespace Matrix.Grains.Segments;
 
-/// <summary>What a predicate's names mean when it is evaluated: personas' and teams' accounts, the tag list, the store's today.</summary>
-public sealed record SegmentContext(IReadOnlyDictionary<string, string[]> PersonaAccounts, IReadOnlyDictionary<string, string[]> TeamAccounts,
-    TagCatalog Tags, DateTimeOffset Now, DateOnly Today);
-
 /// <summary>
 /// A validated predicate as a SQL condition over customer_index (alias <c>c</c>, Migrations/0019), its values as
 /// parameters numbered from a given position. Facts kept on the row are compared directly; purchases of a category
