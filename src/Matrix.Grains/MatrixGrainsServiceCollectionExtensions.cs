@@ -62,6 +62,8 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Reports.ActivityReports>();
         services.AddSingleton<Reports.OutcomeDays>();
         services.AddSingleton<Segments.SegmentStore>();
+        services.AddSingleton<Segments.LiveFacts>();
+        services.AddHostedService(sp => sp.GetRequiredService<Segments.LiveFacts>());
         services.AddSingleton<Campaigns.CampaignStore>();
         services.AddSingleton<Campaigns.CampaignSender>();
         services.AddSingleton<Campaigns.CampaignResults>();

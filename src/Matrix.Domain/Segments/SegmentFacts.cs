@@ -30,52 +30,82 @@ public static class SegmentMatch
         || p.Field == "purchases" && (p.Category is not null || p.WithinDays is not null)
         || p.Field == "lastPurchase" && p.Category is not null;
 
-    public static bool Matches(SegmentPredicate p, SegmentFacts f, SegmentContext context)
+    public static bool Matches(SegmentPredicate p, SegmentFacts f, SegmentContext context) => Compile(p, context)(f);
+
+    /// <summary>The predicate as a test over one customer's facts, its values gathered once (for counting over many customers).</summary>
+    public static Func<SegmentFacts, bool> Compile(SegmentPredicate p, SegmentContext context)
     {
-        if (p.All is { } all) return all.All(q => Matches(q, f, context));
-        if (p.Any is { } any) return any.Any(q => Matches(q, f, context));
-        if (p.Not is { } not) return !Matches(not, f, context);
-        return p.Field switch
+        if (p.All is { } all)
         {
-            "class" => Is(f.Class, p.In!),
-            "band" => Is(f.Band, p.In!),
-            "stage" => Is(f.Stage, p.In!),
-            "channel" => Is(f.Channel, p.In!),
-            "account" => f.Accounts.Any(p.In!.Contains),
-            "persona" => f.Accounts.Any(p.In!.SelectMany(id => context.PersonaAccounts.GetValueOrDefault(id) ?? []).Contains),
-            "team" => f.Accounts.Any(p.In!.SelectMany(id => context.TeamAccounts.GetValueOrDefault(id) ?? []).Contains),
-            "tags" => Tags(p, f, context),
-            "purchases" when !NeedsOrders(p) => Between(f.PurchaseCount, p),
-            "spend" => Between(f.Spend, p),
-            "lastPurchase" when !NeedsOrders(p) => When(f.LastPurchaseAt, p, context),
-            "lastTouch" => When(f.LastTouchAt, p, context),
-            "lastReply" => When(f.LastReplyAt, p, context),
-            "added" => When(f.AddedAt, p, context),
-            "attribute" when p.ThisMonth == true => MonthDay(f, p.Key!) is { Length: >= 2 } md && md[..2] == context.Today.ToString("MM", CultureInfo.InvariantCulture),
-            "attribute" => MonthDay(f, p.Key!) is { } day && SegmentPredicate.MonthDaysAhead(context.Today, p.WithinDays!.Value).Contains(day),
-            _ => throw new ArgumentException($"cannot be evaluated over the facts: {p.Field}"),
-        };
+            var parts = all.Select(q => Compile(q, context)).ToArray();
+            return f => parts.All(part => part(f));
+        }
+        if (p.Any is { } any)
+        {
+            var parts = any.Select(q => Compile(q, context)).ToArray();
+            return f => parts.Any(part => part(f));
+        }
+        if (p.Not is { } not)
+        {
+            var inner = Compile(not, context);
+            return f => !inner(f);
+        }
+        switch (p.Field)
+        {
+            case "class": { var values = Set(p.In!); return f => f.Class is { } v && values.Contains(v); }
+            case "band": { var values = Set(p.In!); return f => f.Band is { } v && values.Contains(v); }
+            case "stage": { var values = Set(p.In!); return f => f.Stage is { } v && values.Contains(v); }
+            case "channel": { var values = Set(p.In!); return f => f.Channel is { } v && values.Contains(v); }
+            case "account": return HoldsAny(Set(p.In!));
+            case "persona": return HoldsAny(Set(p.In!.SelectMany(id => context.PersonaAccounts.GetValueOrDefault(id) ?? [])));
+            case "team": return HoldsAny(Set(p.In!.SelectMany(id => context.TeamAccounts.GetValueOrDefault(id) ?? [])));
+            case "tags":
+            {
+                var tags = Set(p.In ?? context.Tags.Dimensions.GetValueOrDefault(p.Dimension!) ?? []);
+                return p.Match switch
+                {
+                    "all" => f => tags.All(f.Tags.Contains),
+                    "none" => f => !f.Tags.Any(tags.Contains),
+                    _ => f => f.Tags.Any(tags.Contains),
+                };
+            }
+            case "purchases" when !NeedsOrders(p): return f => Between(f.PurchaseCount, p);
+            case "spend": return f => Between(f.Spend, p);
+            case "lastPurchase" when !NeedsOrders(p): return When(f => f.LastPurchaseAt, p, context);
+            case "lastTouch": return When(f => f.LastTouchAt, p, context);
+            case "lastReply": return When(f => f.LastReplyAt, p, context);
+            case "added": return When(f => f.AddedAt, p, context);
+            case "attribute" when p.ThisMonth == true:
+            {
+                var (key, month) = (p.Key!, context.Today.ToString("MM", CultureInfo.InvariantCulture));
+                return f => MonthDay(f, key) is { Length: >= 2 } md && md[..2] == month;
+            }
+            case "attribute":
+            {
+                var (key, days) = (p.Key!, Set(SegmentPredicate.MonthDaysAhead(context.Today, p.WithinDays!.Value)));
+                return f => MonthDay(f, key) is { } day && days.Contains(day);
+            }
+            default: throw new ArgumentException($"cannot be evaluated over the facts: {p.Field}");
+        }
     }
 
-    private static bool Is(string? value, IReadOnlyList<string> values) => value is not null && values.Contains(value);
+    private static HashSet<string> Set(IEnumerable<string> values) => new(values, StringComparer.Ordinal);
 
-    private static bool Tags(SegmentPredicate p, SegmentFacts f, SegmentContext context)
-    {
-        var tags = p.In ?? context.Tags.Dimensions.GetValueOrDefault(p.Dimension!) ?? [];
-        return p.Match switch
-        {
-            "all" => tags.All(f.Tags.Contains),
-            "none" => !tags.Any(f.Tags.Contains),
-            _ => tags.Any(f.Tags.Contains),
-        };
-    }
+    private static Func<SegmentFacts, bool> HoldsAny(HashSet<string> accounts) => f => f.Accounts.Any(accounts.Contains);
 
     private static bool Between(decimal value, SegmentPredicate p) => (p.Min is not { } min || value >= min) && (p.Max is not { } max || value <= max);
 
-    private static bool When(DateTimeOffset? at, SegmentPredicate p, SegmentContext context) =>
-        p.Never == true ? at is null
-        : p.WithinDays is { } within ? at >= context.Now.AddDays(-within)
-        : at < context.Now.AddDays(-p.BeforeDays!.Value);
+    private static Func<SegmentFacts, bool> When(Func<SegmentFacts, DateTimeOffset?> at, SegmentPredicate p, SegmentContext context)
+    {
+        if (p.Never == true) return f => at(f) is null;
+        if (p.WithinDays is { } within)
+        {
+            var since = context.Now.AddDays(-within);
+            return f => at(f) >= since;
+        }
+        var before = context.Now.AddDays(-p.BeforeDays!.Value);
+        return f => at(f) < before;
+    }
 
     /// <summary>Characters 6 to 10 of a date attribute ("2001-03-15" → "03-15"), as far as the value reaches.</summary>
     private static string? MonthDay(SegmentFacts f, string key) =>

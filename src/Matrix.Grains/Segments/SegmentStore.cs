@@ -20,7 +20,7 @@ public sealed record SegmentChange(string SegmentId, string SegmentName, string 
 /// or the whole segment is counted again (<see cref="RecountAsync"/>: a new version, or a night passed). A recount
 /// only commits if its version is still the segment's: one started before an edit is abandoned.
 /// </summary>
-public sealed class SegmentStore(NpgsqlDataSource db, IGrainFactory grains, MatrixDirectory directory, StoreClock clock)
+public sealed class SegmentStore(NpgsqlDataSource db, IGrainFactory grains, MatrixDirectory directory, StoreClock clock, LiveFacts live)
 {
     public async Task<SegmentContext> ContextAsync()
     {
@@ -42,7 +42,16 @@ public sealed class SegmentStore(NpgsqlDataSource db, IGrainFactory grains, Matr
     public async Task<(int Count, IReadOnlyList<string> Sample)> PreviewAsync(SegmentPredicate predicate, string[]? accounts, int sample = 20)
     {
         await ValidateAsync(predicate);
-        var sql = SegmentSql.Of(predicate, await ContextAsync(), first: 3);
+        var context = await ContextAsync();
+        // In memory when the facts are loaded and the predicate names no orders of a category or window.
+        if (!SegmentMatch.NeedsOrders(predicate) && await live.CountAsync(predicate, context, accounts, sample) is { } counted) return counted;
+        return await PreviewInSqlAsync(predicate, context, accounts, sample);
+    }
+
+    /// <summary>The same count over customer_index (a validated predicate).</summary>
+    public async Task<(int Count, IReadOnlyList<string> Sample)> PreviewInSqlAsync(SegmentPredicate predicate, SegmentContext context, string[]? accounts, int sample = 20)
+    {
+        var sql = SegmentSql.Of(predicate, context, first: 3);
         await using var batch = db.CreateBatch();
         var scope = accounts is null ? "true" : "c.accounts && $1";
         batch.BatchCommands.Add(Command($"select count(*)::int from customer_index c where {scope} and {sql.Condition}", accounts, sample, sql));
