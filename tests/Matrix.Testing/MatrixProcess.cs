@@ -23,6 +23,11 @@ public sealed partial class MatrixProcess : IAsyncDisposable
 
     public string Url { get; }
 
+    private readonly System.Diagnostics.Stopwatch _running = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>How long ago the process was started.</summary>
+    public TimeSpan SinceStart => _running.Elapsed;
+
     public IEnumerable<string> Output => _output;
 
     /// <summary>The one-time password the first node prints for 'admin' on an empty database.</summary>

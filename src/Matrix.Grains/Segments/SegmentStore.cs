@@ -7,6 +7,9 @@ using Npgsql;
 
 namespace Matrix.Grains.Segments;
 
+/// <summary>A live count: how many match, the first of them by id, and whether it was counted in the node's memory (else in the database).</summary>
+public sealed record SegmentCount(int Count, IReadOnlyList<string> Sample, bool InMemory);
+
 /// <summary>A saved segment, with when its members were last counted (null: not yet).</summary>
 public sealed record Segment(string Id, string Name, string? Team, SegmentPredicate Predicate, int Version, string CreatedBy, DateTimeOffset UpdatedAt,
     int? CountedVersion, DateTimeOffset? CountedAt, int Members);
@@ -39,13 +42,15 @@ public sealed class SegmentStore(NpgsqlDataSource db, IGrainFactory grains, Matr
     }
 
     /// <summary>How many customers match, and the first <paramref name="sample"/> of them by id, among <paramref name="accounts"/>' customers (null: all).</summary>
-    public async Task<(int Count, IReadOnlyList<string> Sample)> PreviewAsync(SegmentPredicate predicate, string[]? accounts, int sample = 20)
+    public async Task<SegmentCount> PreviewAsync(SegmentPredicate predicate, string[]? accounts, int sample = 20)
     {
         await ValidateAsync(predicate);
         var context = await ContextAsync();
         // In memory when the facts are loaded and the predicate names no orders of a category or window.
-        if (!SegmentMatch.NeedsOrders(predicate) && await live.CountAsync(predicate, context, accounts, sample) is { } counted) return counted;
-        return await PreviewInSqlAsync(predicate, context, accounts, sample);
+        if (!SegmentMatch.NeedsOrders(predicate) && await live.CountAsync(predicate, context, accounts, sample) is { } counted)
+            return new(counted.Count, counted.Sample, InMemory: true);
+        var (count, ids) = await PreviewInSqlAsync(predicate, context, accounts, sample);
+        return new(count, ids, InMemory: false);
     }
 
     /// <summary>The same count over customer_index (a validated predicate).</summary>

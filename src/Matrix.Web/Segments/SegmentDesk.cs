@@ -13,7 +13,8 @@ public sealed record SegmentView(string Id, string Name, string? Team, SegmentPr
     DateTimeOffset UpdatedAt, string CreatedBy);
 
 /// <summary>A predicate's count and first customers now, among the reader's customers.</summary>
-public sealed record SegmentPreview(int Count, IReadOnlyList<string> Sample, DateTimeOffset ComputedAt);
+/// <param name="CountedIn">memory (the facts every node holds) or database (while they load after a start, and for orders of a category or window).</param>
+public sealed record SegmentPreview(int Count, IReadOnlyList<string> Sample, DateTimeOffset ComputedAt, string CountedIn);
 
 public sealed record SegmentRequest(string? Name, SegmentPredicate? Predicate, string? Team = null);
 
@@ -55,8 +56,8 @@ public sealed class SegmentDesk(SegmentStore store, AccessService access, Matrix
     public async Task<SegmentPreview> PreviewAsync(ClaimsPrincipal user, SegmentPredicate? predicate)
     {
         await store.ValidateAsync(predicate);
-        var (count, sample) = await store.PreviewAsync(predicate!, await ScopeAsync(user));
-        return new(count, sample, clock.UtcNow);
+        var counted = await store.PreviewAsync(predicate!, await ScopeAsync(user));
+        return new(counted.Count, counted.Sample, clock.UtcNow, counted.InMemory ? "memory" : "database");
     }
 
     public async Task<SegmentView> SaveAsync(ClaimsPrincipal user, string? id, SegmentRequest request)
