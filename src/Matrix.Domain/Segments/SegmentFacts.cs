@@ -64,9 +64,9 @@ public static class SegmentMatch
                 var tags = Set(p.In ?? context.Tags.Dimensions.GetValueOrDefault(p.Dimension!) ?? []);
                 return p.Match switch
                 {
-                    "all" => f => tags.All(f.Tags.Contains),
-                    "none" => f => !f.Tags.Any(tags.Contains),
-                    _ => f => f.Tags.Any(tags.Contains),
+                    "all" => f => AllIn(tags, f.Tags),
+                    "none" => f => !AnyIn(f.Tags, tags),
+                    _ => f => AnyIn(f.Tags, tags),
                 };
             }
             case "purchases" when !NeedsOrders(p): return f => Between(f.PurchaseCount, p);
@@ -91,7 +91,26 @@ public static class SegmentMatch
 
     private static HashSet<string> Set(IEnumerable<string> values) => new(values, StringComparer.Ordinal);
 
-    private static Func<SegmentFacts, bool> HoldsAny(HashSet<string> accounts) => f => f.Accounts.Any(accounts.Contains);
+    private static Func<SegmentFacts, bool> HoldsAny(HashSet<string> accounts) => f => AnyIn(f.Accounts, accounts);
+
+    private static bool AllIn(HashSet<string> wanted, IReadOnlyList<string> values)
+    {
+        foreach (var tag in wanted)
+        {
+            var found = false;
+            for (var i = 0; i < values.Count && !found; i++) found = values[i] == tag;
+            if (!found) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Whether any of <paramref name="values"/> is in <paramref name="set"/> (a loop: it runs for every customer of a count, allocating nothing).</summary>
+    public static bool AnyIn(IReadOnlyList<string> values, HashSet<string> set)
+    {
+        for (var i = 0; i < values.Count; i++)
+            if (set.Contains(values[i])) return true;
+        return false;
+    }
 
     private static bool Between(decimal value, SegmentPredicate p) => (p.Min is not { } min || value >= min) && (p.Max is not { } max || value <= max);
 

@@ -55,7 +55,7 @@ public sealed partial class LiveFacts(NpgsqlDataSource db, ILogger<LiveFacts> lo
                 for (int i = (int)((long)_facts.Count * part / matched.Length), end = (int)((long)_facts.Count * (part + 1) / matched.Length); i < end; i++)
                 {
                     var f = _facts[i];
-                    if ((scope is null || f.Accounts.Any(scope.Contains)) && test(f))
+                    if ((scope is null || SegmentMatch.AnyIn(f.Accounts, scope)) && test(f))
                     {
                         mine++;
                         Keep(ids, f.Id, sample);
