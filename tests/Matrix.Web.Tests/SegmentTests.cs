@@ -146,6 +146,21 @@ public sealed class SegmentTests() : ReportScript("segments")
         await MembersAsync(tagged, Expected(id => expectTagged.GetValueOrDefault(id)));
         await MembersAsync(buyers, Expected(id => expectOrders.GetValueOrDefault(id) >= 2 && !lost.ContainsKey(id)));
 
+        // The builder's live count on either node, from the facts it holds in memory, counts the same customers.
+        foreach (var http in new[] { _admin, other })
+            foreach (var (predicate, expected) in new (object, int)[]
+            {
+                (new { field = "tags", @in = new[] { "学生" } }, Expected(id => expectTagged.GetValueOrDefault(id)).Length),
+                (new { all = new object[] { new { field = "purchases", min = 2 }, new { not = new { field = "stage", @in = new[] { "Lost" } } } } },
+                    Expected(id => expectOrders.GetValueOrDefault(id) >= 2 && !lost.ContainsKey(id)).Length),
+            })
+            {
+                JsonElement live = default;
+                await WaitAsync(async () => (live = await (await http.PostAsJsonAsync("/api/segments/preview", new { predicate })).Content.ReadFromJsonAsync<JsonElement>())
+                    .GetProperty("countedIn").GetString() == "memory");
+                Assert.Equal(expected, live.GetProperty("count").GetInt32());
+            }
+
         // The same members as a direct query over what the ledger and the orders hold.
         await using (var db = NpgsqlDataSource.Create(_app.ConnectionString))
         {

@@ -104,7 +104,13 @@ public sealed partial class LiveFacts(NpgsqlDataSource db, ILogger<LiveFacts> lo
                     if (!r.IsDBNull(0)) read.Add(Read(r));
                 }
             Apply(read);
-            if (since is null) LogLoaded(logger, read.Count);
+            if (since is null)
+            {
+                LogLoaded(logger, read.Count);
+                // The load leaves a million young objects behind; collected now, once, they are not collected in a
+                // pause during someone's first counts.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
             Volatile.Write(ref _since, next);
         }
         finally
