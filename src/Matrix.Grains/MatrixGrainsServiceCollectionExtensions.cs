@@ -67,6 +67,8 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Campaigns.CampaignStore>();
         services.AddSingleton<Campaigns.CampaignSender>();
         services.AddSingleton<Campaigns.CampaignResults>();
+        services.AddSingleton<Referrals.ReferralStore>();
+        services.AddSingleton<Referrals.ReferralLedger>();
         services.AddSingleton<Segments.CustomerFacts>();
         services.AddHostedService<Segments.SegmentSchedule>();
         services.AddHostedService<Reports.SnapshotSchedule>();

@@ -64,4 +64,20 @@ public sealed class ReferralRulesTests
             bad.Validate().Select(e => e.Field));
         Assert.Empty((campaign with { RevokeOnDelete = false, RevokeWithinDays = 0 }).Validate());
     }
+
+    [Fact]
+    public void A_poster_state_names_its_campaign_and_inviter_within_WeComs_30_characters_and_nothing_else_parses()
+    {
+        var (campaign, token) = (ReferralState.NewCampaignId(), ReferralState.NewToken());
+        var state = ReferralState.Format(campaign, token);
+        Assert.InRange(state.Length, 1, ReferralState.Max);
+        Assert.Equal((campaign, token), ReferralState.Parse(state));
+        Assert.NotEqual(token, ReferralState.NewToken());
+        Assert.Equal(("xmas26", "k7fq2mzp"), ReferralState.Parse("r.xmas26.k7fq2mzp"));
+
+        (campaign, token) = ("xmas26", "k7fq2mzp");
+        foreach (var other in new[] { null, "", "checkout", "r.", $"r.{campaign}", $"r.{campaign}.{token}.x", $"r.{campaign.ToUpperInvariant()}.{token}",
+                     $"r.{campaign}.{token}0", $"r.{campaign}x.{token}", $"x.{campaign}.{token}", $"r.{campaign}.{token[..^1]}l" })
+            Assert.Null(ReferralState.Parse(other));
+    }
 }

@@ -15,7 +15,7 @@ public sealed class AccessTests : ApiTest
     /// and the fallback that serves the build's static files (styles and scripts the sign-in page needs).
     /// </summary>
     private static readonly HashSet<string> Anonymous =
-        ["GET /{**path:file}", "HEAD /{**path:file}", "GET /c/{channel}", "GET /health", "GET /sign-in", "POST /sign-in", "POST /auth/sign-in", "POST /api/auth/sign-in", "GET /culture/{culture}"];
+        ["GET /{**path:file}", "HEAD /{**path:file}", "GET /c/{channel}", "GET /r/{campaign}/{token}", "GET /health", "GET /sign-in", "POST /sign-in", "POST /auth/sign-in", "POST /api/auth/sign-in", "GET /culture/{culture}"];
 
     /// <summary>What every signed-in operator may call for themselves; lists are filtered to what they see (tested below).</summary>
     private static readonly HashSet<string> OwnOrFiltered =
@@ -33,6 +33,9 @@ public sealed class AccessTests : ApiTest
         // Campaigns are listed over the reader's team; a campaign or an audience is only for a segment the reader
         // sees (another team's is unknown: 400 naming segmentId, tested below); an operator may not create one.
         "GET /api/campaigns", "GET /api/campaigns/audience", "POST /api/campaigns",
+        // Referral campaigns are listed over the reader's team; a new one shows a channel the reader sees (another
+        // team's is unknown: 400 naming channelId, tested below); an operator may not create one.
+        "GET /api/referrals", "POST /api/referrals",
     ];
 
     /// <summary>Team north's operator asking for team south's things (and for what only admins or leads may do).</summary>
@@ -51,6 +54,13 @@ public sealed class AccessTests : ApiTest
         ("GET", "/api/campaigns/{B.campaign}", ""),
         ("POST", "/api/campaigns/{B.campaign}/cancel", ""),
         ("GET", "/api/campaigns/{B.campaign}/results", ""),
+        ("GET", "/api/referrals/{B.referral}", ""),
+        ("POST", "/api/referrals/{B.referral}/posters", """{"inviterId":"{B.customer}"}"""),
+        ("GET", "/api/referrals/{B.referral}/leaderboard", ""),
+        ("GET", "/api/referrals/{B.referral}/inviters/{B.customer}", ""),
+        ("GET", "/api/referrals/{B.referral}/rewards", ""),
+        ("POST", "/api/referrals/{B.referral}/rewards/abcdefgh/redeem", ""),
+        ("GET", "/api/referrals/{B.referral}/report", ""),
         ("GET", "/api/reports/accounts?accountId={B.account}&format=xlsx", ""),
         ("GET", "/api/reports/repurchase?accountId={B.account}", ""),
         ("GET", "/api/reports/tags?accountId={B.account}&format=csv", ""),
@@ -211,6 +221,21 @@ public sealed class AccessTests : ApiTest
         Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsJsonAsync("/api/campaigns", new { name = "x", segmentId = world["A.segment"], template = "x", schedule = new { repeat = "Once" } })).StatusCode);
         Assert.Equal(before, await SnapshotAsync());
         Assert.Equal(1, (await lead.GetFromJsonAsync<JsonElement>($"/api/campaigns/audience?segmentId={world["B.segment"]}")).GetProperty("count").GetInt32());
+
+        // Referral campaigns: each team's own; a lead's shows only a channel of theirs, and is their team's.
+        Assert.Equal([world["A.referral"]], await IdsAsync(op, "/api/referrals"));
+        Assert.Equal(2, (await IdsAsync(Http, "/api/referrals")).Count);
+        before = await SnapshotAsync();
+        var foreignReferral = await lead.PostAsJsonAsync("/api/referrals", new { name = "越权", channelId = world["A.channel"], startsAt = DateTimeOffset.UtcNow,
+            endsAt = DateTimeOffset.UtcNow.AddDays(7), levels = new[] { new { friends = 3, reward = "券" } } });
+        Assert.Equal(HttpStatusCode.BadRequest, foreignReferral.StatusCode);
+        Assert.True((await foreignReferral.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("channelId", out _));
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsJsonAsync("/api/referrals", new { name = "x", channelId = world["A.channel"], startsAt = DateTimeOffset.UtcNow,
+            endsAt = DateTimeOffset.UtcNow.AddDays(7), levels = new[] { new { friends = 3, reward = "券" } } })).StatusCode);
+        Assert.Equal(before, await SnapshotAsync());
+        var ownReferral = await lead.PostAsJsonAsync("/api/referrals", new { name = "本队", channelId = world["B.channel"], startsAt = DateTimeOffset.UtcNow,
+            endsAt = DateTimeOffset.UtcNow.AddDays(7), levels = new[] { new { friends = 3, reward = "券" } } });
+        Assert.Equal("south", (await ownReferral.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team").GetString());
 
         // A lead creates in their own team only.
         var mine = await lead.PostAsJsonAsync("/api/personas", new { nickname = "新人设" });

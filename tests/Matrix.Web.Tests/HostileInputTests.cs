@@ -63,6 +63,10 @@ public sealed class HostileInputTests : ApiTest
         ("DELETE", "/api/segments/nope", "", HttpStatusCode.NotFound, ""),
         ("POST", "/api/campaigns", """{"name":"x","segmentId":"{A.segment}","template":"{nickname}","link":"javascript:alert(document.cookie)","schedule":{"repeat":"Once"}}""", HttpStatusCode.BadRequest, "link"),
         ("POST", "/api/campaigns/nope/cancel", "", HttpStatusCode.NotFound, ""),
+        ("POST", "/api/referrals", """{"name":"x","channelId":"{A.channel}","startsAt":"2026-11-01T00:00:00Z","endsAt":"2027-01-01T00:00:00Z","levels":[{"friends":3,"reward":"券"},{"friends":2,"reward":"<script>"}]}""", HttpStatusCode.BadRequest, "levels[1].friends"),
+        ("POST", "/api/referrals", """{"name":"x","channelId":"../../etc/passwd","startsAt":"2026-11-01T00:00:00Z","endsAt":"2027-01-01T00:00:00Z","levels":[{"friends":3,"reward":"券"}]}""", HttpStatusCode.BadRequest, "channelId"),
+        ("POST", "/api/referrals/{A.referral}/posters", """{"inviterId":"' or 1=1 --"}""", HttpStatusCode.BadRequest, "inviterId"),
+        ("POST", "/api/referrals/{A.referral}/rewards/'%20or%201=1%20--/redeem", "", HttpStatusCode.NotFound, ""),
     ];
 
     /// <summary>One case per write endpoint (the table above), for other suites to vary.</summary>

@@ -51,6 +51,11 @@ public sealed record TwoTeams(Dictionary<string, string> Ids)
             // Far ahead: nothing is sent while a test compares snapshots.
             ids[$"{x}.campaign"] = await CreateAsync(admin, "/api/campaigns", new { name = "会员日", segmentId = ids[$"{x}.segment"], template = "会员日到了",
                 schedule = new { repeat = "Once", at = DateTimeOffset.UtcNow.AddDays(300) } });
+            ids[$"{x}.referral"] = await CreateAsync(admin, "/api/referrals", new { name = "老带新", channelId = ids[$"{x}.channel"], team,
+                startsAt = DateTimeOffset.UtcNow.AddDays(-1), endsAt = DateTimeOffset.UtcNow.AddDays(30), levels = new[] { new { friends = 3, reward = "清洗券" } } });
+            var poster = await admin.PostAsJsonAsync($"/api/referrals/{ids[$"{x}.referral"]}/posters", new { inviterId = ids[$"{x}.customer"] });
+            Ok(poster);
+            ids[$"{x}.poster"] = (await poster.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("path").GetString()!;
         }
         ids["plan"] = await CreateAsync(admin, "/api/plans", new { name = "回访", trigger = new { kind = "FriendAdded" }, template = "你好", delay = new { days = 3 } });
         var key = await admin.PostAsJsonAsync("/api/api-keys", new { name = "till", endpoints = new[] { "POST /api/events/purchase" }, accounts = new[] { ids["A.account"] } });

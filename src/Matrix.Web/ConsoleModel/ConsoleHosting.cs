@@ -33,6 +33,7 @@ public static class ConsoleHosting
         services.AddSingleton<Reports.ActivityDesk>();
         services.AddSingleton<Segments.SegmentDesk>();
         services.AddSingleton<Campaigns.CampaignDesk>();
+        services.AddSingleton<Referrals.ReferralDesk>();
         return services;
     }
 }

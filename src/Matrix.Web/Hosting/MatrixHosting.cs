@@ -9,6 +9,7 @@ using Matrix.Web.Components;
 using Matrix.Web.ConsoleModel;
 using Matrix.Web.Exports;
 using Matrix.Web.Campaigns;
+using Matrix.Web.Referrals;
 using Matrix.Web.Segments;
 using Matrix.Web.Imports;
 using Matrix.Web.Reports;
@@ -104,6 +105,7 @@ public static class MatrixHosting
         app.MapReportApi();
         app.MapSegmentApi();
         app.MapCampaignApi();
+        app.MapReferralApi();
         app.MapOpenApi();
         // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
         app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();

@@ -21,8 +21,8 @@ public sealed class RateLimitSettings
 }
 
 /// <summary>
-/// ASP.NET Core's rate limiter in front of what anyone can call: the live code page (per client address and per
-/// channel) and sign-in (per address here, per user name in <see cref="SignInThrottle"/>). Over a limit: 429 with
+/// ASP.NET Core's rate limiter in front of what anyone can call: the live code page and a referral poster's page (per
+/// client address and per channel or campaign) and sign-in (per address here, per user name in <see cref="SignInThrottle"/>). Over a limit: 429 with
 /// Retry-After and a problem+json body. The client address is the one the trusted proxy forwarded.
 /// </summary>
 public static class RateLimits
@@ -64,8 +64,11 @@ public static class RateLimits
 
     private static string Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
+    // A referral poster's page (/r/{campaign}/{token}) is limited as its campaign's code: every inviter's poster together.
     private static string? LiveCodeChannel(HttpContext http) =>
-        HttpMethods.IsGet(http.Request.Method) && http.Request.Path.StartsWithSegments("/c", out var rest) && rest.Value is { Length: > 1 } r ? r[1..] : null;
+        !HttpMethods.IsGet(http.Request.Method) ? null
+        : http.Request.Path.StartsWithSegments("/c", out var rest) && rest.Value is { Length: > 1 } r ? r[1..]
+        : http.Request.Path.StartsWithSegments("/r", out var poster) && poster.Value is { Length: > 1 } p ? "r/" + p[1..].Split('/')[0] : null;
 
     private static bool IsSignIn(HttpContext http) =>
         HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.Equals("/api/auth/sign-in") || http.Request.Path.Equals("/auth/sign-in"));
