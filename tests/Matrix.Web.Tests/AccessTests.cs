@@ -22,7 +22,7 @@ public sealed class AccessTests : ApiTest
     [
         // Console pages list only what the viewer sees, through the same checks (the browser tests show an operator's view).
         "GET /", "GET /accounts", "POST /", "POST /accounts", "GET /channels", "POST /channels", "GET /channels/{Id}/print", "POST /channels/{Id}/print",
-        "GET /customers", "POST /customers", "GET /plans", "POST /plans", "GET /calendar", "POST /calendar", "GET /today", "POST /today", "GET /team", "POST /team", "GET /tags", "POST /tags", "GET /imports", "POST /imports", "GET /segments", "POST /segments", "GET /campaigns", "POST /campaigns", "GET /reports", "POST /reports", "GET /_blazor", "POST /_blazor", "GET /_blazor/disconnect", "POST /_blazor/disconnect",
+        "GET /customers", "POST /customers", "GET /plans", "POST /plans", "GET /calendar", "POST /calendar", "GET /today", "POST /today", "GET /team", "POST /team", "GET /tags", "POST /tags", "GET /imports", "POST /imports", "GET /segments", "POST /segments", "GET /campaigns", "POST /campaigns", "GET /referrals", "POST /referrals", "GET /reports", "POST /reports", "GET /_blazor", "POST /_blazor", "GET /_blazor/disconnect", "POST /_blazor/disconnect",
         "GET /_blazor/initializers", "POST /_blazor/negotiate", "GET /_blazor/negotiate", "GET /_framework/opaque-redirect", "GET /api/me", "POST /api/me/password", "POST /api/auth/sign-out", "POST /auth/sign-out", "GET /openapi/{documentName}.json",
         "GET /api/accounts", "GET /api/personas", "GET /api/channels", "GET /api/alerts", "GET /api/tags", "GET /api/exports/{list}",
         // An import is its importer's (an admin's: anyone's); its rows may name only accounts the importer sees (ImportTests).

@@ -155,6 +155,20 @@ public sealed class ReferralTests() : ReportScript("referrals")
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync("/api/referrals/abcdef/leaderboard")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.PostAsync($"/api/referrals/{campaign}/rewards/nocode/redeem", null)).StatusCode);
 
+        // A poster's page: an unknown token is a friendly 404; before the window it says when the campaign starts (in the
+        // store's time, on a UTC server) and holds no slot; in the window it shows the code and holds one.
+        var unknown = await _admin.GetAsync($"/r/{campaign}/abcdefgh");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("二维码已失效", await unknown.Content.ReadAsStringAsync());
+        var poster = (await (await _admin.PostAsJsonAsync($"/api/referrals/{campaign}/posters", new { inviterId = "i1" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("path").GetString();
+        var early = await (await _admin.GetAsync(poster)).Content.ReadAsStringAsync();
+        Assert.Contains("活动将于 2026-07-02 00:00 开始", early);
+        Assert.DoesNotContain("class=\"qr\"", early);
+        Assert.Equal(0L, await ScalarAsync("select count(*) from account_reservations"));
+        At(Start.AddHours(1));
+        Assert.Contains("class=\"qr\"", await (await _admin.GetAsync(poster)).Content.ReadAsStringAsync());
+        Assert.Equal(1L, await ScalarAsync("select count(*) from referral_scans"));
+
         // A state naming no inviter (a forged poster) adds the friend and credits nobody.
         await AddAsync(a, "g2", null, $"r.{campaign}.abcdefgh");
         Assert.Equal(0, (await _admin.GetFromJsonAsync<JsonElement>($"/api/referrals/{campaign}/leaderboard")).GetArrayLength());
@@ -192,6 +206,12 @@ public sealed class ReferralTests() : ReportScript("referrals")
         (await _admin.GetFromJsonAsync<Matrix.Web.Referrals.InviterView>($"/api/referrals/{campaign}/inviters/{inviter}", Json))!;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private async Task<object?> ScalarAsync(string sql)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(_app.ConnectionString);
+        return await db.CreateCommand(sql).ExecuteScalarAsync();
+    }
 
     private void At(DateTimeOffset to) => _clock.Advance(to - _clock.GetUtcNow());
 }

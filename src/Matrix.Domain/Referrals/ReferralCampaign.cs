@@ -19,7 +19,7 @@ public sealed record ReferralCampaign(string Name, DateTimeOffset StartsAt, Date
     {
         var errors = new List<FieldError>();
         Check.Text(errors, "name", Name, 64);
-        if (EndsAt <= StartsAt) errors.Add(FieldError.Of("endsAt", RuleKeys.After, "must be after {0}", "startsAt"));
+        if (EndsAt <= StartsAt) errors.Add(FieldError.Of("endsAt", RuleKeys.EndAfterStart, "must be after startsAt"));
         if (RevokeOnDelete && RevokeWithinDays is < 1 or > 90)
             errors.Add(FieldError.Of("revokeWithinDays", RuleKeys.Between, "must be between {0} and {1}", 1, 90));
         if (Levels.Count is 0 or > LevelsMax) errors.Add(FieldError.Of("levels", RuleKeys.Between, "must be between {0} and {1}", 1, LevelsMax));
@@ -27,7 +27,7 @@ public sealed record ReferralCampaign(string Name, DateTimeOffset StartsAt, Date
         {
             if (Levels[i].Friends < 1) errors.Add(FieldError.Of($"levels[{i}].friends", RuleKeys.AtLeast, "must be at least {0}", 1));
             else if (i > 0 && Levels[i].Friends <= Levels[i - 1].Friends)
-                errors.Add(FieldError.Of($"levels[{i}].friends", RuleKeys.After, "must be more than the level before ({0})", Levels[i - 1].Friends));
+                errors.Add(FieldError.Of($"levels[{i}].friends", RuleKeys.AtLeast, "must be at least {0}, more than the level before", Levels[i - 1].Friends + 1));
             Check.Text(errors, $"levels[{i}].reward", Levels[i].Reward, 64);
             if (Levels[i].Value < 0) errors.Add(FieldError.Of($"levels[{i}].value", RuleKeys.NotNegative, "must not be negative"));
         }

@@ -37,6 +37,10 @@ public sealed class ReferralDesk(ReferralStore store, ReferralLedger ledger, Acc
 
     public async Task<ReferralView> GetAsync(ClaimsPrincipal user, string id) => View(await SeenAsync(user, id));
 
+    /// <summary>The channels a new campaign may show (those the reader sees), by name.</summary>
+    public async Task<IReadOnlyList<(string Id, string Name)>> ChannelsAsync(ClaimsPrincipal user) =>
+        [.. (await access.VisibleChannelsAsync(user)).Select(c => (c.Id, c.Definition.Name)).OrderBy(c => c.Name, StringComparer.Ordinal)];
+
     public async Task<ReferralView> CreateAsync(ClaimsPrincipal user, ReferralRequest request)
     {
         var viewer = AccessService.ViewerOf(user);
