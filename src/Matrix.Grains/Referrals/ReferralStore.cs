@@ -108,6 +108,13 @@ public sealed class ReferralStore(NpgsqlDataSource db, StoreClock clock)
         await cmd.ExecuteNonQueryAsync();
     }
 
+    public async Task ForgetScansAsync(DateTimeOffset before)
+    {
+        await using var cmd = db.CreateCommand("delete from referral_scans where scanned_at < $1");
+        cmd.Parameters.Add(new() { Value = before.ToUniversalTime() });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public async Task<string?> ScanStateAsync(Guid reservation)
     {
         await using var cmd = db.CreateCommand("select state from referral_scans where reservation = $1");
