@@ -69,6 +69,8 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Campaigns.CampaignResults>();
         services.AddSingleton<Referrals.ReferralStore>();
         services.AddSingleton<Referrals.ReferralLedger>();
+        services.AddSingleton<Groups.GroupCodeStore>();
+        services.AddSingleton<Groups.GroupCodeService>();
         services.AddSingleton<Segments.CustomerFacts>();
         services.AddHostedService<Segments.SegmentSchedule>();
         services.AddHostedService<Reports.SnapshotSchedule>();

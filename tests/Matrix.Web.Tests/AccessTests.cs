@@ -15,14 +15,14 @@ public sealed class AccessTests : ApiTest
     /// and the fallback that serves the build's static files (styles and scripts the sign-in page needs).
     /// </summary>
     private static readonly HashSet<string> Anonymous =
-        ["GET /{**path:file}", "HEAD /{**path:file}", "GET /c/{channel}", "GET /r/{campaign}/{token}", "GET /health", "GET /sign-in", "POST /sign-in", "POST /auth/sign-in", "POST /api/auth/sign-in", "GET /culture/{culture}"];
+        ["GET /{**path:file}", "HEAD /{**path:file}", "GET /c/{channel}", "GET /r/{campaign}/{token}", "GET /g/{code}", "GET /health", "GET /sign-in", "POST /sign-in", "POST /auth/sign-in", "POST /api/auth/sign-in", "GET /culture/{culture}"];
 
     /// <summary>What every signed-in operator may call for themselves; lists are filtered to what they see (tested below).</summary>
     private static readonly HashSet<string> OwnOrFiltered =
     [
         // Console pages list only what the viewer sees, through the same checks (the browser tests show an operator's view).
         "GET /", "GET /accounts", "POST /", "POST /accounts", "GET /channels", "POST /channels", "GET /channels/{Id}/print", "POST /channels/{Id}/print",
-        "GET /customers", "POST /customers", "GET /plans", "POST /plans", "GET /calendar", "POST /calendar", "GET /today", "POST /today", "GET /team", "POST /team", "GET /tags", "POST /tags", "GET /imports", "POST /imports", "GET /segments", "POST /segments", "GET /campaigns", "POST /campaigns", "GET /referrals", "POST /referrals", "GET /reports", "POST /reports", "GET /_blazor", "POST /_blazor", "GET /_blazor/disconnect", "POST /_blazor/disconnect",
+        "GET /customers", "POST /customers", "GET /plans", "POST /plans", "GET /calendar", "POST /calendar", "GET /today", "POST /today", "GET /team", "POST /team", "GET /tags", "POST /tags", "GET /imports", "POST /imports", "GET /segments", "POST /segments", "GET /campaigns", "POST /campaigns", "GET /referrals", "POST /referrals", "GET /group-codes", "POST /group-codes", "GET /reports", "POST /reports", "GET /_blazor", "POST /_blazor", "GET /_blazor/disconnect", "POST /_blazor/disconnect",
         "GET /_blazor/initializers", "POST /_blazor/negotiate", "GET /_blazor/negotiate", "GET /_framework/opaque-redirect", "GET /api/me", "POST /api/me/password", "POST /api/auth/sign-out", "POST /auth/sign-out", "GET /openapi/{documentName}.json",
         "GET /api/accounts", "GET /api/personas", "GET /api/channels", "GET /api/alerts", "GET /api/tags", "GET /api/exports/{list}",
         // An import is its importer's (an admin's: anyone's); its rows may name only accounts the importer sees (ImportTests).
@@ -36,6 +36,9 @@ public sealed class AccessTests : ApiTest
         // Referral campaigns are listed over the reader's team; a new one shows a channel the reader sees (another
         // team's is unknown: 400 naming channelId, tested below); an operator may not create one.
         "GET /api/referrals", "POST /api/referrals",
+        // Group codes are their persona's: listed over the personas the reader sees; a new one names a persona the
+        // reader manages (another team's is unknown: 400 naming personaId).
+        "GET /api/group-codes", "POST /api/group-codes",
     ];
 
     /// <summary>Team north's operator asking for team south's things (and for what only admins or leads may do).</summary>
@@ -61,6 +64,12 @@ public sealed class AccessTests : ApiTest
         ("GET", "/api/referrals/{B.referral}/rewards", ""),
         ("POST", "/api/referrals/{B.referral}/rewards/abcdefgh/redeem", ""),
         ("GET", "/api/referrals/{B.referral}/report", ""),
+        ("GET", "/api/group-codes/{B.groupCode}", ""),
+        ("GET", "/api/group-codes/{B.groupCode}/history", ""),
+        ("POST", "/api/group-codes/{B.groupCode}/groups", """{"name":"越权群","kind":"WeChat","capacity":200}"""),
+        ("PUT", "/api/group-codes/{B.groupCode}/groups/{B.group}/image", """{"imageUrl":"https://img.example/x.png"}"""),
+        ("POST", "/api/group-codes/{B.groupCode}/groups/{B.group}/members", """{"members":5}"""),
+        ("POST", "/api/group-codes/{B.groupCode}/groups/{B.group}/close", ""),
         ("GET", "/api/reports/accounts?accountId={B.account}&format=xlsx", ""),
         ("GET", "/api/reports/repurchase?accountId={B.account}", ""),
         ("GET", "/api/reports/tags?accountId={B.account}&format=csv", ""),
@@ -236,6 +245,13 @@ public sealed class AccessTests : ApiTest
         var ownReferral = await lead.PostAsJsonAsync("/api/referrals", new { name = "本队", channelId = world["B.channel"], startsAt = DateTimeOffset.UtcNow,
             endsAt = DateTimeOffset.UtcNow.AddDays(7), levels = new[] { new { friends = 3, reward = "券" } } });
         Assert.Equal("south", (await ownReferral.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team").GetString());
+
+        // Group codes: each persona's own; another team's persona is no persona to a lead.
+        Assert.Equal([world["A.groupCode"]], await IdsAsync(op, "/api/group-codes"));
+        Assert.Equal(2, (await IdsAsync(Http, "/api/group-codes")).Count);
+        var foreignCode = await lead.PostAsJsonAsync("/api/group-codes", new { name = "越权", personaId = world["A.persona"] });
+        Assert.Equal(HttpStatusCode.BadRequest, foreignCode.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsJsonAsync("/api/group-codes", new { name = "x", personaId = world["A.persona"] })).StatusCode);
 
         // A lead creates in their own team only.
         var mine = await lead.PostAsJsonAsync("/api/personas", new { nickname = "新人设" });

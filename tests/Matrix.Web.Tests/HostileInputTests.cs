@@ -65,6 +65,11 @@ public sealed class HostileInputTests : ApiTest
         ("POST", "/api/campaigns/nope/cancel", "", HttpStatusCode.NotFound, ""),
         ("POST", "/api/referrals", """{"name":"x","channelId":"{A.channel}","startsAt":"2026-11-01T00:00:00Z","endsAt":"2027-01-01T00:00:00Z","levels":[{"friends":3,"reward":"券"},{"friends":2,"reward":"<script>"}]}""", HttpStatusCode.BadRequest, "levels[1].friends"),
         ("POST", "/api/referrals", """{"name":"x","channelId":"../../etc/passwd","startsAt":"2026-11-01T00:00:00Z","endsAt":"2027-01-01T00:00:00Z","levels":[{"friends":3,"reward":"券"}]}""", HttpStatusCode.BadRequest, "channelId"),
+        ("POST", "/api/group-codes", """{"name":"","personaId":"{A.persona}"}""", HttpStatusCode.BadRequest, "name"),
+        ("POST", "/api/group-codes/{A.groupCode}/groups", """{"name":"x","kind":"WeChat","capacity":"lots"}""", HttpStatusCode.BadRequest, "capacity"),
+        ("PUT", "/api/group-codes/{A.groupCode}/groups/{A.group}/image", """{"imageUrl":"javascript:alert(document.cookie)"}""", HttpStatusCode.BadRequest, "imageUrl"),
+        ("POST", "/api/group-codes/{A.groupCode}/groups/{A.group}/members", """{"members":-1}""", HttpStatusCode.BadRequest, "members"),
+        ("POST", "/api/group-codes/{A.groupCode}/groups/nope/close", "", HttpStatusCode.NotFound, ""),
         ("POST", "/api/referrals/{A.referral}/posters", """{"inviterId":"' or 1=1 --"}""", HttpStatusCode.BadRequest, "inviterId"),
         ("POST", "/api/referrals/{A.referral}/rewards/'%20or%201=1%20--/redeem", "", HttpStatusCode.NotFound, ""),
     ];

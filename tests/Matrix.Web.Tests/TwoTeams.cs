@@ -55,6 +55,10 @@ public sealed record TwoTeams(Dictionary<string, string> Ids)
                 startsAt = DateTimeOffset.UtcNow.AddDays(-1), endsAt = DateTimeOffset.UtcNow.AddDays(30), levels = new[] { new { friends = 3, reward = "清洗券" } } });
             var poster = await admin.PostAsJsonAsync($"/api/referrals/{ids[$"{x}.referral"]}/posters", new { inviterId = ids[$"{x}.customer"] });
             Ok(poster);
+            ids[$"{x}.groupCode"] = await CreateAsync(admin, "/api/group-codes", new { name = "福利群", personaId = ids[$"{x}.persona"] });
+            var group = await admin.PostAsJsonAsync($"/api/group-codes/{ids[$"{x}.groupCode"]}/groups", new { name = "福利 1 群", kind = "WeChat", capacity = 200 });
+            Ok(group);
+            ids[$"{x}.group"] = (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("groups")[0].GetProperty("id").GetString()!;
             ids[$"{x}.poster"] = (await poster.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("path").GetString()!;
         }
         ids["plan"] = await CreateAsync(admin, "/api/plans", new { name = "回访", trigger = new { kind = "FriendAdded" }, template = "你好", delay = new { days = 3 } });

@@ -1,6 +1,7 @@
 using Matrix.Domain.Referrals;
 using Matrix.Grains;
 using Matrix.Grains.Capacity;
+using Matrix.Grains.Groups;
 using Matrix.Grains.Referrals;
 using Matrix.Web.Components.LiveCode;
 using Microsoft.AspNetCore.DataProtection;
@@ -43,6 +44,32 @@ internal static class LiveCodeEndpoints
             return new RazorComponentResult<LiveCodePage>(new { Result = result, Invite = invite });
         }).WithTags("Live codes").ExcludeFromDescription().AllowAnonymous();
     }
+
+    /// <summary>
+    /// A group code's page (群活码): the first group with room and a working QR image, or a polite "full" page. The
+    /// browser keeps the group it was shown in a protected cookie for a day: a reload shows it again and takes no
+    /// second place.
+    /// </summary>
+    public static void MapGroupCode(this IEndpointRouteBuilder app) =>
+        app.MapGet("/g/{code}", async (string code, GroupCodeService groups, IDataProtectionProvider protection, HttpContext http) =>
+        {
+            var protector = protection.CreateProtector("Matrix.GroupCodeSeat", code);
+            var cookie = "matrix.group." + new string(code.Where(char.IsAsciiLetterOrDigit).ToArray());
+            string? kept = null;
+            if (http.Request.Cookies.TryGetValue(cookie, out var value))
+            {
+                try { kept = protector.Unprotect(value); }
+                catch (System.Security.Cryptography.CryptographicException) { } // forged, or from keys long gone: a new scan
+            }
+            var scan = await groups.ScanAsync(code, kept);
+            http.Response.Headers.CacheControl = "no-store";
+            if (scan?.Group is { } group && group.Id != kept)
+                http.Response.Cookies.Append(cookie, protector.Protect(group.Id), new CookieOptions
+                {
+                    HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true, Path = "/g", MaxAge = TimeSpan.FromDays(1), Secure = http.Request.IsHttps,
+                });
+            return new RazorComponentResult<GroupCodePage>(new { Scan = scan }) { StatusCode = scan is null ? StatusCodes.Status404NotFound : StatusCodes.Status200OK };
+        }).WithTags("Live codes").ExcludeFromDescription().AllowAnonymous();
 
     private static async Task<LiveCodeResult?> ScanAsync(string channel, string path, LiveCodeService liveCodes, IDataProtectionProvider protection, MatrixOptions options,
         HttpContext http)

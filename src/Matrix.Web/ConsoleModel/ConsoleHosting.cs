@@ -34,6 +34,7 @@ public static class ConsoleHosting
         services.AddSingleton<Segments.SegmentDesk>();
         services.AddSingleton<Campaigns.CampaignDesk>();
         services.AddSingleton<Referrals.ReferralDesk>();
+        services.AddSingleton<Groups.GroupCodeDesk>();
         return services;
     }
 }

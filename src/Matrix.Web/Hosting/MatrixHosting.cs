@@ -10,6 +10,7 @@ using Matrix.Web.ConsoleModel;
 using Matrix.Web.Exports;
 using Matrix.Web.Campaigns;
 using Matrix.Web.Referrals;
+using Matrix.Web.Groups;
 using Matrix.Web.Segments;
 using Matrix.Web.Imports;
 using Matrix.Web.Reports;
@@ -94,6 +95,7 @@ public static class MatrixHosting
         app.MapChannelApi();
         app.MapEventApi();
         app.MapLiveCode();
+        app.MapGroupCode();
         app.MapTaskApi();
         app.MapCustomerApi();
         app.MapAlertApi();
@@ -106,6 +108,7 @@ public static class MatrixHosting
         app.MapSegmentApi();
         app.MapCampaignApi();
         app.MapReferralApi();
+        app.MapGroupCodeApi();
         app.MapOpenApi();
         // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
         app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();

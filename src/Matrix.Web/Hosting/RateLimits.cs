@@ -64,11 +64,13 @@ public static class RateLimits
 
     private static string Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    // A referral poster's page (/r/{campaign}/{token}) is limited as its campaign's code: every inviter's poster together.
+    // A referral poster's page (/r/{campaign}/{token}) is limited as its campaign's code (every inviter's poster
+    // together); a group code's page (/g/{code}) as a live code of its own.
     private static string? LiveCodeChannel(HttpContext http) =>
         !HttpMethods.IsGet(http.Request.Method) ? null
         : http.Request.Path.StartsWithSegments("/c", out var rest) && rest.Value is { Length: > 1 } r ? r[1..]
-        : http.Request.Path.StartsWithSegments("/r", out var poster) && poster.Value is { Length: > 1 } p ? "r/" + p[1..].Split('/')[0] : null;
+        : http.Request.Path.StartsWithSegments("/r", out var poster) && poster.Value is { Length: > 1 } p ? "r/" + p[1..].Split('/')[0]
+        : http.Request.Path.StartsWithSegments("/g", out var group) && group.Value is { Length: > 1 } g ? "g/" + g[1..] : null;
 
     private static bool IsSignIn(HttpContext http) =>
         HttpMethods.IsPost(http.Request.Method) && (http.Request.Path.Equals("/api/auth/sign-in") || http.Request.Path.Equals("/auth/sign-in"));
