@@ -61,7 +61,8 @@ public sealed class CampaignRestartTests
             node = await MatrixProcess.StartAsync(database);
             using (var http = Client())
                 await UntilAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"/api/campaigns/{campaign}")).GetProperty("status").GetString() == "done", "the campaign never finished");
-            Assert.Equal(Customers, await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status = 'placed'"));
+            // Placed due now, or deferred past the store's quiet hours when the test runs in a Beijing evening: a task either way.
+            Assert.Equal(Customers, await RealProcess.ScalarAsync(database, $"select count(*) from campaign_recipients where campaign_id = '{campaign}' and status in ('placed', 'deferred')"));
             Assert.Equal(Customers, await RealProcess.ScalarAsync(database, $"select count(*) from tasks where origin = 'campaign:{campaign}'"));
             Assert.Equal(Customers, await RealProcess.ScalarAsync(database, $"select count(distinct customer_id) from tasks where origin = 'campaign:{campaign}'"));
             Assert.Equal(1, await RealProcess.ScalarAsync(database, $"select count(*) from campaign_occurrences where campaign_id = '{campaign}'"));
