@@ -15,7 +15,7 @@ public sealed class AccessTests : ApiTest
     /// and the fallback that serves the build's static files (styles and scripts the sign-in page needs).
     /// </summary>
     private static readonly HashSet<string> Anonymous =
-        ["GET /{**path:file}", "HEAD /{**path:file}", "GET /c/{channel}", "GET /r/{campaign}/{token}", "GET /g/{code}", "GET /health", "GET /sign-in", "POST /sign-in", "POST /auth/sign-in", "POST /api/auth/sign-in", "GET /culture/{culture}"];
+        ["GET /{**path:file}", "HEAD /{**path:file}", "GET /c/{channel}", "GET /r/{campaign}/{token}", "GET /g/{code}", "GET /wecom/callback/{corpId}", "POST /wecom/callback/{corpId}", "GET /health", "GET /sign-in", "POST /sign-in", "POST /auth/sign-in", "POST /api/auth/sign-in", "GET /culture/{culture}"];
 
     /// <summary>What every signed-in operator may call for themselves; lists are filtered to what they see (tested below).</summary>
     private static readonly HashSet<string> OwnOrFiltered =
@@ -64,6 +64,8 @@ public sealed class AccessTests : ApiTest
         ("GET", "/api/referrals/{B.referral}/rewards", ""),
         ("POST", "/api/referrals/{B.referral}/rewards/abcdefgh/redeem", ""),
         ("GET", "/api/referrals/{B.referral}/report", ""),
+        ("GET", "/api/wecom/corps", ""),
+        ("PUT", "/api/wecom/corps/ww_mallory", """{"agentId":"1","secret":"s","token":"t","aesKey":"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}"""),
         ("GET", "/api/group-codes/{B.groupCode}", ""),
         ("GET", "/api/group-codes/{B.groupCode}/history", ""),
         ("POST", "/api/group-codes/{B.groupCode}/groups", """{"name":"越权群","kind":"WeChat","capacity":200}"""),

@@ -66,6 +66,8 @@ public sealed class HostileInputTests : ApiTest
         ("POST", "/api/referrals", """{"name":"x","channelId":"{A.channel}","startsAt":"2026-11-01T00:00:00Z","endsAt":"2027-01-01T00:00:00Z","levels":[{"friends":3,"reward":"券"},{"friends":2,"reward":"<script>"}]}""", HttpStatusCode.BadRequest, "levels[1].friends"),
         ("POST", "/api/referrals", """{"name":"x","channelId":"../../etc/passwd","startsAt":"2026-11-01T00:00:00Z","endsAt":"2027-01-01T00:00:00Z","levels":[{"friends":3,"reward":"券"}]}""", HttpStatusCode.BadRequest, "channelId"),
         ("POST", "/api/group-codes", """{"name":"","personaId":"{A.persona}"}""", HttpStatusCode.BadRequest, "name"),
+        ("PUT", "/api/wecom/corps/ww_x", """{"agentId":"1","secret":"s","token":"t","aesKey":"short'; drop table wecom_corps;--"}""", HttpStatusCode.BadRequest, "aesKey"),
+        ("PUT", "/api/wecom/corps/..%2F..%2Fetc", """{"agentId":"1","secret":"s","token":"t","aesKey":"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}""", HttpStatusCode.BadRequest, "corpId"),
         ("POST", "/api/group-codes/{A.groupCode}/groups", """{"name":"x","kind":"WeChat","capacity":"lots"}""", HttpStatusCode.BadRequest, "capacity"),
         ("PUT", "/api/group-codes/{A.groupCode}/groups/{A.group}/image", """{"imageUrl":"javascript:alert(document.cookie)"}""", HttpStatusCode.BadRequest, "imageUrl"),
         ("POST", "/api/group-codes/{A.groupCode}/groups/{A.group}/members", """{"members":-1}""", HttpStatusCode.BadRequest, "members"),

@@ -72,6 +72,15 @@ public sealed partial class TaskStore(NpgsqlDataSource db, Changes.ChangeFeed ch
         return Announce(await cmd.ExecuteNonQueryAsync());
     }
 
+    /// <summary>The open welcome task of a friend just added (to close it once WeCom sent the welcome itself).</summary>
+    public async Task<Guid?> OpenWelcomeAsync(string accountId, string customerId)
+    {
+        await using var cmd = db.CreateCommand("select id from tasks where account_id = $1 and customer_id = $2 and kind = 'welcome' and status = 'open' order by due_at desc limit 1");
+        cmd.Parameters.Add(new() { Value = accountId });
+        cmd.Parameters.Add(new() { Value = customerId });
+        return await cmd.ExecuteScalarAsync() is Guid id ? id : null;
+    }
+
     public async Task<WorkTask?> GetAsync(Guid id) => (await QueryAsync($"select {Columns} from tasks where id = $1", id)).FirstOrDefault();
 
     public Task<List<WorkTask>> OpenForAccountAsync(string accountId) =>

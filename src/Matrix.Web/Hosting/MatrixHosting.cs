@@ -11,6 +11,7 @@ using Matrix.Web.Exports;
 using Matrix.Web.Campaigns;
 using Matrix.Web.Referrals;
 using Matrix.Web.Groups;
+using Matrix.Web.WeCom;
 using Matrix.Web.Segments;
 using Matrix.Web.Imports;
 using Matrix.Web.Reports;
@@ -55,6 +56,7 @@ public static class MatrixHosting
         // Chinese text goes out as text, not as numeric character references.
         builder.Services.AddWebEncoders(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         builder.Services.AddMatrixConsole();
+        builder.Services.AddMatrixWeCom();
         // Run from a build (ops/run.sh, the tests) rather than a publish, package assets (Blazor's script, Radzen's
         // themes) are found through the build's manifest, which ASP.NET Core reads by itself only in Development.
         builder.WebHost.UseStaticWebAssets();
@@ -109,6 +111,7 @@ public static class MatrixHosting
         app.MapCampaignApi();
         app.MapReferralApi();
         app.MapGroupCodeApi();
+        app.MapWeCom();
         app.MapOpenApi();
         // Orleans's dashboard: the cluster's silos, grains and reminders, for admins only (the console's sign-in).
         app.MapOrleansDashboard("/dashboard").RequireAuthorization("admin").ExcludeFromDescription();

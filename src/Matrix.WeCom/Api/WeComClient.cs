@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Matrix.WeCom.Api;
+
+/// <summary>A corp's app as the client calls it: where WeCom's API is, and the app's secret.</summary>
+public sealed record WeComApp(string ApiBase, string CorpId, string AgentId, string Secret);
+
+/// <summary>What WeCom answered: its errcode (0: done) and message, and the body.</summary>
+public sealed record WeComAnswer(int ErrCode, string ErrMsg, JsonObject Body)
+{
+    public bool Ok => ErrCode == 0;
+}
+
+/// <summary>
+/// WeCom's HTTP API with the access token handled: fetched once per (corp, app) at a time (a token of one app used
+/// for another is refused with 301002, so the cache is keyed by both), kept until five minutes before it expires,
+/// and fetched again once when WeCom ends it early (40014, 42001), the call then retried once.
+/// </summary>
+public sealed class WeComClient(HttpClient http, TimeProvider time)
+{
+    public const int InvalidToken = 40014, ExpiredToken = 42001;
+    private static readonly TimeSpan Early = TimeSpan.FromMinutes(5);
+    private readonly ConcurrentDictionary<(string, string), (string Token, DateTimeOffset Until)> _tokens = new();
+    private readonly ConcurrentDictionary<(string, string), SemaphoreSlim> _refreshing = new();
+
+    /// <summary>POSTs <paramref name="body"/> to <paramref name="path"/> (e.g. <c>/cgi-bin/externalcontact/send_welcome_msg</c>).</summary>
+    public async Task<WeComAnswer> PostAsync(WeComApp app, string path, object body, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var token = await TokenAsync(app, cancellationToken);
+            using var response = await http.PostAsJsonAsync($"{app.ApiBase.TrimEnd('/')}{path}?access_token={Uri.EscapeDataString(token)}", body, cancellationToken);
+            var answer = await ReadAsync(response, cancellationToken);
+            if (answer.ErrCode is not (InvalidToken or ExpiredToken) || attempt > 0) return answer;
+            _tokens.TryRemove((app.CorpId, app.AgentId), out _);
+        }
+    }
+
+    private async Task<string> TokenAsync(WeComApp app, CancellationToken cancellationToken)
+    {
+        var key = (app.CorpId, app.AgentId);
+        if (_tokens.TryGetValue(key, out var kept) && kept.Until > time.GetUtcNow()) return kept.Token;
+        var gate = _refreshing.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_tokens.TryGetValue(key, out kept) && kept.Until > time.GetUtcNow()) return kept.Token; // another caller fetched it meanwhile
+            using var response = await http.GetAsync($"{app.ApiBase.TrimEnd('/')}/cgi-bin/gettoken?corpid={Uri.EscapeDataString(app.CorpId)}&corpsecret={Uri.EscapeDataString(app.Secret)}",
+                cancellationToken);
+            var answer = await ReadAsync(response, cancellationToken);
+            if (!answer.Ok) throw new WeComException(answer.ErrCode, answer.ErrMsg);
+            var token = answer.Body["access_token"]!.GetValue<string>();
+            var lifetime = TimeSpan.FromSeconds(answer.Body["expires_in"]?.GetValue<int>() ?? 7200);
+            _tokens[key] = (token, time.GetUtcNow() + lifetime - Early);
+            return token;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static async Task<WeComAnswer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken) ?? [];
+        return new(body["errcode"]?.GetValue<int>() ?? 0, body["errmsg"]?.GetValue<string>() ?? "", body);
+    }
+}
+
+/// <summary>WeCom refused a call that cannot go on (a wrong secret, an unknown corp): its errcode and message.</summary>
+public sealed class WeComException(int code, string message) : Exception($"WeCom {code}: {message}")
+{
+    public int Code { get; } = code;
+}

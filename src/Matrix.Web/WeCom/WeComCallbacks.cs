@@ -1,0 +1,66 @@
+using Matrix.Domain.Accounts;
+using Matrix.Grains;
+using Matrix.Grains.Capacity;
+using Matrix.Grains.Tasks;
+using Matrix.WeCom.Api;
+using Matrix.WeCom.Callbacks;
+
+namespace Matrix.Web.WeCom;
+
+/// <summary>
+/// Turns a corp's decrypted callbacks into Matrix's own friend events, keyed by the callback's identity, so a
+/// callback WeCom sends again (unanswered within 5 s, or twice) changes nothing more. An add lands on the account
+/// whose WeChat ID is the member's userid, through the channel whose state the contact way carried (or a referral
+/// poster's state); the channel's welcome goes out through <c>send_welcome_msg</c> within WeCom's 20 seconds, and
+/// its welcome task is closed; when the window is missed (or WeCom refuses), the task stays for a person.
+/// </summary>
+public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDirectory directory, TaskStore tasks, WeComClient client, StoreClock clock,
+    ILogger<WeComCallbacks> logger)
+{
+    public const string SentBy = "wecom";
+
+    public async Task HandleAsync(WeComCorp corp, WeComEvent e)
+    {
+        if (e.Event != "change_external_contact" || e.UserId is null || e.ExternalUserId is null) return;
+        var account = (await directory.AccountsAsync()).FirstOrDefault(a => a.Profile.Kind == AccountKind.WeCom && a.Profile.WeChatId == e.UserId);
+        if (account is null)
+        {
+            UnknownMember(logger, corp.App.CorpId, e.UserId);
+            return;
+        }
+        switch (e.ChangeType)
+        {
+            case "add_external_contact" or "add_half_external_contact":
+                await AddedAsync(corp, account, e);
+                break;
+            case "del_follow_user":
+                await friends.DeletedAsync(new(account.Id, e.ExternalUserId, e.At, e.Identity, ByCustomer: true));
+                break;
+            case "del_external_contact":
+                await friends.DeletedAsync(new(account.Id, e.ExternalUserId, e.At, e.Identity, ByCustomer: false));
+                break;
+        }
+    }
+
+    private async Task AddedAsync(WeComCorp corp, AccountEntry account, WeComEvent e)
+    {
+        var referral = Domain.Referrals.ReferralState.Parse(e.State) is not null ? e.State : null;
+        var channel = referral is null && e.State is { } state ? (await directory.ChannelsAsync()).FirstOrDefault(c => c.Definition.State == state) : null;
+        var outcome = await friends.AddedAsync(new(account.Id, e.ExternalUserId!, e.At, e.Identity, channel?.Id, Referral: referral));
+        if (outcome != FriendAddOutcome.Added || e.WelcomeCode is null || channel?.Definition.WelcomeScript is not { Length: > 0 } welcome) return;
+
+        var answer = await client.PostAsync(corp.App, "/cgi-bin/externalcontact/send_welcome_msg", new { welcome_code = e.WelcomeCode, text = new { content = welcome } });
+        if (!answer.Ok)
+        {
+            WelcomeRefused(logger, account.Id, e.ExternalUserId!, answer.ErrCode, answer.ErrMsg);
+            return;
+        }
+        if (await tasks.OpenWelcomeAsync(account.Id, e.ExternalUserId!) is { } task) await tasks.MarkDoneAsync(task, SentBy, clock.UtcNow);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WeCom corp {CorpId}: a callback for member {UserId}, who is no WeCom account of the matrix; ignored")]
+    private static partial void UnknownMember(ILogger logger, string corpId, string userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The welcome to {Customer} on {Account} was not sent by WeCom ({ErrCode} {ErrMsg}); its task stays for a person")]
+    private static partial void WelcomeRefused(ILogger logger, string account, string customer, int errCode, string errMsg);
+}

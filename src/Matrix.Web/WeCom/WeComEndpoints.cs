@@ -1,0 +1,69 @@
+using System.Security.Claims;
+using Matrix.Web.Access;
+using Matrix.WeCom.Callbacks;
+
+namespace Matrix.Web.WeCom;
+
+internal static class WeComEndpoints
+{
+    public static void MapWeCom(this IEndpointRouteBuilder app)
+    {
+        var corps = app.MapGroup("/api/wecom/corps").WithTags("WeCom");
+
+        // The corps Matrix is connected to (admins): never their secrets.
+        corps.MapGet("", (WeComCorps store, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            return store.ListAsync();
+        });
+
+        // Connects a corp's app (admins): agentId, secret, the callback token and EncodingAESKey, optionally apiBase.
+        corps.MapPut("/{corpId}", async (string corpId, WeComCorpRequest request, WeComCorps store, AuditLog audit, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            var saved = await store.SaveAsync(corpId, request, AccessService.ViewerOf(user).Name);
+            await audit.WriteAsync(AccessService.ViewerOf(user).Name, "wecom.corp.saved", corpId);
+            return saved;
+        });
+
+        // WeCom's checks of the callback address: the decrypted echo as the whole body.
+        app.MapGet("/wecom/callback/{corpId}", async (string corpId, string? msg_signature, string? timestamp, string? nonce, string? echostr, WeComCorps store) =>
+        {
+            if (await store.GetAsync(corpId) is not { } corp) return Results.NotFound();
+            try
+            {
+                return Results.Text(corp.Crypto.VerifyUrl(msg_signature ?? "", timestamp ?? "", nonce ?? "", echostr ?? ""));
+            }
+            catch (WeComCryptoException e)
+            {
+                return Results.Problem(statusCode: 400, title: "The callback could not be verified.", detail: $"{e.Code}: {e.Message}");
+            }
+        }).WithTags("WeCom").ExcludeFromDescription().AllowAnonymous();
+
+        // A corp's events: verified, decrypted and turned into Matrix's own events, then answered "success" (WeCom
+        // sends again what is not answered within 5 seconds; the events' own identity makes that harmless).
+        app.MapPost("/wecom/callback/{corpId}", async (string corpId, string? msg_signature, string? timestamp, string? nonce, HttpRequest request, WeComCorps store,
+            WeComCallbacks callbacks) =>
+        {
+            if (await store.GetAsync(corpId) is not { } corp) return Results.NotFound();
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            string xml;
+            try
+            {
+                xml = corp.Crypto.DecryptMessage(msg_signature ?? "", timestamp ?? "", nonce ?? "", body);
+            }
+            catch (WeComCryptoException e)
+            {
+                return Results.Problem(statusCode: 400, title: "The callback could not be verified.", detail: $"{e.Code}: {e.Message}");
+            }
+            if (WeComEvent.Parse(xml) is { } change) await callbacks.HandleAsync(corp, change);
+            return Results.Text("success");
+        }).WithTags("WeCom").ExcludeFromDescription().AllowAnonymous().DisableAntiforgery();
+    }
+
+    private static void RequireAdmin(ClaimsPrincipal user)
+    {
+        if (!AccessService.ViewerOf(user).IsAdmin) throw new AccessDeniedException("only an admin connects WeCom");
+    }
+}

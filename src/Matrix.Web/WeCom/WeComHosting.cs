@@ -1,0 +1,16 @@
+using Matrix.Grains;
+using Matrix.WeCom.Api;
+
+namespace Matrix.Web.WeCom;
+
+internal static class WeComHosting
+{
+    /// <summary>The WeCom adapter: corps' settings, one API client per node (its token cache is per node), callbacks.</summary>
+    public static IServiceCollection AddMatrixWeCom(this IServiceCollection services)
+    {
+        services.AddSingleton<WeComCorps>();
+        services.AddSingleton(sp => new WeComClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<StoreClock>().Time));
+        services.AddSingleton<WeComCallbacks>();
+        return services;
+    }
+}
