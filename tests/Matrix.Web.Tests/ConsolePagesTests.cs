@@ -8,7 +8,7 @@ namespace Matrix.Web.Tests;
 /// <summary>Every console page on the demo matrix, in Chinese and in English, and Today on a phone; screenshots of each.</summary>
 public sealed class ConsolePagesTests : IAsyncLifetime
 {
-    private static readonly string[] Pages = ["", "accounts", "channels", "customers", "plans", "calendar", "today", "tags", "team", "reports", "imports", "segments", "campaigns", "referrals", "group-codes"];
+    private static readonly string[] Pages = ["", "accounts", "channels", "customers", "plans", "calendar", "today", "tags", "team", "reports", "imports", "segments", "campaigns", "referrals", "group-codes", "wecom"];
 
     /// <summary>Where the screenshots go (the best are copied by hand into docs/screenshots).</summary>
     private static readonly string Shots = Environment.GetEnvironmentVariable("MATRIX_SCREENSHOTS")

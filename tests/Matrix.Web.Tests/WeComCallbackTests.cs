@@ -21,11 +21,12 @@ public sealed class WeComCallbackTests : IAsyncLifetime
     private MatrixApp _app = null!;
     private HttpClient _admin = null!;
     private FakeWeComServer _wecom = null!;
+    private string _address = "";
 
     public async Task InitializeAsync()
     {
         _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("wecom"));
-        var address = _app.StartKestrel();
+        var address = _address = _app.StartKestrel();
         _admin = await _app.SignedInAsync();
         _wecom = await new FakeWeComServer(TimeProvider.System).StartAsync();
         _wecom.AddCorp(new FakeCorp(CorpId, "1000002", "app-secret", Token, AesKey) { CallbackUrl = $"{address}/wecom/callback/{CorpId}" });
@@ -98,6 +99,29 @@ public sealed class WeComCallbackTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, misdirected.StatusCode);
         Assert.Empty(await _app.Services.GetRequiredService<CapacityLedger>().LinksAsync("wmForged"));
         Assert.Equal(HttpStatusCode.NotFound, (await _app.CreateClient().PostAsync("/wecom/callback/ww_unknown", new StringContent(body))).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_connects_a_corp_in_the_console_and_its_secrets_are_never_shown_again()
+    {
+        await using var browser = await ConsoleBrowser.LaunchAsync(_address);
+        var page = await browser.SignInAsync("root", "wecom");
+        await page.FillAsync("[data-testid=wecom-corp]", "ww_second");
+        await page.FillAsync("[data-testid=wecom-agent]", "1000003");
+        await page.FillAsync("[data-testid=wecom-secret]", "very-secret-value");
+        await page.FillAsync("[data-testid=wecom-token]", "token-value");
+        await page.FillAsync("[data-testid=wecom-aes-key]", "too-short");
+        await page.ClickAsync("[data-testid=wecom-save]");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator(".rz-notification-item").Last).ToContainTextAsync("回调 EncodingAESKey：填写有误");
+        Assert.Equal(1, (await _admin.GetFromJsonAsync<JsonElement>("/api/wecom/corps")).GetArrayLength());
+
+        await page.FillAsync("[data-testid=wecom-aes-key]", AesKey);
+        await page.ClickAsync("[data-testid=wecom-save]");
+        var row = page.Locator("[data-testid=wecom-corp-row][data-corp=ww_second]");
+        await Microsoft.Playwright.Assertions.Expect(row.Locator("[data-testid=wecom-callback]")).ToHaveTextAsync($"{_address}/wecom/callback/ww_second");
+        Assert.Equal("", await page.InputValueAsync("[data-testid=wecom-secret]"));
+        Assert.DoesNotContain("very-secret-value", await page.ContentAsync());
+        Assert.Equal(0, await page.Locator("[data-testid=page-fault]").CountAsync());
     }
 
     private async Task<List<JsonElement>> OpenTasksAsync(string account) =>
