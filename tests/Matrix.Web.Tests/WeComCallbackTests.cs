@@ -72,11 +72,19 @@ public sealed class WeComCallbackTests : IAsyncLifetime
         var task = Assert.Single(await OpenTasksAsync(account), t => t.GetProperty("kind").GetString() == "welcome");
         Assert.Equal("wmCustomer3", task.GetProperty("customerId").GetString());
 
+        // A referral poster's state on the contact way: the add credits the inviter, as a personal account's confirm does.
+        var referral = await IdAsync(await _admin.PostAsJsonAsync("/api/referrals", new { name = "老带新", channelId = "wc-door", startsAt = DateTimeOffset.UtcNow.AddDays(-1),
+            endsAt = DateTimeOffset.UtcNow.AddDays(7), levels = new[] { new { friends = 1, reward = "清洗券" } } }));
+        var poster = await (await _admin.PostAsJsonAsync($"/api/referrals/{referral}/posters", new { inviterId = "wmCustomer2" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(await _wecom.AddCustomerAsync(CorpId, "zhangsan", "wmInvitee", poster.GetProperty("state").GetString()));
+        var leader = Assert.Single((await _admin.GetFromJsonAsync<JsonElement>($"/api/referrals/{referral}/leaderboard")).EnumerateArray());
+        Assert.Equal(("wmCustomer2", 1), (leader.GetProperty("inviterId").GetString(), leader.GetProperty("standing").GetInt32()));
+
         // The customer deletes the member: churn, counted once however often it is told.
         Assert.True(await _wecom.DeleteAsync(CorpId, "zhangsan", "wmCustomer1", byCustomer: true));
         var links = await _app.Services.GetRequiredService<CapacityLedger>().LinksAsync("wmCustomer1");
         Assert.NotNull(Assert.Single(links).RemovedAt);
-        Assert.Equal(2, (await _admin.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}")).GetProperty("friends").GetInt32());
+        Assert.Equal(3, (await _admin.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}")).GetProperty("friends").GetInt32());
         Assert.Equal(0, _wecom.FailedAttempts);
     }
 
