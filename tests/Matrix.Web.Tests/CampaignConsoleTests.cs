@@ -12,21 +12,8 @@ namespace Matrix.Web.Tests;
 /// condition is told in Chinese), a campaign to it scheduled at a store time keeps that time, one sent now is placed
 /// and reported per account, and the customer's profile says when and why they entered the segment.
 /// </summary>
-public sealed class CampaignConsoleTests : IAsyncLifetime
+public sealed class CampaignConsoleTests() : ConsoleTest("campaignui")
 {
-    private MatrixApp _app = null!;
-    private string _address = "";
-    private HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("campaignui"));
-        _address = _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     [Fact]
     public async Task A_segment_built_in_the_console_counts_live_and_a_campaign_to_it_is_placed_and_reported()
     {
@@ -101,11 +88,5 @@ public sealed class CampaignConsoleTests : IAsyncLifetime
         await page.Locator("[data-testid=customers] tbody tr:has-text('cu3')").ClickAsync();
         var today = _app.Services.GetRequiredService<StoreClock>().Today;
         await Assertions.Expect(page.Locator("[data-testid=segment-history] li[data-entered=true]")).ToContainTextAsync($"{today:MM-dd} 进入「会员」：标签 +会员");
-    }
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 }

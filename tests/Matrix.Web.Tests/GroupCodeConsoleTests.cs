@@ -10,21 +10,8 @@ namespace Matrix.Web.Tests;
 /// phone scanning the printed code gets that group's real QR; once the operator reports the group full, the console
 /// warns and the phone meets the polite page.
 /// </summary>
-public sealed class GroupCodeConsoleTests : IAsyncLifetime
+public sealed class GroupCodeConsoleTests() : ConsoleTest("groupcodeui")
 {
-    private MatrixApp _app = null!;
-    private string _address = "";
-    private HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("groupcodeui"));
-        _address = _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     [Fact]
     public async Task A_group_code_made_in_the_console_serves_the_uploaded_QR_until_the_group_is_reported_full()
     {

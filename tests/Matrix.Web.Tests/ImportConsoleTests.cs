@@ -8,21 +8,8 @@ using Microsoft.Playwright;
 namespace Matrix.Web.Tests;
 
 /// <summary>The import page in Debian's Chromium on a UTC server: a workbook checked, its verdicts shown in Chinese, committed with progress to the end.</summary>
-public sealed class ImportConsoleTests : IAsyncLifetime
+public sealed class ImportConsoleTests() : ConsoleTest("importui")
 {
-    private MatrixApp _app = null!;
-    private string _address = "";
-    private HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("importui"));
-        _address = _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     [Fact]
     public async Task A_lead_checks_a_workbook_sees_each_rows_verdict_in_chinese_and_watches_the_import_finish()
     {
@@ -61,11 +48,5 @@ public sealed class ImportConsoleTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-testid=import-progress]")).ToContainTextAsync("导入完成");
         Assert.Equal("顾客0", (await _admin.GetFromJsonAsync<JsonElement>("/api/customers/wx_ui_000")).GetProperty("profile").GetProperty("displayName").GetString());
         await Assertions.Expect(page.Locator($"[data-testid=import-jobs] tr[data-job='{id}']")).ToContainTextAsync("已导入");
-    }
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 }

@@ -12,21 +12,8 @@ namespace Matrix.Web.Tests;
 /// poster carries a real QR to the landing page, the friend who scans it is confirmed from the held scan in Today as
 /// any other add, and the inviter leads the board with a reward to hand out, marked once.
 /// </summary>
-public sealed class ReferralConsoleTests : IAsyncLifetime
+public sealed class ReferralConsoleTests() : ConsoleTest("referralui")
 {
-    private MatrixApp _app = null!;
-    private string _address = "";
-    private HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("referralui"));
-        _address = _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     [Fact]
     public async Task A_poster_brings_a_friend_confirmed_in_Today_and_the_inviter_earns_a_reward_handed_out_once()
     {
@@ -100,11 +87,5 @@ public sealed class ReferralConsoleTests : IAsyncLifetime
         await Assertions.Expect(reward).ToHaveAttributeAsync("data-redeemed", "true");
         await Assertions.Expect(reward).ToContainTextAsync("root");
         Assert.Equal(0, await page.Locator("[data-testid=page-fault]").CountAsync());
-    }
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 }

@@ -8,21 +8,8 @@ using Microsoft.Playwright;
 namespace Matrix.Web.Tests;
 
 /// <summary>The reports page in Debian's Chromium on a UTC server: today's row in the store's calendar, a chart over a table, the files' links carrying the page's filter.</summary>
-public sealed class ReportConsoleTests : IAsyncLifetime
+public sealed class ReportConsoleTests() : ConsoleTest("reportui")
 {
-    private MatrixApp _app = null!;
-    private string _address = "";
-    private HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("reportui"));
-        _address = _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
     [Fact]
     public async Task Todays_adds_and_losses_show_in_the_chart_and_its_table_on_the_stores_date()
     {
@@ -65,11 +52,5 @@ public sealed class ReportConsoleTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-testid=report-tags-none]")).ToBeVisibleAsync();
         await page.ClickAsync("[data-testid=report-view-repurchase]");
         await Assertions.Expect(page.Locator("[data-testid=report-repurchase-totals]")).ToContainTextAsync("0");
-    }
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 }
