@@ -162,4 +162,79 @@ public sealed class TwoProcessTests
             Assert.Equal(customers, (await Reminders.ListAsync(database, "plan:" + plan)).Count);
         }
     }
+
+    [Fact]
+    public async Task Referral_adds_and_group_code_scans_split_across_two_nodes_count_exactly()
+    {
+        var (one, two, cookies) = await StartAsync(await TestPostgres.CreateDatabaseAsync("twoprocgrowth"));
+        await using (one)
+        await using (two)
+        {
+            using var toOne = Client(one, cookies);
+            using var toTwo = Client(two, cookies);
+            var persona = await CreateAsync(toOne, "/api/personas", new { nickname = "小林" });
+            var accounts = new List<string>();
+            foreach (var id in new[] { "wx_grow_a", "wx_grow_b" })
+                accounts.Add(await CreateAsync(toOne, "/api/accounts", new { personaId = persona, role = "Sales", status = "Active", settings = new { weChatId = id, kind = "PersonalWeChat" } }));
+            Assert.True((await toOne.PostAsJsonAsync("/api/channels", new { id = "invite", channel = new { name = "老带新", personaId = persona, state = "invite" } })).IsSuccessStatusCode);
+            var campaign = await CreateAsync(toOne, "/api/referrals", new { name = "老带新", channelId = "invite", startsAt = DateTimeOffset.UtcNow.AddDays(-1),
+                endsAt = DateTimeOffset.UtcNow.AddDays(7), levels = new[] { new { friends = 3, reward = "清洗券" }, new { friends = 10, reward = "镜片八折" } } });
+            var states = new List<string>();
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.True((await toOne.PostAsJsonAsync("/api/events/friend-added", new { accountId = accounts[0], externalId = $"inv{i:00}", at = DateTimeOffset.UtcNow, idempotencyKey = $"inv{i}" })).IsSuccessStatusCode);
+                var poster = await (await toOne.PostAsJsonAsync($"/api/referrals/{campaign}/posters", new { inviterId = $"inv{i:00}" })).Content.ReadFromJsonAsync<JsonElement>();
+                states.Add(poster.GetProperty("state").GetString()!);
+            }
+            var code = await CreateAsync(toOne, "/api/group-codes", new { name = "福利群", personaId = persona });
+            foreach (var name in new[] { "1 群", "2 群" })
+            {
+                var group = (await (await toOne.PostAsJsonAsync($"/api/group-codes/{code}/groups", new { name, kind = "WeChat", capacity = 200, softFull = 150 }))
+                    .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("groups").EnumerateArray().Last().GetProperty("id").GetString();
+                Assert.True((await toOne.PutAsJsonAsync($"/api/group-codes/{code}/groups/{group}/image", new { imageUrl = $"https://img.example/{group}.png" })).IsSuccessStatusCode);
+            }
+
+            // Each invitee added on account A through node one and on account B through node two, at once; a phone's
+            // scans on either node (no cookie: each scan a new phone).
+            var work = new List<Func<Task<string?>>>();
+            for (var i = 0; i < 200; i++)
+            {
+                var (state, invitee) = (states[i / 10], $"guest{i:000}");
+                work.Add(async () => Ok(await toOne.PostAsJsonAsync("/api/events/friend-added", new { accountId = accounts[0], externalId = invitee, at = DateTimeOffset.UtcNow, idempotencyKey = $"a-{invitee}", referral = state })));
+                work.Add(async () => Ok(await toTwo.PostAsJsonAsync("/api/events/friend-added", new { accountId = accounts[1], externalId = invitee, at = DateTimeOffset.UtcNow, idempotencyKey = $"b-{invitee}", referral = state })));
+                foreach (var node in new[] { one, two })
+                    work.Add(async () =>
+                    {
+                        using var phone = new HttpClient { BaseAddress = new Uri(node.Url) };
+                        var page = await phone.GetStringAsync($"/g/{code}");
+                        return System.Text.RegularExpressions.Regex.Match(page, "data-group=\"([^\"]+)\"") is { Success: true } m ? m.Groups[1].Value
+                            : page.Contains("data-state=\"full\"") ? "full" : "?";
+                    });
+            }
+            var shown = new ConcurrentBag<string>();
+            await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (step, _) =>
+            {
+                if (await step() is { } result) shown.Add(result);
+            });
+
+            var leaders = (await toTwo.GetFromJsonAsync<JsonElement>($"/api/referrals/{campaign}/leaderboard")).EnumerateArray().ToList();
+            Assert.Equal(20, leaders.Count);
+            Assert.All(leaders, l => Assert.Equal((10, 10), (l.GetProperty("credited").GetInt32(), l.GetProperty("refused").GetInt32())));
+            Assert.Equal(40, (await toOne.GetFromJsonAsync<JsonElement>($"/api/referrals/{campaign}/rewards")).GetArrayLength());
+
+            var groups = (await toTwo.GetFromJsonAsync<JsonElement>($"/api/group-codes/{code}")).GetProperty("groups").EnumerateArray().ToList();
+            Assert.All(groups, g => Assert.Equal((150, 150L), (g.GetProperty("members").GetInt32(), g.GetProperty("scans").GetInt64())));
+            // 400 scans for 2 × 150 places: each place taken once, a hundred phones told politely that the groups are full.
+            Assert.Equal(400, shown.Count);
+            Assert.DoesNotContain("?", shown);
+            Assert.All(groups, g => Assert.Equal(150, shown.Count(s => s == g.GetProperty("id").GetString())));
+            Assert.Equal(100, shown.Count(s => s == "full"));
+        }
+
+        static string? Ok(HttpResponseMessage response)
+        {
+            Assert.True(response.IsSuccessStatusCode, response.Content.ReadAsStringAsync().Result);
+            return null;
+        }
+    }
 }
