@@ -120,7 +120,7 @@ public sealed class WeComCallbackTests : IAsyncLifetime
         await page.FillAsync("[data-testid=wecom-token]", "token-value");
         await page.FillAsync("[data-testid=wecom-aes-key]", "too-short");
         await page.ClickAsync("[data-testid=wecom-save]");
-        await Microsoft.Playwright.Assertions.Expect(page.Locator(".rz-notification-item").Last).ToContainTextAsync("回调 EncodingAESKey：填写有误");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator(".rz-notification-item").Last).ToContainTextAsync("回调加密密钥：填写有误");
         Assert.Equal(1, (await _admin.GetFromJsonAsync<JsonElement>("/api/wecom/corps")).GetArrayLength());
 
         await page.FillAsync("[data-testid=wecom-aes-key]", AesKey);
