@@ -34,5 +34,7 @@ public sealed class GroupRulesTests
         Assert.Equal(["capacity"], new GroupSettings("x", GroupKind.WeChat, 500, 400).Validate().Select(e => e.Field));
         Assert.Equal(["softFull"], new GroupSettings("x", GroupKind.WeCom, 500, 501).Validate().Select(e => e.Field));
         Assert.Equal(["name", "softFull"], new GroupSettings("", GroupKind.WeChat, 200, 0).Validate().Select(e => e.Field));
+        Assert.Empty(GroupRules.ValidateImage("https://img.example/g.png"));
+        Assert.Equal([RuleKeys.TooLong], GroupRules.ValidateImage("data:image/png;base64," + new string('A', GroupRules.ImageUrlMax)).Select(e => e.Key));
     }
 }

@@ -39,9 +39,13 @@ public static class GroupRules
     /// <summary>How long before an image expires the console warns (a new one must be uploaded).</summary>
     public static readonly TimeSpan WarnBefore = TimeSpan.FromDays(1);
 
+    /// <summary>The longest image a group may have: a data URL of about 1.5 MB, as an account's QR image.</summary>
+    public const int ImageUrlMax = 2_000_000;
+
     /// <summary>A group's QR image as uploaded: an http(s) URL or a data:image URL (a file the console read).</summary>
     public static IReadOnlyList<FieldError> ValidateImage(string? url) =>
         string.IsNullOrWhiteSpace(url) ? [FieldError.Of("imageUrl", RuleKeys.Required, "is required")]
+        : url.Length > ImageUrlMax ? [FieldError.Of("imageUrl", RuleKeys.TooLong, "must be at most {0} characters (got {1})", ImageUrlMax, url.Length)]
         : !Accounts.PersonaDetails.IsWebOrDataImage(url.Trim()) ? [FieldError.Of("imageUrl", RuleKeys.ImageUrl, "must be an http(s) URL or a data:image URL")]
         : [];
 

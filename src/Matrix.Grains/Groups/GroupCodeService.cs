@@ -44,7 +44,7 @@ public sealed class GroupCodeService(GroupCodeStore store, TaskStore tasks, Matr
     // One task a store day per code, on the persona's first active account (the id is derived, so scans at once add one).
     private async Task AskForAGroupAsync(GroupCode code)
     {
-        var account = (await directory.AccountsAsync()).Where(a => a.Profile.PersonaId == code.PersonaId && a.Profile.Status is AccountStatus.Active or AccountStatus.WarmingUp)
+        var account = (await directory.AccountsAsync(personaId: code.PersonaId)).Where(a => a.Profile.Status is AccountStatus.Active or AccountStatus.WarmingUp)
             .OrderBy(a => a.Id, StringComparer.Ordinal).FirstOrDefault();
         if (account is null) return;
         var id = new Guid(MD5.HashData(Encoding.UTF8.GetBytes($"group-full\n{code.Id}\n{clock.Today:yyyy-MM-dd}")));
