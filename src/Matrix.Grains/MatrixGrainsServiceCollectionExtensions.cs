@@ -71,6 +71,7 @@ public static class MatrixGrainsServiceCollectionExtensions
         services.AddSingleton<Referrals.ReferralLedger>();
         services.AddSingleton<Groups.GroupCodeStore>();
         services.AddSingleton<Groups.GroupCodeService>();
+        services.AddSingleton<Groups.JoinWayStore>();
         services.AddSingleton<Segments.CustomerFacts>();
         services.AddHostedService<Segments.SegmentSchedule>();
         services.AddHostedService<Reports.SnapshotSchedule>();

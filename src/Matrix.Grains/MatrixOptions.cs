@@ -58,6 +58,12 @@ public sealed class MatrixOptions
     /// <summary>How far ahead a planned time (a post) may lie. Default ten years.</summary>
     public TimeSpan PlanningHorizon { get; set; } = Domain.TimeWindows.Default.PlanningHorizon;
 
+    /// <summary>
+    /// How often every WeCom group of a join way is counted again from WeCom (groupchat/get), in case a member
+    /// callback was missed or a node stopped before counting. Default 10 minutes.
+    /// </summary>
+    public TimeSpan WeComGroupSweep { get; set; } = TimeSpan.FromMinutes(10);
+
     public Domain.TimeWindows Times => new(EventClockSkew, PlanningHorizon);
 }
 
@@ -78,6 +84,7 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (o.TaskExpiry <= TimeSpan.Zero) errors.Add("TaskExpiry must be positive.");
         if (o.FollowUpLead < TimeSpan.Zero || o.FollowUpLead > TimeSpan.FromDays(2)) errors.Add("FollowUpLead must be between zero and two days.");
         if (o.TasksHotFor < TimeSpan.FromDays(1)) errors.Add("TasksHotFor must be at least one day.");
+        if (o.WeComGroupSweep <= TimeSpan.Zero) errors.Add("WeComGroupSweep must be positive.");
         if (o.ListCacheMaxAge < TimeSpan.Zero) errors.Add("ListCacheMaxAge must not be negative (zero turns the caches off).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -54,7 +54,16 @@ public sealed partial class MatrixProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await node.WaitHealthyAsync(healthyWithin ?? TimeSpan.FromSeconds(120));
+        try
+        {
+            await node.WaitHealthyAsync(healthyWithin ?? TimeSpan.FromSeconds(120));
+        }
+        catch
+        {
+            // A node that never came up is not left running for the rest of the suite.
+            await node.DisposeAsync();
+            throw;
+        }
         return node;
     }
 
@@ -91,12 +100,18 @@ public sealed partial class MatrixProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown, no goodbye to the cluster.</summary>
     public void Kill()
     {
+        if (_disposed) return;
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
     }
 
+    private bool _disposed;
+
+    /// <summary>Kills the process. Idempotent: a test's finally may dispose a node already disposed without hiding the test's own failure.</summary>
     public ValueTask DisposeAsync()
     {
+        if (_disposed) return ValueTask.CompletedTask;
+        _disposed = true;
         Kill();
         _process.Dispose();
         return ValueTask.CompletedTask;

@@ -25,9 +25,9 @@ public sealed record SentWelcome(string UserId, string ExternalUserId, string Te
 /// WeCom's server, on a port of its own, as far as Matrix uses it so far: access tokens (7,200 s, early invalidation,
 /// 40001/40013/40014/42001), the add and delete callbacks (encrypted with the real scheme, retried when not answered
 /// within 5 s, duplicated on demand), and welcome codes (20 s, single use: 41050/41051). Tests drive it: a customer
-/// scans, a customer deletes, time passes (its own clock).
+/// scans, a customer deletes, time passes (its own clock). Customer groups and join ways: FakeWeComServer.Groups.cs.
 /// </summary>
-public sealed class FakeWeComServer(TimeProvider time) : IAsyncDisposable
+public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, FakeCorp> _corps = new();
     private readonly ConcurrentDictionary<string, (string CorpId, DateTimeOffset Expires)> _tokens = new();
@@ -67,6 +67,7 @@ public sealed class FakeWeComServer(TimeProvider time) : IAsyncDisposable
         _app.MapGet("/cgi-bin/gettoken", (string? corpid, string? corpsecret) => Token(corpid, corpsecret));
         _app.MapPost("/cgi-bin/externalcontact/send_welcome_msg", async (string? access_token, HttpRequest request) =>
             Welcome(access_token, await request.ReadFromJsonAsync<JsonObject>()));
+        MapGroups(_app);
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return this;

@@ -72,6 +72,8 @@ public sealed class AccessTests : ApiTest
         ("PUT", "/api/group-codes/{B.groupCode}/groups/{B.group}/image", """{"imageUrl":"https://img.example/x.png"}"""),
         ("POST", "/api/group-codes/{B.groupCode}/groups/{B.group}/members", """{"members":5}"""),
         ("POST", "/api/group-codes/{B.groupCode}/groups/{B.group}/close", ""),
+        ("PUT", "/api/group-codes/{B.groupCode}/join-way", """{"corpId":"ww_x","autoCreateRoom":true,"roomBaseName":"越权","chatIds":["wr1"]}"""),
+        ("POST", "/api/group-codes/{B.groupCode}/count", ""),
         ("GET", "/api/reports/accounts?accountId={B.account}&format=xlsx", ""),
         ("GET", "/api/reports/repurchase?accountId={B.account}", ""),
         ("GET", "/api/reports/tags?accountId={B.account}&format=csv", ""),

@@ -52,7 +52,7 @@ public abstract class ApiTest : IAsyncLifetime
     }
 
     /// <summary>Asserts a 400 problem+json whose errors name <paramref name="field"/>, and returns that field's first message.</summary>
-    protected static async Task<string> AssertProblemAsync(HttpResponseMessage response, string field)
+    public static async Task<string> AssertProblemAsync(HttpResponseMessage response, string field)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{response.StatusCode}: {body}");

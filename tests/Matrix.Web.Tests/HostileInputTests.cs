@@ -72,6 +72,8 @@ public sealed class HostileInputTests : ApiTest
         ("PUT", "/api/group-codes/{A.groupCode}/groups/{A.group}/image", """{"imageUrl":"javascript:alert(document.cookie)"}""", HttpStatusCode.BadRequest, "imageUrl"),
         ("POST", "/api/group-codes/{A.groupCode}/groups/{A.group}/members", """{"members":-1}""", HttpStatusCode.BadRequest, "members"),
         ("POST", "/api/group-codes/{A.groupCode}/groups/nope/close", "", HttpStatusCode.NotFound, ""),
+        ("PUT", "/api/group-codes/{A.groupCode}/join-way", """{"corpId":"ww_x","roomBaseName":"<script>","chatIds":["wr1"]}""", HttpStatusCode.BadRequest, "autoCreateRoom"),
+        ("POST", "/api/group-codes/{A.groupCode}/count", "", HttpStatusCode.BadRequest, "id"),
         ("POST", "/api/referrals/{A.referral}/posters", """{"inviterId":"' or 1=1 --"}""", HttpStatusCode.BadRequest, "inviterId"),
         ("POST", "/api/referrals/{A.referral}/rewards/'%20or%201=1%20--/redeem", "", HttpStatusCode.NotFound, ""),
     ];

@@ -24,6 +24,7 @@ public sealed class GroupCodeService(GroupCodeStore store, TaskStore tasks, Matr
     {
         var code = await store.GetAsync(codeId);
         if (code is null) return null;
+        if (code.JoinWay is { } way) return await JoinWayScanAsync(code, way);
         var now = clock.UtcNow;
         if (kept is not null && code.Groups.FirstOrDefault(g => g.Id == kept) is { } again && again.ClosedAt is null && GroupRules.ImageExpiresAt(again.State) > now)
             return new(code, again, again.ImageUrl);
@@ -37,12 +38,24 @@ public sealed class GroupCodeService(GroupCodeStore store, TaskStore tasks, Matr
         return new(code, null, null);
     }
 
-    /// <summary>The code's groups that need someone now: an image expiring within a day (or gone), and whether none has room.</summary>
+    /// <summary>
+    /// The code's groups that need someone now: an image expiring within a day (or gone), and whether none has room.
+    /// A join way's groups have no images; they are full when none is below its soft full.
+    /// </summary>
     public static (IReadOnlyList<GroupRow> ImageNeeded, bool AllFull) Warnings(GroupCode code, DateTimeOffset now) =>
-        ([.. code.Groups.Where(g => GroupRules.ImageNeeded(g.State, now))], !GroupRules.Candidates(code.Groups.Select(g => g.State), now).Any());
+        code.JoinWay is not null ? ([], JoinWayRules.AllFull(code.WeComGroups))
+        : ([.. code.Groups.Where(g => GroupRules.ImageNeeded(g.State, now))], !GroupRules.Candidates(code.Groups.Select(g => g.State), now).Any());
 
-    // One task a store day per code, on the persona's first active account (the id is derived, so scans at once add one).
-    private async Task AskForAGroupAsync(GroupCode code)
+    // WeCom sends the scan to a group itself: the page shows the way's QR while a group has room or WeCom opens new ones.
+    private async Task<GroupScan> JoinWayScanAsync(GroupCode code, JoinWay way)
+    {
+        if (way.QrCode is not null && (way.Settings.AutoCreateRoom == true || JoinWayRules.ChatList(code.WeComGroups).Count > 0)) return new(code, null, way.QrCode);
+        await AskForAGroupAsync(code);
+        return new(code, null, null);
+    }
+
+    /// <summary>One task a store day per code, on the persona's first active account (the id is derived, so scans at once add one).</summary>
+    public async Task AskForAGroupAsync(GroupCode code)
     {
         var account = (await directory.AccountsAsync(personaId: code.PersonaId)).Where(a => a.Profile.Status is AccountStatus.Active or AccountStatus.WarmingUp)
             .OrderBy(a => a.Id, StringComparer.Ordinal).FirstOrDefault();

@@ -3,13 +3,22 @@ using Npgsql;
 
 namespace Matrix.Grains.Groups;
 
+/// <param name="ChatId">A WeCom group's chat (its members are WeCom's count, read at <paramref name="CountedAt"/>); null for a personal-WeChat group.</param>
 public sealed record GroupRow(string Id, int Position, string Name, GroupKind Kind, int Capacity, int SoftFull, int Members, long Scans, string? ImageUrl,
-    DateTimeOffset? ImageUploadedAt, DateTimeOffset? ClosedAt)
+    DateTimeOffset? ImageUploadedAt, DateTimeOffset? ClosedAt, string? ChatId = null, DateTimeOffset? CountedAt = null)
 {
     public GroupState State => new(Id, Capacity, SoftFull, Members, ImageUploadedAt, ClosedAt is not null);
 }
 
-public sealed record GroupCode(string Id, string Name, string PersonaId, string CreatedBy, DateTimeOffset CreatedAt, IReadOnlyList<GroupRow> Groups);
+/// <summary>A code's WeCom join way: its settings, and what WeCom holds (its id, the chats it lists, its QR) as last synced.</summary>
+public sealed record JoinWay(string CorpId, JoinWaySettings Settings, string? ConfigId, IReadOnlyList<string> Listed, string? QrCode, DateTimeOffset? SyncedAt, string? SyncError);
+
+/// <param name="JoinWay">Set for a code of WeCom groups; null for one of personal-WeChat groups (uploaded QR images).</param>
+public sealed record GroupCode(string Id, string Name, string PersonaId, string CreatedBy, DateTimeOffset CreatedAt, IReadOnlyList<GroupRow> Groups, JoinWay? JoinWay = null)
+{
+    /// <summary>The code's WeCom groups as its join way's list is chosen from.</summary>
+    public IEnumerable<JoinWayGroup> WeComGroups => Groups.Where(g => g.ChatId is not null).Select(g => new JoinWayGroup(g.ChatId!, g.State));
+}
 
 public sealed record GroupHistoryEntry(string GroupId, DateTimeOffset At, string Event, string? Detail, string? By);
 
@@ -32,24 +41,34 @@ public sealed class GroupCodeStore(NpgsqlDataSource db, StoreClock clock)
     {
         await using var cmd = db.CreateCommand("""
             select c.id, c.name, c.persona_id, c.created_by, c.created_at,
-                   g.id, g.position, g.name, g.kind, g.capacity, g.soft_full, g.members, g.scans, g.image_url, g.image_uploaded_at, g.closed_at
+                   g.id, g.position, g.name, g.kind, g.capacity, g.soft_full, g.members, g.scans, g.image_url, g.image_uploaded_at, g.closed_at, g.chat_id, g.counted_at,
+                   c.corp_id, c.auto_create_room, c.room_base_name, c.room_base_id, c.new_capacity, c.new_soft_full, c.config_id, c.listed_chats, c.qr_code,
+                   c.synced_at, c.sync_error
               from group_codes c left join group_code_groups g on g.code_id = c.id
              where $1::text is null or c.id = $1
              order by c.created_at desc, c.id, g.position
             """);
         cmd.Parameters.Add(new() { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        var codes = new List<(string Id, string Name, string Persona, string By, DateTimeOffset At, List<GroupRow> Groups)>();
+        var codes = new List<(string Id, string Name, string Persona, string By, DateTimeOffset At, List<GroupRow> Groups, JoinWay? Way)>();
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync())
         {
             if (codes.Count == 0 || codes[^1].Id != r.GetString(0))
-                codes.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), []));
+                codes.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), [], ReadJoinWay(r)));
             if (r.IsDBNull(5)) continue;
             codes[^1].Groups.Add(new(r.GetString(5), r.GetInt32(6), r.GetString(7), Enum.Parse<GroupKind>(r.GetString(8)), r.GetInt32(9), r.GetInt32(10), r.GetInt32(11),
                 r.GetInt64(12), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetFieldValue<DateTimeOffset>(14),
-                r.IsDBNull(15) ? null : r.GetFieldValue<DateTimeOffset>(15)));
+                r.IsDBNull(15) ? null : r.GetFieldValue<DateTimeOffset>(15), r.IsDBNull(16) ? null : r.GetString(16), r.IsDBNull(17) ? null : r.GetFieldValue<DateTimeOffset>(17)));
         }
-        return [.. codes.Select(c => new GroupCode(c.Id, c.Name, c.Persona, c.By, c.At, c.Groups))];
+        return [.. codes.Select(c => new GroupCode(c.Id, c.Name, c.Persona, c.By, c.At, c.Groups, c.Way))];
+    }
+
+    private static JoinWay? ReadJoinWay(NpgsqlDataReader r)
+    {
+        if (r.IsDBNull(18)) return null;
+        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        var settings = new JoinWaySettings(r.GetBoolean(19), Text(20), r.IsDBNull(21) ? null : r.GetInt32(21), r.GetInt32(22), r.GetInt32(23));
+        return new(r.GetString(18), settings, Text(24), r.GetFieldValue<string[]>(25), Text(26), r.IsDBNull(27) ? null : r.GetFieldValue<DateTimeOffset>(27), Text(28));
     }
 
     /// <summary>Links a group to the code, after its others. Null when the code does not exist.</summary>

@@ -22,6 +22,12 @@ internal static class GroupCodeEndpoints
         // Which group was linked when, images uploaded, members reported, groups closed; newest first.
         codes.MapGet("/{id}/history", (string id, GroupCodeDesk desk, ClaimsPrincipal user) => desk.HistoryAsync(user, id));
 
+        // The code as a WeCom join way: {corpId, autoCreateRoom (required: WeCom's default is on), roomBaseName, roomBaseId, capacity, softFull, chatIds}.
+        codes.MapPut("/{id}/join-way", (string id, JoinWayRequest request, GroupCodeDesk desk, ClaimsPrincipal user) => desk.SetJoinWayAsync(user, id, request));
+
+        // A WeCom code's groups counted from WeCom now, and its join way's list synced.
+        codes.MapPost("/{id}/count", (string id, GroupCodeDesk desk, ClaimsPrincipal user) => desk.RecountAsync(user, id));
+
         // A group after the code's others: kind WeChat (capacity up to 200) or WeCom (500), softFull where scans stop.
         codes.MapPost("/{id}/groups", (string id, GroupRequest request, GroupCodeDesk desk, ClaimsPrincipal user) => desk.AddGroupAsync(user, id, request));
 

@@ -15,12 +15,19 @@ namespace Matrix.Web.WeCom;
 /// its welcome task is closed; when the window is missed (or WeCom refuses), the task stays for a person.
 /// </summary>
 public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDirectory directory, TaskStore tasks, WeComClient client, StoreClock clock,
-    ILogger<WeComCallbacks> logger)
+    WeComGroupCodes groupCodes, WeComGroupWatcher watcher, ILogger<WeComCallbacks> logger)
 {
     public const string SentBy = "wecom";
 
     public async Task HandleAsync(WeComCorp corp, WeComEvent e)
     {
+        if (e.Event == "change_external_chat")
+        {
+            // A member joined or left: counted off this path (the callback is answered at once); a group opened or dismissed: handled now.
+            if (e.ChangeType == "update" && e.ChatId is { } chatId) watcher.Changed(chatId);
+            else await groupCodes.HandleAsync(corp, e);
+            return;
+        }
         if (e.Event != "change_external_contact" || e.UserId is null || e.ExternalUserId is null) return;
         var account = (await directory.AccountsAsync()).FirstOrDefault(a => a.Profile.Kind == AccountKind.WeCom && a.Profile.WeChatId == e.UserId);
         if (account is null)

@@ -5,12 +5,15 @@ namespace Matrix.Web.WeCom;
 
 internal static class WeComHosting
 {
-    /// <summary>The WeCom adapter: corps' settings, one API client per node (its token cache is per node), callbacks.</summary>
+    /// <summary>The WeCom adapter: corps' settings, one API client per node (its token cache is per node), callbacks, join ways and their counting.</summary>
     public static IServiceCollection AddMatrixWeCom(this IServiceCollection services)
     {
         services.AddSingleton<WeComCorps>();
         services.AddSingleton(sp => new WeComClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<StoreClock>().Time));
         services.AddSingleton<WeComCallbacks>();
+        services.AddSingleton<WeComGroupCodes>();
+        services.AddSingleton<WeComGroupWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<WeComGroupWatcher>());
         return services;
     }
 }
