@@ -64,6 +64,9 @@ public sealed class MatrixOptions
     /// </summary>
     public TimeSpan WeComGroupSweep { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a WeCom app's calls stop after WeCom refuses one for its rate limits (45009, 45033). Default 60 seconds (WeCom's block for a minute's excess).</summary>
+    public TimeSpan WeComRateLimitBackoff { get; set; } = TimeSpan.FromSeconds(60);
+
     public Domain.TimeWindows Times => new(EventClockSkew, PlanningHorizon);
 }
 
@@ -84,6 +87,7 @@ internal sealed class MatrixOptionsValidator : IValidateOptions<MatrixOptions>
         if (o.TaskExpiry <= TimeSpan.Zero) errors.Add("TaskExpiry must be positive.");
         if (o.FollowUpLead < TimeSpan.Zero || o.FollowUpLead > TimeSpan.FromDays(2)) errors.Add("FollowUpLead must be between zero and two days.");
         if (o.TasksHotFor < TimeSpan.FromDays(1)) errors.Add("TasksHotFor must be at least one day.");
+        if (o.WeComRateLimitBackoff <= TimeSpan.Zero) errors.Add("WeComRateLimitBackoff must be positive.");
         if (o.WeComGroupSweep <= TimeSpan.Zero) errors.Add("WeComGroupSweep must be positive.");
         if (o.ListCacheMaxAge < TimeSpan.Zero) errors.Add("ListCacheMaxAge must not be negative (zero turns the caches off).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

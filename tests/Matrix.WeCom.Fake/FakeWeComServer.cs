@@ -68,6 +68,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         _app.MapPost("/cgi-bin/externalcontact/send_welcome_msg", async (string? access_token, HttpRequest request) =>
             Welcome(access_token, await request.ReadFromJsonAsync<JsonObject>()));
         MapGroups(_app);
+        MapContactWays(_app);
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return this;
@@ -143,11 +144,27 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         return Results.Json(new { errcode = 0, errmsg = "ok" });
     }
 
+    private DateTimeOffset _blockedUntil = DateTimeOffset.MinValue;
+    private int _rateRefusals;
+
+    /// <summary>WeCom's frequency limit hit: every API call answers 45009 for <paramref name="length"/> (a minute's block lasts 60 s).</summary>
+    public void BlockFor(TimeSpan length) => _blockedUntil = time.GetUtcNow() + length;
+
+    /// <summary>Calls refused with 45009 so far.</summary>
+    public int RateRefusals => _rateRefusals;
+
     private IResult? Refused(string? token) =>
-        token is null ? Error(41001, "access_token missing")
+        time.GetUtcNow() < _blockedUntil ? RateLimited()
+        : token is null ? Error(41001, "access_token missing")
         : !_tokens.TryGetValue(token, out var known) ? Error(40014, "invalid access_token")
         : known.Expires <= time.GetUtcNow() ? Error(42001, "access_token expired")
         : null;
+
+    private IResult RateLimited()
+    {
+        Interlocked.Increment(ref _rateRefusals);
+        return Error(45009, "api freq out of limit");
+    }
 
     private static IResult Error(int code, string message) => Results.Json(new { errcode = code, errmsg = message });
 

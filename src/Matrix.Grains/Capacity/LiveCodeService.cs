@@ -113,6 +113,18 @@ public sealed class LiveCodeService(RecordViews records, PoolSnapshots pools, Ho
             [.. c.Channel.BackupAccountIds.Select(byId.GetValueOrDefault).OfType<AccountEntry>()], IsFresh: true)));
     }
 
+    /// <summary>
+    /// The accounts a scan of the channel could be sent to now, in the selector's order (a fresh read, holding
+    /// nothing): what a WeCom contact way lists, since WeCom chooses among its members itself.
+    /// </summary>
+    public async Task<IReadOnlyList<AccountEntry>> OpenAccountsAsync(string channelId)
+    {
+        if (await records.ChannelAsync(channelId) is not { } channel) return [];
+        var view = await pools.GetAsync(channel, fresh: true);
+        var byId = view.Pool.Concat(view.Backups).GroupBy(a => a.Id).ToDictionary(g => g.Key, g => g.First());
+        return [.. Plan(view, spread: false).Select(a => byId[a.AccountId])];
+    }
+
     private ChannelRoom RoomOf(PoolView view) =>
         view.Pool.Count + view.Backups.Count == 0 ? ChannelRoom.NoAccounts : Plan(view, spread: false).Count > 0 ? ChannelRoom.Open : ChannelRoom.Full;
 

@@ -9,7 +9,7 @@ namespace Matrix.Grains.Groups;
 /// </summary>
 public sealed class JoinWayStore(NpgsqlDataSource db, StoreClock clock)
 {
-    // Advisory lock class of a code's join way (1301 and 1302 are the referral ledger's).
+    // Advisory lock class of a code's join way (AdvisoryLocks lists them all).
     private const int JoinWayLock = 1303;
 
     /// <summary>Makes the code a join way on <paramref name="corpId"/> with these settings (the way itself is made at the next sync).</summary>
@@ -120,20 +120,7 @@ public sealed class JoinWayStore(NpgsqlDataSource db, StoreClock clock)
     /// Runs <paramref name="work"/> holding the code's lock across every node: a way's list is read, sent to WeCom
     /// and recorded by one at a time, so an older list never overwrites a newer one.
     /// </summary>
-    public async Task<T> LockedAsync<T>(string codeId, Func<Task<T>> work)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await using (var cmd = new NpgsqlCommand("select pg_advisory_xact_lock($1, hashtext($2))", connection, tx))
-        {
-            cmd.Parameters.Add(new() { Value = JoinWayLock });
-            cmd.Parameters.Add(new() { Value = codeId });
-            await cmd.ExecuteNonQueryAsync();
-        }
-        var result = await work();
-        await tx.CommitAsync();
-        return result;
-    }
+    public Task<T> LockedAsync<T>(string codeId, Func<Task<T>> work) => AdvisoryLocks.HoldingAsync(db, JoinWayLock, codeId, work);
 
     private async Task<bool> InTransactionAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task<bool>> work)
     {

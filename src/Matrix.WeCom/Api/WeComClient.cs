@@ -16,11 +16,20 @@ public sealed record WeComAnswer(int ErrCode, string ErrMsg, JsonObject Body)
 /// <summary>
 /// WeCom's HTTP API with the access token handled: fetched once per (corp, app) at a time (a token of one app used
 /// for another is refused with 301002, so the cache is keyed by both), kept until five minutes before it expires,
-/// and fetched again once when WeCom ends it early (40014, 42001), the call then retried once.
+/// and fetched again once when WeCom ends it early (40014, 42001), the call then retried once. When WeCom says its
+/// frequency or concurrency limit was hit (45009, 45033), the app's calls stop for <paramref name="backoff"/> (WeCom
+/// blocks a minute's excess for 60 s): each is answered 45009 here without being sent, so a blocked app is not
+/// pressed further, and callers retry after <see cref="BlockedUntil"/>.
 /// </summary>
-public sealed class WeComClient(HttpClient http, TimeProvider time)
+public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? backoff = null)
 {
-    public const int InvalidToken = 40014, ExpiredToken = 42001;
+    public const int InvalidToken = 40014, ExpiredToken = 42001, FrequencyLimit = 45009, ConcurrencyLimit = 45033;
+    private readonly TimeSpan _backoff = backoff ?? TimeSpan.FromSeconds(60);
+    private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _blocked = new();
+
+    /// <summary>Until when the app's calls are held back after a rate-limit refusal (null: they are not).</summary>
+    public DateTimeOffset? BlockedUntil(WeComApp app) =>
+        _blocked.TryGetValue((app.CorpId, app.AgentId), out var until) && until > time.GetUtcNow() ? until : null;
     private static readonly TimeSpan Early = TimeSpan.FromMinutes(5);
     private readonly ConcurrentDictionary<(string, string), (string Token, DateTimeOffset Until)> _tokens = new();
     private readonly ConcurrentDictionary<(string, string), SemaphoreSlim> _refreshing = new();
@@ -30,9 +39,11 @@ public sealed class WeComClient(HttpClient http, TimeProvider time)
     {
         for (var attempt = 0; ; attempt++)
         {
+            if (BlockedUntil(app) is not null) return new(FrequencyLimit, "held back after WeCom's rate limit", []);
             var token = await TokenAsync(app, cancellationToken);
             using var response = await http.PostAsJsonAsync($"{app.ApiBase.TrimEnd('/')}{path}?access_token={Uri.EscapeDataString(token)}", body, cancellationToken);
             var answer = await ReadAsync(response, cancellationToken);
+            if (answer.ErrCode is FrequencyLimit or ConcurrencyLimit) _blocked[(app.CorpId, app.AgentId)] = time.GetUtcNow() + _backoff;
             if (answer.ErrCode is not (InvalidToken or ExpiredToken) || attempt > 0) return answer;
             _tokens.TryRemove((app.CorpId, app.AgentId), out _);
         }

@@ -15,7 +15,7 @@ namespace Matrix.Web.WeCom;
 /// its welcome task is closed; when the window is missed (or WeCom refuses), the task stays for a person.
 /// </summary>
 public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDirectory directory, TaskStore tasks, WeComClient client, StoreClock clock,
-    WeComGroupCodes groupCodes, WeComGroupWatcher watcher, ILogger<WeComCallbacks> logger)
+    WeComGroupCodes groupCodes, WeComWatcher watcher, ILogger<WeComCallbacks> logger)
 {
     public const string SentBy = "wecom";
 
@@ -54,6 +54,8 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
         var referral = Domain.Referrals.ReferralState.Parse(e.State) is not null ? e.State : null;
         var channel = referral is null && e.State is { } state ? (await directory.ChannelsAsync()).FirstOrDefault(c => c.Definition.State == state) : null;
         var outcome = await friends.AddedAsync(new(account.Id, e.ExternalUserId!, e.At, e.Identity, channel?.Id, Referral: referral));
+        if (channel is not null) watcher.ChannelChanged(channel.Id); // the account filled by one: its contact way may list fewer members
+        if (outcome == FriendAddOutcome.Full) OverCap(logger, account.Id, e.ExternalUserId!);
         if (outcome != FriendAddOutcome.Added || e.WelcomeCode is null || channel?.Definition.WelcomeScript is not { Length: > 0 } welcome) return;
 
         var answer = await client.PostAsync(corp.App, "/cgi-bin/externalcontact/send_welcome_msg", new { welcome_code = e.WelcomeCode, text = new { content = welcome } });
@@ -64,6 +66,9 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
         }
         if (await tasks.OpenWelcomeAsync(account.Id, e.ExternalUserId!) is { } task) await tasks.MarkDoneAsync(task, SentBy, clock.UtcNow);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "WeCom added {Customer} to {Account}, which is at its hard cap: not counted. Lower the account's soft cap or raise its reserve")]
+    private static partial void OverCap(ILogger logger, string account, string customer);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WeCom corp {CorpId}: a callback for member {UserId}, who is no WeCom account of the matrix; ignored")]
     private static partial void UnknownMember(ILogger logger, string corpId, string userId);

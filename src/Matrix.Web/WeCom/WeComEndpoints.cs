@@ -4,6 +4,8 @@ using Matrix.WeCom.Callbacks;
 
 namespace Matrix.Web.WeCom;
 
+public sealed record ContactWayRequest(string? CorpId);
+
 internal static class WeComEndpoints
 {
     public static void MapWeCom(this IEndpointRouteBuilder app)
@@ -25,6 +27,23 @@ internal static class WeComEndpoints
             await audit.WriteAsync(AccessService.ViewerOf(user).Name, "wecom.corp.saved", corpId);
             return saved;
         });
+
+        // A channel's WeCom accounts as a 「联系我」 contact way on a connected corp: its members follow the accounts with room.
+        var ways = app.MapGroup("/api/channels/{channelId}/wecom").WithTags("WeCom");
+        ways.MapGet("", async (string channelId, WeComContactWays contactWays) =>
+            await contactWays.GetAsync(channelId) is { } way ? Results.Ok(way) : Results.NotFound()).Scoped(ScopeKind.Channel, param: "channelId");
+        ways.MapPut("", async (string channelId, ContactWayRequest request, WeComContactWays contactWays, AuditLog audit, ClaimsPrincipal user) =>
+        {
+            var way = await contactWays.ConnectAsync(channelId, request.CorpId, AccessService.ViewerOf(user).Name);
+            await audit.WriteAsync(AccessService.ViewerOf(user).Name, "wecom.contact-way.connected", channelId, way.CorpId);
+            return way;
+        }).Scoped(ScopeKind.Channel, manage: true, param: "channelId");
+        ways.MapDelete("", async (string channelId, WeComContactWays contactWays, AuditLog audit, ClaimsPrincipal user) =>
+        {
+            if (!await contactWays.DisconnectAsync(channelId)) return Results.NotFound();
+            await audit.WriteAsync(AccessService.ViewerOf(user).Name, "wecom.contact-way.deleted", channelId);
+            return Results.NoContent();
+        }).Scoped(ScopeKind.Channel, manage: true, param: "channelId");
 
         // WeCom's checks of the callback address: the decrypted echo as the whole body.
         app.MapGet("/wecom/callback/{corpId}", async (string corpId, string? msg_signature, string? timestamp, string? nonce, string? echostr, WeComCorps store) =>

@@ -61,7 +61,7 @@ public sealed partial class WeComGroupCodes(GroupCodeStore codes, JoinWayStore w
         await RecountAsync(code.Id, "set up", resend: true);
     }
 
-    /// <summary>A group callback: a new group linked if the way opened it, a dismissed one closed (member changes go through <see cref="WeComGroupWatcher"/>).</summary>
+    /// <summary>A group callback: a new group linked if the way opened it, a dismissed one closed (member changes go through <see cref="WeComWatcher"/>).</summary>
     public async Task HandleAsync(WeComCorp corp, WeComEvent e)
     {
         if (e.ChatId is not { } chatId) return;

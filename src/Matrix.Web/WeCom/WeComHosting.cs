@@ -9,11 +9,13 @@ internal static class WeComHosting
     public static IServiceCollection AddMatrixWeCom(this IServiceCollection services)
     {
         services.AddSingleton<WeComCorps>();
-        services.AddSingleton(sp => new WeComClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<StoreClock>().Time));
+        services.AddSingleton(sp => new WeComClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<StoreClock>().Time,
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MatrixOptions>>().Value.WeComRateLimitBackoff));
+        services.AddSingleton<WeComContactWays>();
         services.AddSingleton<WeComCallbacks>();
         services.AddSingleton<WeComGroupCodes>();
-        services.AddSingleton<WeComGroupWatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<WeComGroupWatcher>());
+        services.AddSingleton<WeComWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<WeComWatcher>());
         return services;
     }
 }
