@@ -69,6 +69,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
             Welcome(access_token, await request.ReadFromJsonAsync<JsonObject>()));
         MapGroups(_app);
         MapContactWays(_app);
+        MapTransfers(_app);
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return this;
@@ -83,6 +84,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     {
         var code = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         _welcomeCodes[code] = (userId, externalUserId, time.GetUtcNow());
+        lock (_groups) _follows.Add((corpId, userId, externalUserId));
         var xml = Event(corpId, "add_external_contact", userId, externalUserId,
             $"<State><![CDATA[{state ?? ""}]]></State><WelcomeCode><![CDATA[{code}]]></WelcomeCode>");
         var answered = true;
@@ -91,8 +93,11 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     }
 
     /// <summary>The customer deleted the member (<c>del_follow_user</c>), or the member deleted the customer (<c>del_external_contact</c>).</summary>
-    public Task<bool> DeleteAsync(string corpId, string userId, string externalUserId, bool byCustomer) =>
-        DeliverAsync(corpId, Event(corpId, byCustomer ? "del_follow_user" : "del_external_contact", userId, externalUserId, ""));
+    public Task<bool> DeleteAsync(string corpId, string userId, string externalUserId, bool byCustomer)
+    {
+        lock (_groups) _follows.Remove((corpId, userId, externalUserId));
+        return DeliverAsync(corpId, Event(corpId, byCustomer ? "del_follow_user" : "del_external_contact", userId, externalUserId, ""));
+    }
 
     private string Event(string corpId, string change, string userId, string externalUserId, string extra) =>
         $"<xml><ToUserName><![CDATA[{corpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{time.GetUtcNow().ToUnixTimeSeconds()}</CreateTime>"

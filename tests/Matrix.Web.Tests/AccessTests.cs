@@ -65,6 +65,8 @@ public sealed class AccessTests : ApiTest
         ("POST", "/api/referrals/{B.referral}/rewards/abcdefgh/redeem", ""),
         ("GET", "/api/referrals/{B.referral}/report", ""),
         ("GET", "/api/wecom/corps", ""),
+        ("GET", "/api/wecom/transfers", ""),
+        ("POST", "/api/wecom/transfers/sync", ""),
         ("PUT", "/api/wecom/corps/ww_mallory", """{"agentId":"1","secret":"s","token":"t","aesKey":"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}"""),
         ("GET", "/api/group-codes/{B.groupCode}", ""),
         ("GET", "/api/group-codes/{B.groupCode}/history", ""),

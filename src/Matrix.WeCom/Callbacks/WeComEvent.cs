@@ -13,6 +13,12 @@ public sealed record WeComEvent(string Event, string? ChangeType, string? UserId
 
     public string? UpdateDetail { get; init; }
 
+    /// <summary><c>del_external_contact</c>: DELETE_BY_TRANSFER when the customer left the member by a transfer.</summary>
+    public string? Source { get; init; }
+
+    /// <summary><c>transfer_fail</c>: customer_refused or customer_limit_exceed.</summary>
+    public string? FailReason { get; init; }
+
     public DateTimeOffset At => DateTimeOffset.FromUnixTimeSeconds(CreateTime);
 
     public string Identity => $"wecom:{ChangeType ?? Event}:{UserId}:{ExternalUserId ?? ChatId}:{CreateTime}";
@@ -37,6 +43,8 @@ public sealed record WeComEvent(string Event, string? ChangeType, string? UserId
             {
                 ChatId = Text("ChatId"),
                 UpdateDetail = Text("UpdateDetail"),
+                Source = Text("Source"),
+                FailReason = Text("FailReason"),
             }
             : null;
     }

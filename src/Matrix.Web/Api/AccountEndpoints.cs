@@ -58,9 +58,14 @@ internal static class AccountEndpoints
             return Results.Ok(await FindAsync(directory, id, clock));
         }).Scoped(ScopeKind.Account, manage: true);
 
-        // Moves the customers of a banned, retired or restricted account (or one whose operator left) to its siblings.
-        api.MapPost("/{id}/rehome", async (string id, RehomeRequest? request, AccountDesk desk, ClaimsPrincipal user) =>
-            Results.Ok(await desk.RehomeAsync(user, id, request?.OperatorLeft ?? false))).Scoped(ScopeKind.Account, manage: true);
+        // Moves the customers of a banned, retired or restricted account (or one whose operator left) to its siblings;
+        // a WeCom account's moves go to WeCom's transfer API at once (the sweep retries what WeCom did not take).
+        api.MapPost("/{id}/rehome", async (string id, RehomeRequest? request, AccountDesk desk, Matrix.Web.WeCom.WeComTransfers transfers, ClaimsPrincipal user) =>
+        {
+            var planned = await desk.RehomeAsync(user, id, request?.OperatorLeft ?? false);
+            await transfers.SubmitAsync();
+            return Results.Ok(planned);
+        }).Scoped(ScopeKind.Account, manage: true);
 
         api.MapPost("/{id}/persona", async (string id, PersonaChange change, IGrainFactory grains, MatrixDirectory directory, AccessService access, AuditLog audit, StoreClock clock, ClaimsPrincipal user) =>
         {

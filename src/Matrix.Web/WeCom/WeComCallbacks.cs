@@ -15,7 +15,7 @@ namespace Matrix.Web.WeCom;
 /// its welcome task is closed; when the window is missed (or WeCom refuses), the task stays for a person.
 /// </summary>
 public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDirectory directory, TaskStore tasks, WeComClient client, StoreClock clock,
-    WeComGroupCodes groupCodes, WeComWatcher watcher, ILogger<WeComCallbacks> logger)
+    WeComGroupCodes groupCodes, WeComWatcher watcher, WeComTransfers transfers, ILogger<WeComCallbacks> logger)
 {
     public const string SentBy = "wecom";
 
@@ -38,7 +38,11 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
         switch (e.ChangeType)
         {
             case "add_external_contact" or "add_half_external_contact":
-                await AddedAsync(corp, account, e);
+                // A customer transferred to this member arrives as an add: the transfer ends, and it is no new friend.
+                if (!await transfers.ArrivedAsync(e.UserId, e.ExternalUserId)) await AddedAsync(corp, account, e);
+                break;
+            case "transfer_fail":
+                await transfers.FailedAsync(e.UserId, e.ExternalUserId, e.FailReason);
                 break;
             case "del_follow_user":
                 await friends.DeletedAsync(new(account.Id, e.ExternalUserId, e.At, e.Identity, ByCustomer: true));

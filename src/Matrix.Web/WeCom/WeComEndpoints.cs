@@ -1,3 +1,4 @@
+using Matrix.Domain;
 using System.Security.Claims;
 using Matrix.Web.Access;
 using Matrix.WeCom.Callbacks;
@@ -26,6 +27,23 @@ internal static class WeComEndpoints
             var saved = await store.SaveAsync(corpId, request, AccessService.ViewerOf(user).Name);
             await audit.WriteAsync(AccessService.ViewerOf(user).Name, "wecom.corp.saved", corpId);
             return saved;
+        });
+
+        // Re-homes through WeCom's transfer API (admins): each customer's transfer and how it ended; sync sends what is
+        // unsent and asks WeCom about what waits (the sweep does both every few minutes).
+        var transfers = app.MapGroup("/api/wecom/transfers").WithTags("WeCom");
+        transfers.MapGet("", (WeComTransfers store, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            return store.ListAsync();
+        });
+        transfers.MapPost("/sync", async (WeComTransfers store, WeComCorps corps, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            if ((await corps.ListAsync()).Count == 0) throw DomainValidationException.Of("corpId", RuleKeys.Required, "no WeCom corp is connected");
+            await store.SubmitAsync();
+            await store.PollAsync();
+            return await store.ListAsync();
         });
 
         // A channel's WeCom accounts as a 「联系我」 contact way on a connected corp: its members follow the accounts with room.

@@ -12,6 +12,7 @@ internal static class WeComHosting
         services.AddSingleton(sp => new WeComClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<StoreClock>().Time,
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MatrixOptions>>().Value.WeComRateLimitBackoff));
         services.AddSingleton<WeComContactWays>();
+        services.AddSingleton<WeComTransfers>();
         services.AddSingleton<WeComCallbacks>();
         services.AddSingleton<WeComGroupCodes>();
         services.AddSingleton<WeComWatcher>();

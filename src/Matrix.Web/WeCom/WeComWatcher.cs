@@ -11,10 +11,10 @@ namespace Matrix.Web.WeCom;
 /// group whose members changed is counted again and its join way synced; a channel that gained a friend has its
 /// contact way's members synced. Each is queued once however many callbacks come meanwhile, so a burst costs a few
 /// calls. Work WeCom's rate limit held back is queued again when the block ends. A queue is the node's own; what a
-/// stopped node had queued, and any callback missed, is caught by the sweep of every way each
-/// <see cref="MatrixOptions.WeComGroupSweep"/>.
+/// stopped node had queued, and any callback missed, is caught by the sweep each <see cref="MatrixOptions.WeComGroupSweep"/>:
+/// every way synced, transfers not yet sent sent, and waiting ones asked about.
 /// </summary>
-public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContactWays contactWays, JoinWayStore joinWays, IOptions<MatrixOptions> options,
+public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContactWays contactWays, WeComTransfers transfers, JoinWayStore joinWays, IOptions<MatrixOptions> options,
     StoreClock clock, ILogger<WeComWatcher> logger) : BackgroundService
 {
     private const string Chat = "chat:", Channel = "channel:";
@@ -64,6 +64,8 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
             {
                 foreach (var codeId in await joinWays.CodesAsync()) await groupCodes.RecountAsync(codeId, "sweep");
                 foreach (var way in await contactWays.ListAsync()) Queue(Channel + way.ChannelId);
+                await transfers.SubmitAsync();
+                await transfers.PollAsync();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
