@@ -70,6 +70,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         MapGroups(_app);
         MapContactWays(_app);
         MapTransfers(_app);
+        MapMessages(_app);
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return this;

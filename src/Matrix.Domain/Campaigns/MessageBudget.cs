@@ -31,6 +31,13 @@ public static class MessageBudget
     /// <summary>The task kind of a message the budget does not count (an answer to a question, an order notice).</summary>
     public const string ServiceKind = "service";
 
+    /// <summary>
+    /// Who ended a message task the platform refused because the customer had already received another mass message
+    /// (WeCom's per-customer quota): the task is skipped, yet it counts in the budget like a message done, since the
+    /// customer did get a message that day.
+    /// </summary>
+    public const string RefusedForQuota = "wecom:quota";
+
     /// <summary>How long a campaign's message may wait for room in the budget (at most until the next occurrence).</summary>
     public static readonly TimeSpan DeferLimit = TimeSpan.FromDays(3);
 

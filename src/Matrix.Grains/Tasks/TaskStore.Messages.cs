@@ -61,8 +61,10 @@ public sealed partial class TaskStore
         await using (var read = new NpgsqlCommand("""
             select customer_id, coalesce(done_at, due_at) from tasks
              where customer_id = any($1) and kind <> $3
-               and ((status = 'done' and done_at >= $2) or (status = 'open' and (origin like 'plan:%' or origin like 'campaign:%') and due_at >= $2))
-            """, connection, tx) { Parameters = { new() { Value = customers }, new() { Value = from.ToUniversalTime() }, new() { Value = MessageBudget.ServiceKind } } })
+               and ((status = 'done' and done_at >= $2) or (status = 'skipped' and done_by = $4 and done_at >= $2)
+                    or (status = 'open' and (origin like 'plan:%' or origin like 'campaign:%') and due_at >= $2))
+            """, connection, tx) { Parameters = { new() { Value = customers }, new() { Value = from.ToUniversalTime() }, new() { Value = MessageBudget.ServiceKind },
+                new() { Value = MessageBudget.RefusedForQuota } } })
         await using (var r = await read.ExecuteReaderAsync())
             while (await r.ReadAsync()) counted[r.GetString(0)].Add(r.GetFieldValue<DateTimeOffset>(1));
 

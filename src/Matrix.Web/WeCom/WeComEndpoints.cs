@@ -46,6 +46,23 @@ internal static class WeComEndpoints
             return await store.ListAsync();
         });
 
+        // Message tasks of WeCom accounts sent as mass messages (admins): each task's message and WeCom's result; sync
+        // sends what is due and unsent and reads the results of what waits (the sweep does both every few minutes).
+        var messages = app.MapGroup("/api/wecom/messages").WithTags("WeCom");
+        messages.MapGet("", (WeComMessages store, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            return store.ListAsync();
+        });
+        messages.MapPost("/sync", async (WeComMessages store, WeComCorps corps, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            if ((await corps.ListAsync()).Count == 0) throw DomainValidationException.Of("corpId", RuleKeys.Required, "no WeCom corp is connected");
+            await store.SendDueAsync();
+            await store.PollAsync();
+            return await store.ListAsync();
+        });
+
         // A channel's WeCom accounts as a 「联系我」 contact way on a connected corp: its members follow the accounts with room.
         var ways = app.MapGroup("/api/channels/{channelId}/wecom").WithTags("WeCom");
         ways.MapGet("", async (string channelId, WeComContactWays contactWays) =>

@@ -13,6 +13,7 @@ internal static class WeComHosting
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MatrixOptions>>().Value.WeComRateLimitBackoff));
         services.AddSingleton<WeComContactWays>();
         services.AddSingleton<WeComTransfers>();
+        services.AddSingleton<WeComMessages>();
         services.AddSingleton<WeComCallbacks>();
         services.AddSingleton<WeComGroupCodes>();
         services.AddSingleton<WeComWatcher>();
