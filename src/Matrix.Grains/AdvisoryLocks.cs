@@ -5,7 +5,7 @@ namespace Matrix.Grains;
 /// <summary>
 /// Work done by one node at a time for a key, across every node: a transaction-scoped PostgreSQL advisory lock on
 /// (class, hash of the key), held on a connection of its own while the work runs (the work uses other connections).
-/// Classes in use: 1301 and 1302 the referral ledger's invitee and inviter, 1303 a join way, 1304 a contact way.
+/// Classes in use: 1301 and 1302 the referral ledger's invitee and inviter, 1303 a join way, 1304 a contact way, 1305 a WeCom app's access token.
 /// </summary>
 public static class AdvisoryLocks
 {

@@ -52,6 +52,11 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
 
     public void AddCorp(FakeCorp corp) => _corps[corp.CorpId] = corp;
 
+    private int _tokensIssued;
+
+    /// <summary>Access tokens issued so far (gettoken calls that succeeded).</summary>
+    public int TokensIssued => _tokensIssued;
+
     /// <summary>WeCom ending every token early ("for operational reasons"): the next call with one answers 42001.</summary>
     public void ExpireTokens()
     {
@@ -135,6 +140,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     {
         if (corpId is null || !_corps.TryGetValue(corpId, out var corp)) return Error(40013, "invalid corpid");
         if (secret != corp.Secret) return Error(40001, "invalid credential");
+        Interlocked.Increment(ref _tokensIssued);
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         _tokens[token] = (corpId, time.GetUtcNow().AddSeconds(7200));
         return Results.Json(new { errcode = 0, errmsg = "ok", access_token = token, expires_in = 7200 });

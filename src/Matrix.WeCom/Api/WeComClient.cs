@@ -14,25 +14,26 @@ public sealed record WeComAnswer(int ErrCode, string ErrMsg, JsonObject Body)
 }
 
 /// <summary>
-/// WeCom's HTTP API with the access token handled: fetched once per (corp, app) at a time (a token of one app used
-/// for another is refused with 301002, so the cache is keyed by both), kept until five minutes before it expires,
+/// WeCom's HTTP API with the access token handled: fetched once per (corp, app) at a time, across every node when
+/// given a shared <see cref="IWeComTokenStore"/> (a token of one app used for another is refused with 301002, so the
+/// cache is keyed by both), kept until five minutes before it expires,
 /// and fetched again once when WeCom ends it early (40014, 42001), the call then retried once. When WeCom says its
 /// frequency or concurrency limit was hit (45009, 45033), the app's calls stop for <paramref name="backoff"/> (WeCom
 /// blocks a minute's excess for 60 s): each is answered 45009 here without being sent, so a blocked app is not
 /// pressed further, and callers retry after <see cref="BlockedUntil"/>.
 /// </summary>
-public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? backoff = null)
+public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? backoff = null, IWeComTokenStore? shared = null)
 {
     public const int InvalidToken = 40014, ExpiredToken = 42001, FrequencyLimit = 45009, ConcurrencyLimit = 45033;
+    private static readonly TimeSpan Early = TimeSpan.FromMinutes(5);
     private readonly TimeSpan _backoff = backoff ?? TimeSpan.FromSeconds(60);
     private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _blocked = new();
+    private readonly ConcurrentDictionary<(string, string), (string Token, DateTimeOffset Until)> _tokens = new();
+    private readonly ConcurrentDictionary<(string, string), SemaphoreSlim> _refreshing = new();
 
     /// <summary>Until when the app's calls are held back after a rate-limit refusal (null: they are not).</summary>
     public DateTimeOffset? BlockedUntil(WeComApp app) =>
         _blocked.TryGetValue((app.CorpId, app.AgentId), out var until) && until > time.GetUtcNow() ? until : null;
-    private static readonly TimeSpan Early = TimeSpan.FromMinutes(5);
-    private readonly ConcurrentDictionary<(string, string), (string Token, DateTimeOffset Until)> _tokens = new();
-    private readonly ConcurrentDictionary<(string, string), SemaphoreSlim> _refreshing = new();
 
     /// <summary>POSTs <paramref name="body"/> to <paramref name="path"/> (e.g. <c>/cgi-bin/externalcontact/send_welcome_msg</c>).</summary>
     public async Task<WeComAnswer> PostAsync(WeComApp app, string path, object body, CancellationToken cancellationToken = default)
@@ -46,6 +47,7 @@ public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? ba
             if (answer.ErrCode is FrequencyLimit or ConcurrencyLimit) _blocked[(app.CorpId, app.AgentId)] = time.GetUtcNow() + _backoff;
             if (answer.ErrCode is not (InvalidToken or ExpiredToken) || attempt > 0) return answer;
             _tokens.TryRemove((app.CorpId, app.AgentId), out _);
+            if (shared is not null) await shared.ForgetAsync(app, token);
         }
     }
 
@@ -58,19 +60,33 @@ public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? ba
         try
         {
             if (_tokens.TryGetValue(key, out kept) && kept.Until > time.GetUtcNow()) return kept.Token; // another caller fetched it meanwhile
-            using var response = await http.GetAsync($"{app.ApiBase.TrimEnd('/')}/cgi-bin/gettoken?corpid={Uri.EscapeDataString(app.CorpId)}&corpsecret={Uri.EscapeDataString(app.Secret)}",
-                cancellationToken);
-            var answer = await ReadAsync(response, cancellationToken);
-            if (!answer.Ok) throw new WeComException(answer.ErrCode, answer.ErrMsg);
-            var token = answer.Body["access_token"]!.GetValue<string>();
-            var lifetime = TimeSpan.FromSeconds(answer.Body["expires_in"]?.GetValue<int>() ?? 7200);
-            _tokens[key] = (token, time.GetUtcNow() + lifetime - Early);
-            return token;
+            if (shared is not null)
+            {
+                // Across nodes: the shared store hands out a token another node fetched, or lets one node fetch it.
+                var (sharedToken, until) = await shared.GetOrFetchAsync(app, () => FetchAsync(app, cancellationToken));
+                _tokens[key] = (sharedToken, until);
+                return sharedToken;
+            }
+            var (fetched, keepUntil) = await FetchAsync(app, cancellationToken);
+            _tokens[key] = (fetched, keepUntil);
+            return fetched;
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    // One gettoken call: the token, and when to stop using it (five minutes before WeCom would end it).
+    private async Task<(string Token, DateTimeOffset Until)> FetchAsync(WeComApp app, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync($"{app.ApiBase.TrimEnd('/')}/cgi-bin/gettoken?corpid={Uri.EscapeDataString(app.CorpId)}&corpsecret={Uri.EscapeDataString(app.Secret)}",
+            cancellationToken);
+        var answer = await ReadAsync(response, cancellationToken);
+        if (!answer.Ok) throw new WeComException(answer.ErrCode, answer.ErrMsg);
+        var token = answer.Body["access_token"]!.GetValue<string>();
+        var lifetime = TimeSpan.FromSeconds(answer.Body["expires_in"]?.GetValue<int>() ?? 7200);
+        return (token, time.GetUtcNow() + lifetime - Early);
     }
 
     private static async Task<WeComAnswer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -79,6 +95,19 @@ public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? ba
         var body = await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken) ?? [];
         return new(body["errcode"]?.GetValue<int>() ?? 0, body["errmsg"]?.GetValue<string>() ?? "", body);
     }
+}
+
+/// <summary>
+/// Where the nodes of a cluster share an app's access token, so that one node at a time fetches it: WeCom limits how
+/// often gettoken may be called, and nodes fetching at once after an expiry would each spend a call.
+/// </summary>
+public interface IWeComTokenStore
+{
+    /// <summary>The stored token while it is good; otherwise, holding the app's lock across nodes, <paramref name="fetch"/>'s, stored.</summary>
+    Task<(string Token, DateTimeOffset Until)> GetOrFetchAsync(WeComApp app, Func<Task<(string Token, DateTimeOffset Until)>> fetch);
+
+    /// <summary>WeCom refused <paramref name="token"/>: it is not handed out again.</summary>
+    Task ForgetAsync(WeComApp app, string token);
 }
 
 /// <summary>WeCom refused a call that cannot go on (a wrong secret, an unknown corp): its errcode and message.</summary>

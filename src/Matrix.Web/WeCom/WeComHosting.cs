@@ -5,12 +5,13 @@ namespace Matrix.Web.WeCom;
 
 internal static class WeComHosting
 {
-    /// <summary>The WeCom adapter: corps' settings, one API client per node (its token cache is per node), callbacks, join ways and their counting.</summary>
+    /// <summary>The WeCom adapter: corps' settings, one API client per node (its tokens shared by every node through the database), callbacks, join ways and their counting.</summary>
     public static IServiceCollection AddMatrixWeCom(this IServiceCollection services)
     {
         services.AddSingleton<WeComCorps>();
+        services.AddSingleton<WeComTokens>();
         services.AddSingleton(sp => new WeComClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, sp.GetRequiredService<StoreClock>().Time,
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MatrixOptions>>().Value.WeComRateLimitBackoff));
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MatrixOptions>>().Value.WeComRateLimitBackoff, sp.GetRequiredService<WeComTokens>()));
         services.AddSingleton<WeComContactWays>();
         services.AddSingleton<WeComTransfers>();
         services.AddSingleton<WeComMessages>();
