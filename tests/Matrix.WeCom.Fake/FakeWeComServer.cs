@@ -76,6 +76,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         MapContactWays(_app);
         MapTransfers(_app);
         MapMessages(_app);
+        MapMoments(_app);
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return this;

@@ -69,6 +69,8 @@ public sealed class AccessTests : ApiTest
         ("POST", "/api/wecom/transfers/sync", ""),
         ("GET", "/api/wecom/messages", ""),
         ("POST", "/api/wecom/messages/sync", ""),
+        ("GET", "/api/wecom/moments", ""),
+        ("POST", "/api/wecom/moments/sync", ""),
         ("PUT", "/api/wecom/corps/ww_mallory", """{"agentId":"1","secret":"s","token":"t","aesKey":"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}"""),
         ("GET", "/api/group-codes/{B.groupCode}", ""),
         ("GET", "/api/group-codes/{B.groupCode}/history", ""),

@@ -28,6 +28,7 @@ public sealed class HostileInputTests : ApiTest
         ("DELETE", "/api/channels/{A.channel}/wecom", "", HttpStatusCode.NotFound, ""),
         ("POST", "/api/wecom/transfers/sync", """{"corpId":"<script>"}""", HttpStatusCode.BadRequest, "corpId"),
         ("POST", "/api/wecom/messages/sync", """{"corpId":"<script>"}""", HttpStatusCode.BadRequest, "corpId"),
+        ("POST", "/api/wecom/moments/sync", """{"corpId":"<script>"}""", HttpStatusCode.BadRequest, "corpId"),
         ("POST", "/api/events/friend-added", """{"accountId":"' or 1=1 --","externalId":"x","at":"2026-11-22T10:00:00Z","idempotencyKey":"k1"}""", HttpStatusCode.NotFound, ""),
         ("POST", "/api/events/friend-deleted", """{"accountId":"{A.account}","externalId":"","at":"2026-11-22T10:00:00Z","idempotencyKey":"k2"}""", HttpStatusCode.BadRequest, "externalId"),
         ("POST", "/api/events/purchase", """{"customerId":"{A.customer}","orderId":"{B.order}","amount":1,"at":"2026-11-22T10:00:00Z"}""", HttpStatusCode.BadRequest, "orderId"),

@@ -36,13 +36,22 @@ public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? ba
         _blocked.TryGetValue((app.CorpId, app.AgentId), out var until) && until > time.GetUtcNow() ? until : null;
 
     /// <summary>POSTs <paramref name="body"/> to <paramref name="path"/> (e.g. <c>/cgi-bin/externalcontact/send_welcome_msg</c>).</summary>
-    public async Task<WeComAnswer> PostAsync(WeComApp app, string path, object body, CancellationToken cancellationToken = default)
+    public Task<WeComAnswer> PostAsync(WeComApp app, string path, object body, CancellationToken cancellationToken = default) =>
+        CallAsync(app, path, body, new Dictionary<string, string>(), cancellationToken);
+
+    /// <summary>GETs <paramref name="path"/> with <paramref name="query"/> (e.g. <c>get_moment_task_result?jobid=</c>).</summary>
+    public Task<WeComAnswer> GetAsync(WeComApp app, string path, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken = default) =>
+        CallAsync(app, path, null, query, cancellationToken);
+
+    private async Task<WeComAnswer> CallAsync(WeComApp app, string path, object? body, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken)
     {
+        var rest = string.Concat(query.Select(q => $"&{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));
         for (var attempt = 0; ; attempt++)
         {
             if (BlockedUntil(app) is not null) return new(FrequencyLimit, "held back after WeCom's rate limit", []);
             var token = await TokenAsync(app, cancellationToken);
-            using var response = await http.PostAsJsonAsync($"{app.ApiBase.TrimEnd('/')}{path}?access_token={Uri.EscapeDataString(token)}", body, cancellationToken);
+            var url = $"{app.ApiBase.TrimEnd('/')}{path}?access_token={Uri.EscapeDataString(token)}{rest}";
+            using var response = body is null ? await http.GetAsync(url, cancellationToken) : await http.PostAsJsonAsync(url, body, cancellationToken);
             var answer = await ReadAsync(response, cancellationToken);
             if (answer.ErrCode is FrequencyLimit or ConcurrencyLimit) _blocked[(app.CorpId, app.AgentId)] = time.GetUtcNow() + _backoff;
             if (answer.ErrCode is not (InvalidToken or ExpiredToken) || attempt > 0) return answer;

@@ -63,6 +63,22 @@ internal static class WeComEndpoints
             return await store.ListAsync();
         });
 
+        // Moments tasks of WeCom accounts sent as enterprise Moments jobs (admins): each copy's job and its end.
+        var moments = app.MapGroup("/api/wecom/moments").WithTags("WeCom");
+        moments.MapGet("", (WeComMoments store, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            return store.ListAsync();
+        });
+        moments.MapPost("/sync", async (WeComMoments store, WeComCorps corps, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            if ((await corps.ListAsync()).Count == 0) throw DomainValidationException.Of("corpId", RuleKeys.Required, "no WeCom corp is connected");
+            await store.SendDueAsync();
+            await store.PollAsync();
+            return await store.ListAsync();
+        });
+
         // A channel's WeCom accounts as a 「联系我」 contact way on a connected corp: its members follow the accounts with room.
         var ways = app.MapGroup("/api/channels/{channelId}/wecom").WithTags("WeCom");
         ways.MapGet("", async (string channelId, WeComContactWays contactWays) =>

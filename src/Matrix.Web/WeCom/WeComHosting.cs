@@ -15,6 +15,7 @@ internal static class WeComHosting
         services.AddSingleton<WeComContactWays>();
         services.AddSingleton<WeComTransfers>();
         services.AddSingleton<WeComMessages>();
+        services.AddSingleton<WeComMoments>();
         services.AddSingleton<WeComCallbacks>();
         services.AddSingleton<WeComGroupCodes>();
         services.AddSingleton<WeComWatcher>();

@@ -12,9 +12,9 @@ namespace Matrix.Web.WeCom;
 /// contact way's members synced. Each is queued once however many callbacks come meanwhile, so a burst costs a few
 /// calls. Work WeCom's rate limit held back is queued again when the block ends. A queue is the node's own; what a
 /// stopped node had queued, and any callback missed, is caught by the sweep each <see cref="MatrixOptions.WeComGroupSweep"/>:
-/// every way synced, transfers and due message tasks not yet sent sent, and those waiting asked about.
+/// every way synced, transfers and due message and Moments tasks not yet sent sent, and those waiting asked about.
 /// </summary>
-public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContactWays contactWays, WeComTransfers transfers, WeComMessages messages, JoinWayStore joinWays, IOptions<MatrixOptions> options,
+public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContactWays contactWays, WeComTransfers transfers, WeComMessages messages, WeComMoments moments, JoinWayStore joinWays, IOptions<MatrixOptions> options,
     StoreClock clock, ILogger<WeComWatcher> logger) : BackgroundService
 {
     private const string Chat = "chat:", Channel = "channel:";
@@ -68,6 +68,8 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
                 await transfers.PollAsync();
                 await messages.SendDueAsync();
                 await messages.PollAsync();
+                await moments.SendDueAsync();
+                await moments.PollAsync();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
