@@ -14,29 +14,9 @@ namespace Matrix.Web.Tests;
 /// once, no account passes its cap, and the way's members are replaced as accounts reach their soft caps. Then WeCom's
 /// rate limit holds a change back, and the way catches up once the block is over; disconnecting deletes the way.
 /// </summary>
-public sealed class WeComContactWayTests : IAsyncLifetime
+public sealed class WeComContactWayTests() : WeComTest("wecomways", "ww_ways_test")
 {
-    private const string CorpId = "ww_ways_test", AesKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-    private MatrixApp _app = null!;
-    private HttpClient _admin = null!;
-    private FakeWeComServer _wecom = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("wecomways")) { RateLimits = { ["Matrix:WeComRateLimitBackoff"] = "00:00:02" } };
-        var address = _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-        _wecom = await new FakeWeComServer(TimeProvider.System).StartAsync();
-        _wecom.AddCorp(new FakeCorp(CorpId, "1000002", "app-secret", "QDG6eK", AesKey) { CallbackUrl = $"{address}/wecom/callback/{CorpId}" });
-        Assert.True((await _admin.PutAsJsonAsync($"/api/wecom/corps/{CorpId}", new { agentId = "1000002", secret = "app-secret", token = "QDG6eK", aesKey = AesKey,
-            apiBase = _wecom.Url })).IsSuccessStatusCode);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _wecom.DisposeAsync();
-        await _app.DisposeAsync();
-    }
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Matrix:WeComRateLimitBackoff"] = "00:00:02" };
 
     [Fact]
     public async Task Two_thousand_adds_through_a_contact_way_count_once_respect_caps_and_rotate_members_as_they_fill()
@@ -95,21 +75,5 @@ public sealed class WeComContactWayTests : IAsyncLifetime
         var friends = new Dictionary<string, int>();
         foreach (var (user, id) in accounts) friends[user] = (await _admin.GetFromJsonAsync<JsonElement>($"/api/accounts/{id}")).GetProperty("friends").GetInt32();
         return friends;
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50);
-        }
-    }
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 }

@@ -12,33 +12,16 @@ namespace Matrix.Web.Tests;
 /// WeCom's reason, the task skipped) and the others' tasks are done; both count in the message budget, so the next
 /// campaign finds them over budget while a customer with no message this week gets theirs.
 /// </summary>
-public sealed class WeComMessageTests : IAsyncLifetime
+public sealed class WeComMessageTests() : WeComTest("wecommessages", "ww_messages_test")
 {
-    private const string CorpId = "ww_messages_test", AesKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-    private MatrixApp _app = null!;
-    private HttpClient _admin = null!;
-    private FakeWeComServer _wecom = null!;
-
-    public async Task InitializeAsync()
+    // Quiet hours a minute long, twelve hours from now in the store's zone: the test's messages are due at once at any hour.
+    protected override IReadOnlyDictionary<string, string> Settings
     {
-        // Quiet hours a minute long, twelve hours from now in the store's zone: the test's messages are due at once at any hour.
-        var quiet = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")).DateTime).Add(TimeSpan.FromHours(12));
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("wecommessages"))
+        get
         {
-            RateLimits = { ["Matrix:CapTouches"] = "1", ["Matrix:QuietFrom"] = quiet.ToString("HH:mm"), ["Matrix:QuietTo"] = quiet.AddMinutes(1).ToString("HH:mm") },
-        };
-        var address = _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-        _wecom = await new FakeWeComServer(TimeProvider.System).StartAsync();
-        _wecom.AddCorp(new FakeCorp(CorpId, "1000002", "app-secret", "QDG6eK", AesKey) { CallbackUrl = $"{address}/wecom/callback/{CorpId}" });
-        Assert.True((await _admin.PutAsJsonAsync($"/api/wecom/corps/{CorpId}", new { agentId = "1000002", secret = "app-secret", token = "QDG6eK", aesKey = AesKey,
-            apiBase = _wecom.Url })).IsSuccessStatusCode);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _wecom.DisposeAsync();
-        await _app.DisposeAsync();
+            var quiet = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai")).DateTime).Add(TimeSpan.FromHours(12));
+            return new Dictionary<string, string> { ["Matrix:CapTouches"] = "1", ["Matrix:QuietFrom"] = quiet.ToString("HH:mm"), ["Matrix:QuietTo"] = quiet.AddMinutes(1).ToString("HH:mm") };
+        }
     }
 
     [Fact]
@@ -88,20 +71,4 @@ public sealed class WeComMessageTests : IAsyncLifetime
 
     private async Task<List<JsonElement>> OpenMessagesAsync(string account) =>
         [.. (await _admin.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks")).EnumerateArray().Where(t => t.GetProperty("kind").GetString() == "message")];
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50);
-        }
-    }
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
 }

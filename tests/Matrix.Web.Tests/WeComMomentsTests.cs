@@ -13,30 +13,8 @@ namespace Matrix.Web.Tests;
 /// job is polled until WeCom made the moment, and each copy ends by WeCom's result: done, or left for a person when
 /// WeCom would not take that member as a sender.
 /// </summary>
-public sealed class WeComMomentsTests : IAsyncLifetime
+public sealed class WeComMomentsTests() : WeComTest("wecommoments", "ww_moments_test")
 {
-    private const string CorpId = "ww_moments_test", AesKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-    private MatrixApp _app = null!;
-    private HttpClient _admin = null!;
-    private FakeWeComServer _wecom = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("wecommoments"));
-        _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-        _wecom = await new FakeWeComServer(TimeProvider.System) { MomentJobPolls = 3 }.StartAsync();
-        _wecom.AddCorp(new FakeCorp(CorpId, "1000002", "app-secret", "QDG6eK", AesKey));
-        Assert.True((await _admin.PutAsJsonAsync($"/api/wecom/corps/{CorpId}", new { agentId = "1000002", secret = "app-secret", token = "QDG6eK", aesKey = AesKey,
-            apiBase = _wecom.Url })).IsSuccessStatusCode);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _wecom.DisposeAsync();
-        await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_posts_copies_on_WeCom_members_go_out_as_one_job_and_end_by_its_result()
     {
@@ -45,6 +23,7 @@ public sealed class WeComMomentsTests : IAsyncLifetime
         foreach (var (user, kind) in new[] { ("wc_x", "WeCom"), ("wc_y", "WeCom"), ("wx_personal", "PersonalWeChat") })
             accounts[user] = await IdAsync(await _admin.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Service", status = "Active", settings = new { weChatId = user, kind } }));
         _wecom.InvalidSenders["wc_y"] = true;
+        _wecom.MomentJobPolls = 3;
         // The post's copies, due now on each account, as the calendar places them at the post's time.
         var store = _app.Services.GetRequiredService<TaskStore>();
         var now = DateTimeOffset.UtcNow;
@@ -71,10 +50,4 @@ public sealed class WeComMomentsTests : IAsyncLifetime
     }
 
     private async Task<List<JsonElement>> ListAsync() => [.. (await _admin.GetFromJsonAsync<JsonElement>("/api/wecom/moments")).EnumerateArray()];
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
 }

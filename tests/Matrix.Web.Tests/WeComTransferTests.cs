@@ -15,30 +15,11 @@ namespace Matrix.Web.Tests;
 /// callbacks end the transfers (each customer counted once, on the takeover, not as a new friend). Then a banned
 /// member's customers go through the on-job API, and with WeCom's callbacks lost a poll of transfer_result ends them.
 /// </summary>
-public sealed class WeComTransferTests : IAsyncLifetime
+public sealed class WeComTransferTests() : WeComTest("wecomtransfers", "ww_transfer_test")
 {
-    private const string CorpId = "ww_transfer_test", AesKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
     private readonly ManualTimeProvider _weComTime = new(DateTimeOffset.UtcNow.AddHours(-50));
-    private MatrixApp _app = null!;
-    private HttpClient _admin = null!;
-    private FakeWeComServer _wecom = null!;
 
-    public async Task InitializeAsync()
-    {
-        _app = new MatrixApp(await TestPostgres.CreateDatabaseAsync("wecomtransfers"));
-        var address = _app.StartKestrel();
-        _admin = await _app.SignedInAsync();
-        _wecom = await new FakeWeComServer(_weComTime).StartAsync();
-        _wecom.AddCorp(new FakeCorp(CorpId, "1000002", "app-secret", "QDG6eK", AesKey) { CallbackUrl = $"{address}/wecom/callback/{CorpId}" });
-        Assert.True((await _admin.PutAsJsonAsync($"/api/wecom/corps/{CorpId}", new { agentId = "1000002", secret = "app-secret", token = "QDG6eK", aesKey = AesKey,
-            apiBase = _wecom.Url })).IsSuccessStatusCode);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _wecom.DisposeAsync();
-        await _app.DisposeAsync();
-    }
+    protected override TimeProvider WeComTime => _weComTime;
 
     [Fact]
     public async Task A_leaving_members_customers_are_transferred_within_the_rules_and_each_transfer_is_followed_to_its_end()
@@ -110,10 +91,4 @@ public sealed class WeComTransferTests : IAsyncLifetime
         [.. (await _admin.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}/tasks")).EnumerateArray()];
 
     private async Task<int> FriendsAsync(string account) => (await _admin.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}")).GetProperty("friends").GetInt32();
-
-    private static async Task<string> IdAsync(HttpResponseMessage response)
-    {
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
 }
