@@ -26,8 +26,13 @@ public sealed partial class WeComMessages(NpgsqlDataSource db, WeComCorps corps,
     private const string Api = "/cgi-bin/externalcontact/";
     private const int MaxRecipients = 10_000;
 
-    /// <summary>Sends the due message tasks of every WeCom account not sent yet. Returns how many went to WeCom.</summary>
-    public async Task<int> SendDueAsync()
+    /// <summary>
+    /// Sends the due message tasks of every WeCom account not sent yet. Returns how many went to WeCom. One node at a
+    /// time (advisory lock 1306): two nodes' sweeps must not both send a task before either has recorded it.
+    /// </summary>
+    public Task<int> SendDueAsync() => AdvisoryLocks.HoldingAsync(db, AdvisoryLocks.WeComSending, "messages", SendDueLockedAsync);
+
+    private async Task<int> SendDueLockedAsync()
     {
         if (await corps.ListAsync() is not [var only] || await corps.GetAsync(only.CorpId) is not { } corp) return 0;
         var sent = 0;

@@ -20,8 +20,10 @@ public sealed partial class WeComMoments(NpgsqlDataSource db, WeComCorps corps, 
 {
     private const string Api = "/cgi-bin/externalcontact/";
 
-    /// <summary>Sends the due Moments tasks of every WeCom account not sent yet, one job per post. Returns how many jobs WeCom took.</summary>
-    public async Task<int> SendDueAsync()
+    /// <summary>Sends the due Moments tasks of every WeCom account not sent yet, one job per post, one node at a time. Returns how many jobs WeCom took.</summary>
+    public Task<int> SendDueAsync() => AdvisoryLocks.HoldingAsync(db, AdvisoryLocks.WeComSending, "moments", SendDueLockedAsync);
+
+    private async Task<int> SendDueLockedAsync()
     {
         if (await corps.ListAsync() is not [var only] || await corps.GetAsync(only.CorpId) is not { } corp) return 0;
         var now = clock.UtcNow;

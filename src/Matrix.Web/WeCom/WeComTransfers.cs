@@ -25,8 +25,10 @@ public sealed partial class WeComTransfers(NpgsqlDataSource db, WeComCorps corps
 {
     private const string Api = "/cgi-bin/externalcontact/";
 
-    /// <summary>Sends every open transfer task of a WeCom account not sent yet. Returns how many WeCom accepted.</summary>
-    public async Task<int> SubmitAsync()
+    /// <summary>Sends every open transfer task of a WeCom account not sent yet, one node at a time. Returns how many WeCom accepted.</summary>
+    public Task<int> SubmitAsync() => AdvisoryLocks.HoldingAsync(db, AdvisoryLocks.WeComSending, "transfers", SubmitLockedAsync);
+
+    private async Task<int> SubmitLockedAsync()
     {
         if (await CorpAsync() is not { } corp) return 0;
         var accounts = (await directory.AccountsAsync()).Where(a => a.Profile.Kind == AccountKind.WeCom).ToDictionary(a => a.Id);
