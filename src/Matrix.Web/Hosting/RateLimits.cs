@@ -4,16 +4,22 @@ using Microsoft.AspNetCore.RateLimiting;
 
 namespace Matrix.Web.Hosting;
 
-/// <summary>Request limits (configuration section <c>Matrix:RateLimits</c>); each a token bucket refilled every minute.</summary>
+/// <summary>Request limits (configuration section <c>Matrix:RateLimits</c>); each a token bucket refilled every <see cref="Period"/>.</summary>
 public sealed class RateLimitSettings
 {
-    /// <summary>Live code scans one client address may make per minute. Default 20: a family at one table, not a script.</summary>
+    /// <summary>
+    /// The period the per-address and per-channel limits are counted over; the bucket is refilled whole at each period's
+    /// end. Default one minute. A longer one is stricter for the same numbers (tests use it to keep a script inside one period).
+    /// </summary>
+    public TimeSpan Period { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Live code scans one client address may make per period (a minute by default). Default 20: a family at one table, not a script.</summary>
     public int LiveCodePerAddress { get; set; } = 20;
 
-    /// <summary>Scans of one live code per minute from everyone together. Default 600: a queue at a till, not a flood.</summary>
+    /// <summary>Scans of one live code per period from everyone together. Default 600: a queue at a till, not a flood.</summary>
     public int LiveCodePerChannel { get; set; } = 600;
 
-    /// <summary>Sign-in attempts one client address may make per minute. Default 10.</summary>
+    /// <summary>Sign-in attempts one client address may make per period. Default 10.</summary>
     public int SignInPerAddress { get; set; } = 10;
 
     /// <summary>Sign-in attempts for one user name per 15 minutes, from all addresses together. Default 30.</summary>
@@ -30,17 +36,19 @@ public static class RateLimits
     public static IServiceCollection AddMatrixRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var settings = configuration.GetSection("Matrix:RateLimits").Get<RateLimitSettings>() ?? new RateLimitSettings();
+        if (settings.Period <= TimeSpan.Zero)
+            throw new InvalidOperationException($"Matrix:RateLimits:Period must be positive; it is {settings.Period}.");
         services.AddSingleton(settings);
         services.AddSingleton<SignInThrottle>();
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(http => LiveCodeChannel(http) is not null
-                    ? Bucket("scan@" + Address(http), settings.LiveCodePerAddress, TimeSpan.FromMinutes(1))
-                    : IsSignIn(http) ? Bucket("sign-in@" + Address(http), settings.SignInPerAddress, TimeSpan.FromMinutes(1))
+                    ? Bucket("scan@" + Address(http), settings.LiveCodePerAddress, settings.Period)
+                    : IsSignIn(http) ? Bucket("sign-in@" + Address(http), settings.SignInPerAddress, settings.Period)
                     : RateLimitPartition.GetNoLimiter("")),
                 PartitionedRateLimiter.Create<HttpContext, string>(http => LiveCodeChannel(http) is { } channel
-                    ? Bucket("channel:" + channel, settings.LiveCodePerChannel, TimeSpan.FromMinutes(1))
+                    ? Bucket("channel:" + channel, settings.LiveCodePerChannel, settings.Period)
                     : RateLimitPartition.GetNoLimiter("")));
             o.OnRejected = (context, cancellationToken) => RejectAsync(context.HttpContext,
                 context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60), cancellationToken);
