@@ -77,6 +77,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         MapTransfers(_app);
         MapMessages(_app);
         MapMoments(_app);
+        MapContacts(_app);
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return this;
@@ -91,7 +92,11 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     {
         var code = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         _welcomeCodes[code] = (userId, externalUserId, time.GetUtcNow());
-        lock (_groups) _follows.Add((corpId, userId, externalUserId));
+        lock (_groups)
+        {
+            _follows.Add((corpId, userId, externalUserId));
+            Relation(corpId, userId, externalUserId, time.GetUtcNow());
+        }
         var xml = Event(corpId, "add_external_contact", userId, externalUserId,
             $"<State><![CDATA[{state ?? ""}]]></State><WelcomeCode><![CDATA[{code}]]></WelcomeCode>");
         var answered = true;
@@ -102,7 +107,11 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     /// <summary>The customer deleted the member (<c>del_follow_user</c>), or the member deleted the customer (<c>del_external_contact</c>).</summary>
     public Task<bool> DeleteAsync(string corpId, string userId, string externalUserId, bool byCustomer)
     {
-        lock (_groups) _follows.Remove((corpId, userId, externalUserId));
+        lock (_groups)
+        {
+            _follows.Remove((corpId, userId, externalUserId));
+            _relations.Remove((corpId, userId, externalUserId));
+        }
         return DeliverAsync(corpId, Event(corpId, byCustomer ? "del_follow_user" : "del_external_contact", userId, externalUserId, ""));
     }
 
@@ -139,6 +148,8 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
 
     private IResult Token(string? corpId, string? secret)
     {
+        if (Down) return Results.StatusCode(503);
+        if (RefuseThisAddress) return Error(60020, "not allow to access from your ip");
         if (corpId is null || !_corps.TryGetValue(corpId, out var corp)) return Error(40013, "invalid corpid");
         if (secret != corp.Secret) return Error(40001, "invalid credential");
         Interlocked.Increment(ref _tokensIssued);
@@ -167,7 +178,9 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     public int RateRefusals => _rateRefusals;
 
     private IResult? Refused(string? token) =>
-        time.GetUtcNow() < _blockedUntil ? RateLimited()
+        Down ? Results.StatusCode(503)
+        : RefuseThisAddress ? Error(60020, "not allow to access from your ip")
+        : time.GetUtcNow() < _blockedUntil ? RateLimited()
         : token is null ? Error(41001, "access_token missing")
         : !_tokens.TryGetValue(token, out var known) ? Error(40014, "invalid access_token")
         : known.Expires <= time.GetUtcNow() ? Error(42001, "access_token expired")
