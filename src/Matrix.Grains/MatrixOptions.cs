@@ -67,6 +67,12 @@ public sealed class MatrixOptions
     /// <summary>How long a WeCom app's calls stop after WeCom refuses one for its rate limits (45009, 45033). Default 60 seconds (WeCom's block for a minute's excess).</summary>
     public TimeSpan WeComRateLimitBackoff { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// When the nightly full sync with each WeCom corp runs, in the store's zone (members, every member's customers,
+    /// tags; Domain.WeCom.NightlySync). Default 03:00.
+    /// </summary>
+    public TimeOnly WeComNightlySync { get; set; } = Domain.WeCom.NightlySync.DefaultAt;
+
     public Domain.TimeWindows Times => new(EventClockSkew, PlanningHorizon);
 }
 

@@ -36,10 +36,16 @@ public sealed partial class FakeWeComServer
     /// <summary>How many customers a batch/get_by_user page holds at most (WeCom clamps the caller's limit to 100).</summary>
     public int CustomerPageLimit { get; set; } = 100;
 
-    /// <summary>batch/get_by_user pages given so far.</summary>
+    /// <summary>batch/get_by_user pages served so far (a call refused is no page).</summary>
     public int CustomerPages => _customerPages;
 
     private int _customerPages;
+
+    /// <summary>After this many more pages of the member's customers, WeCom's rate limit strikes: the next call of any API answers 45009 until <see cref="Unblock"/>.</summary>
+    public (string UserId, int Pages)? RateLimitAfterPages { get; set; }
+
+    /// <summary>WeCom's block lifted (as its 60 s running out).</summary>
+    public void Unblock() => _blockedUntil = DateTimeOffset.MinValue;
 
     /// <summary>The member has customer contact (is on get_follow_user_list) even with no customer yet.</summary>
     public void AddMember(string corpId, string userId)
@@ -183,17 +189,27 @@ public sealed partial class FakeWeComServer
 
     private IResult ByUser(string corpId, JsonObject body)
     {
-        Interlocked.Increment(ref _customerPages);
         var users = body["userid_list"]?.AsArray().Select(u => u!.GetValue<string>()).ToHashSet() ?? [];
+        if (RateLimitAfterPages is { } limit && users.Contains(limit.UserId))
+        {
+            if (limit.Pages <= 0)
+            {
+                RateLimitAfterPages = null;
+                BlockFor(TimeSpan.FromDays(1));
+                return RateLimited();
+            }
+            RateLimitAfterPages = (limit.UserId, limit.Pages - 1);
+        }
+        Interlocked.Increment(ref _customerPages);
         if (users.Count is 0 or > 100) return Error(40058, "userid_list must hold 1 to 100 members");
-        var limit = Math.Clamp(body["limit"]?.GetValue<int>() ?? 50, 1, CustomerPageLimit);
+        var size = Math.Clamp(body["limit"]?.GetValue<int>() ?? 50, 1, CustomerPageLimit);
         var after = body["cursor"]?.GetValue<string>() is { Length: > 0 } cursor ? Encoding.UTF8.GetString(Convert.FromBase64String(cursor)) : "";
         lock (_groups)
         {
             // Ordered by (member, customer): a cursor naming the last row given stays good while rows are added.
             var rows = _follows.Where(f => f.CorpId == corpId && users.Contains(f.UserId)).Select(f => (Key: f.UserId + "\u0001" + f.ExternalUserId, f))
-                .Where(r => string.CompareOrdinal(r.Key, after) > 0).OrderBy(r => r.Key, StringComparer.Ordinal).Take(limit + 1).ToList();
-            var page = rows.Take(limit).ToList();
+                .Where(r => string.CompareOrdinal(r.Key, after) > 0).OrderBy(r => r.Key, StringComparer.Ordinal).Take(size + 1).ToList();
+            var page = rows.Take(size).ToList();
             var list = new JsonArray();
             foreach (var (_, f) in page)
             {
@@ -207,7 +223,7 @@ public sealed partial class FakeWeComServer
             return Ok(new JsonObject
             {
                 ["external_contact_list"] = list,
-                ["next_cursor"] = rows.Count > limit ? Convert.ToBase64String(Encoding.UTF8.GetBytes(page[^1].Key)) : "",
+                ["next_cursor"] = rows.Count > size ? Convert.ToBase64String(Encoding.UTF8.GetBytes(page[^1].Key)) : "",
             });
         }
     }

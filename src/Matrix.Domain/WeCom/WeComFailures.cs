@@ -31,12 +31,15 @@ public static class WeComFailures
 
     public const int UntrustedAddress = 60020;
 
+    /// <summary>WeCom has no such member (a Matrix WeCom account whose userid the corp does not list with customer contact).</summary>
+    public const int NoSuchMember = 60111;
+
     /// <summary>The longest wait between tries of a transient failure, and the wait after a setup error.</summary>
     public static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
 
     public static WeComFailureKind Classify(int errCode) => errCode switch
     {
-        UntrustedAddress or 40001 or 40013 or 40056 or 48002 or 60011 or 84074 or 301002 => WeComFailureKind.Setup,
+        UntrustedAddress or 40001 or 40013 or 40056 or 48002 or 60011 or NoSuchMember or 84074 or 301002 => WeComFailureKind.Setup,
         45009 or 45033 => WeComFailureKind.RateLimited,
         SystemBusy or Unreachable => WeComFailureKind.Transient,
         _ => WeComFailureKind.Refused,

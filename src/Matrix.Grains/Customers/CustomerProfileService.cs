@@ -6,7 +6,7 @@ using Matrix.Grains.FollowUps;
 namespace Matrix.Grains.Customers;
 
 /// <summary>A person changes what Matrix knows of a customer: the profile (with its referrer) and tags from the managed list.</summary>
-public sealed class CustomerProfileService(IGrainFactory grains, CapacityLedger ledger, FollowUpService followUps, StoreClock clock)
+public sealed class CustomerProfileService(IGrainFactory grains, CapacityLedger ledger, FollowUpService followUps, StoreClock clock, IEnumerable<ICustomerTagSink> sinks)
 {
     /// <returns>False when Matrix does not know the customer.</returns>
     public async Task<bool> UpdateAsync(string customerId, CustomerProfile profile, string by)
@@ -32,6 +32,7 @@ public sealed class CustomerProfileService(IGrainFactory grains, CapacityLedger 
         var catalog = await grains.Get<ITagCatalogGrain>(TagCatalogGrain.Key).Get();
         DomainValidationException.ThrowIfAny([.. catalog.Unknown(add)]);
         await Conflicts.RetryAsync(() => grains.Get<ICustomerGrain>(customerId).ChangeTags(add, remove, by, clock.UtcNow));
+        foreach (var sink in sinks) await sink.TagsChangedAsync(customerId, add, remove);
         return true;
     }
 

@@ -10,7 +10,8 @@ namespace Matrix.Grains.Imports;
 /// customer's grain, the purchase through the till's path, then the follow-ups an existing relationship starts.
 /// Each step is idempotent, so a row done twice (its node died before the outcome was written) ends the same.
 /// </summary>
-public sealed class ImportCommitter(CapacityLedger ledger, IGrainFactory grains, PurchaseService purchases, FollowUps.FollowUpService followUps, StoreClock clock)
+public sealed class ImportCommitter(CapacityLedger ledger, IGrainFactory grains, PurchaseService purchases, FollowUps.FollowUpService followUps, StoreClock clock,
+    IEnumerable<Customers.ICustomerTagSink> sinks)
 {
     /// <summary>Rows worked on at once: enough to overlap their round trips, few enough to leave the database to live traffic.</summary>
     public const int Parallel = 8;
@@ -68,7 +69,11 @@ public sealed class ImportCommitter(CapacityLedger ledger, IGrainFactory grains,
             var dates = before.ChangedAttributes(profile).Where(k => profile.DateOf(k) is not null || before.DateOf(k) is not null).ToHashSet(StringComparer.Ordinal);
             if (dates.Count > 0) await followUps.AttributesChangedAsync(id, dates);
         }
-        if (change.AddTags.Count > 0) await Conflicts.RetryAsync(() => customer.ChangeTags(change.AddTags, [], by, now));
+        if (change.AddTags.Count > 0)
+        {
+            await Conflicts.RetryAsync(() => customer.ChangeTags(change.AddTags, [], by, now));
+            foreach (var sink in sinks) await sink.TagsChangedAsync(id, change.AddTags, []);
+        }
         if (change.AddPurchase && row.Purchase is { } p)
             await purchases.PurchaseAsync(new(p.OrderId, p.Amount, p.At, [new(p.Category ?? "import", 1, p.Category)], CustomerId: id));
         // The follow-ups of a new friendship start last, so plans filtering on tags or purchases see them.

@@ -43,6 +43,37 @@ public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? ba
     public Task<WeComAnswer> GetAsync(WeComApp app, string path, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken = default) =>
         CallAsync(app, path, null, query, cancellationToken);
 
+    /// <summary>
+    /// As <see cref="PostAsync"/>, with every failure an answer: a token WeCom would not give (60020 for an untrusted
+    /// address, 40001 for a wrong secret) as its code, and no answer at all (down, a timeout) as <see cref="Unreachable"/>.
+    /// For work that records a failure and tries again later rather than failing the caller.
+    /// </summary>
+    public Task<WeComAnswer> TryPostAsync(WeComApp app, string path, object body, CancellationToken cancellationToken = default) =>
+        AnsweringAsync(() => PostAsync(app, path, body, cancellationToken), cancellationToken);
+
+    /// <summary>As <see cref="GetAsync"/>, with every failure an answer (see <see cref="TryPostAsync"/>).</summary>
+    public Task<WeComAnswer> TryGetAsync(WeComApp app, string path, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken = default) =>
+        AnsweringAsync(() => GetAsync(app, path, query, cancellationToken), cancellationToken);
+
+    /// <summary>The code of an answer never received: WeCom down, out of reach or too slow.</summary>
+    public const int Unreachable = -2;
+
+    private static async Task<WeComAnswer> AnsweringAsync(Func<Task<WeComAnswer>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (WeComException e)
+        {
+            return new(e.Code, e.Message, []);
+        }
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return new(Unreachable, e.Message, []);
+        }
+    }
+
     private async Task<WeComAnswer> CallAsync(WeComApp app, string path, object? body, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken)
     {
         var rest = string.Concat(query.Select(q => $"&{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));

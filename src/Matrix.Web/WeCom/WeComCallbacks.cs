@@ -15,7 +15,7 @@ namespace Matrix.Web.WeCom;
 /// its welcome task is closed; when the window is missed (or WeCom refuses), the task stays for a person.
 /// </summary>
 public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDirectory directory, TaskStore tasks, WeComClient client, StoreClock clock,
-    WeComGroupCodes groupCodes, WeComWatcher watcher, WeComTransfers transfers, ILogger<WeComCallbacks> logger)
+    WeComGroupCodes groupCodes, WeComWatcher watcher, WeComTransfers transfers, WeComTagMarks marks, ILogger<WeComCallbacks> logger)
 {
     public const string SentBy = "wecom";
 
@@ -26,6 +26,11 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
             // A member joined or left: counted off this path (the callback is answered at once); a group opened or dismissed: handled now.
             if (e.ChangeType == "update" && e.ChatId is { } chatId) watcher.Changed(chatId);
             else await groupCodes.HandleAsync(corp, e);
+            return;
+        }
+        if (e.Event == "change_external_tag")
+        {
+            watcher.TagsChanged(corp.App.CorpId); // mirrored again off this path; a conflict is reported, not overwritten
             return;
         }
         if (e.Event != "change_external_contact" || e.UserId is null || e.ExternalUserId is null) return;
@@ -40,6 +45,9 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
             case "add_external_contact" or "add_half_external_contact":
                 // A customer transferred to this member arrives as an add: the transfer ends, and it is no new friend.
                 if (!await transfers.ArrivedAsync(e.UserId, e.ExternalUserId)) await AddedAsync(corp, account, e);
+                break;
+            case "edit_external_contact":
+                watcher.ContactEdited(corp.App.CorpId, e.UserId, e.ExternalUserId);
                 break;
             case "transfer_fail":
                 await transfers.FailedAsync(e.UserId, e.ExternalUserId, e.FailReason);
@@ -60,6 +68,8 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
         var outcome = await friends.AddedAsync(new(account.Id, e.ExternalUserId!, e.At, e.Identity, channel?.Id, Referral: referral));
         if (channel is not null) watcher.ChannelChanged(channel.Id); // the account filled by one: its contact way may list fewer members
         if (outcome == FriendAddOutcome.Full) OverCap(logger, account.Id, e.ExternalUserId!);
+        // The channel's tags, which the customer now has in Matrix, marked on the relationship in WeCom too (through the outbox).
+        if (outcome == FriendAddOutcome.Added && channel?.Definition.Tags is { Count: > 0 } tags) await marks.MarkAsync(e.ExternalUserId!, tags, [], onlyAccount: account.Id);
         if (outcome != FriendAddOutcome.Added || e.WelcomeCode is null || channel?.Definition.WelcomeScript is not { Length: > 0 } welcome) return;
 
         var answer = await client.PostAsync(corp.App, "/cgi-bin/externalcontact/send_welcome_msg", new { welcome_code = e.WelcomeCode, text = new { content = welcome } });

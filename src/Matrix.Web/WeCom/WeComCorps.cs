@@ -57,6 +57,19 @@ public sealed class WeComCorps(NpgsqlDataSource db, IDataProtectionProvider prot
         return list;
     }
 
+    /// <summary>
+    /// The corp a WeCom account's member belongs to: the one whose member list the last sync found it on, else the
+    /// matrix's only corp; null when neither tells (several corps, no sync yet).
+    /// </summary>
+    public async Task<string?> CorpOfAccountAsync(string accountId)
+    {
+        await using var cmd = db.CreateCommand("""
+            select coalesce((select corp_id from wecom_account_syncs where account_id = $1), (select min(corp_id) from wecom_corps having count(*) = 1))
+            """);
+        cmd.Parameters.Add(new() { Value = accountId });
+        return await cmd.ExecuteScalarAsync() as string;
+    }
+
     /// <summary>The corp's app and callback crypto, its secrets unprotected; null for a corp Matrix does not know.</summary>
     public async Task<WeComCorp?> GetAsync(string corpId)
     {

@@ -79,6 +79,30 @@ internal static class WeComEndpoints
             return await store.ListAsync();
         });
 
+        // The full sync (admins): each corp's and WeCom account's last sync, last error and next retry, the tag mirror
+        // with its conflicts, and the outbox. POST asks for a full sync of every corp now (202: it runs in the background).
+        var sync = app.MapGroup("/api/wecom/sync").WithTags("WeCom");
+        sync.MapGet("", (WeComSync store, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            return store.StatusAsync();
+        });
+        sync.MapPost("", async (WeComSync store, WeComCorps corps, WeComWatcher watcher, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            if ((await corps.ListAsync()).Count == 0) throw DomainValidationException.Of("corpId", RuleKeys.Required, "no WeCom corp is connected");
+            await store.RequestAsync();
+            watcher.SyncRequested();
+            return Results.Accepted("/api/wecom/sync", await store.StatusAsync());
+        });
+
+        // A call in the outbox tried again at once (admins), after a person fixed what WeCom refused.
+        app.MapPost("/api/wecom/outbox/{id:long}/retry", async (long id, WeComOutbox outbox, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            return await outbox.RetryAsync(id) ? Results.NoContent() : Results.NotFound();
+        }).WithTags("WeCom");
+
         // A channel's WeCom accounts as a 「联系我」 contact way on a connected corp: its members follow the accounts with room.
         var ways = app.MapGroup("/api/channels/{channelId}/wecom").WithTags("WeCom");
         ways.MapGet("", async (string channelId, WeComContactWays contactWays) =>

@@ -12,12 +12,15 @@ namespace Matrix.Web.WeCom;
 /// contact way's members synced. Each is queued once however many callbacks come meanwhile, so a burst costs a few
 /// calls. Work WeCom's rate limit held back is queued again when the block ends. A queue is the node's own; what a
 /// stopped node had queued, and any callback missed, is caught by the sweep each <see cref="MatrixOptions.WeComGroupSweep"/>:
-/// every way synced, transfers and due message and Moments tasks not yet sent sent, and those waiting asked about.
+/// every way synced, transfers and due message and Moments tasks not yet sent sent, and those waiting asked about,
+/// the full sync run where due (<see cref="WeComSync"/>) and the outbox drained. The outbox is drained too as soon
+/// as a call is written, and again when its earliest retry comes; a corp's tags are mirrored again when its admins
+/// change them, and a customer's tags read again when a member edits the customer.
 /// </summary>
-public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContactWays contactWays, WeComTransfers transfers, WeComMessages messages, WeComMoments moments, JoinWayStore joinWays, IOptions<MatrixOptions> options,
-    StoreClock clock, ILogger<WeComWatcher> logger) : BackgroundService
+public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContactWays contactWays, WeComTransfers transfers, WeComMessages messages, WeComMoments moments,
+    WeComSync sync, WeComOutbox outbox, JoinWayStore joinWays, IOptions<MatrixOptions> options, StoreClock clock, ILogger<WeComWatcher> logger) : BackgroundService
 {
-    private const string Chat = "chat:", Channel = "channel:";
+    private const string Chat = "chat:", Channel = "channel:", Tags = "tags:", Edited = "edited:", Outbox = "outbox", Sync = "sync";
     private readonly Channel<string> _queue = System.Threading.Channels.Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, byte> _waiting = new();
 
@@ -27,6 +30,15 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
     /// <summary>The channel's accounts gained friends: its contact way's members are checked soon.</summary>
     public void ChannelChanged(string channelId) => Queue(Channel + channelId);
 
+    /// <summary>A corp's admins changed its tags: the mirror is read again soon.</summary>
+    public void TagsChanged(string corpId) => Queue(Tags + corpId);
+
+    /// <summary>A member edited a customer (tags among what may have changed): the relationship's tags are read soon.</summary>
+    public void ContactEdited(string corpId, string userId, string externalUserId) => Queue(Edited + string.Join('\u0001', corpId, userId, externalUserId));
+
+    /// <summary>A full sync was asked for: this node runs what is due now rather than at the next sweep.</summary>
+    public void SyncRequested() => Queue(Sync);
+
     private void Queue(string key)
     {
         if (_waiting.TryAdd(key, 0)) _queue.Writer.TryWrite(key);
@@ -34,6 +46,8 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        outbox.Added += () => Queue(Outbox);
+        Queue(Outbox); // what a stopped node left waiting
         var sweep = SweepAsync(stoppingToken);
         await foreach (var key in _queue.Reader.ReadAllAsync(stoppingToken))
         {
@@ -41,7 +55,16 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
             try
             {
                 if (key.StartsWith(Chat, StringComparison.Ordinal)) await groupCodes.RecountChatAsync(key[Chat.Length..]);
-                else if (await contactWays.SyncAsync(key[Channel.Length..]) is { } retryAfter) Later(key, retryAfter, stoppingToken);
+                else if (key.StartsWith(Channel, StringComparison.Ordinal) && await contactWays.SyncAsync(key[Channel.Length..]) is { } retryAfter) Later(key, retryAfter, stoppingToken);
+                else if (key.StartsWith(Tags, StringComparison.Ordinal)) await sync.MirrorTagsAsync(key[Tags.Length..]);
+                else if (key.StartsWith(Edited, StringComparison.Ordinal) && key[Edited.Length..].Split('\u0001') is [var corpId, var userId, var customerId])
+                    await sync.ReadTagsAsync(corpId, userId, customerId);
+                else if (key == Sync) await sync.RunDueAsync(stoppingToken);
+                else if (key == Outbox)
+                {
+                    await outbox.DrainAsync(stoppingToken);
+                    if (await outbox.NextDueAsync() is { } next) Later(Outbox, next - clock.UtcNow, stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -70,6 +93,8 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
                 await messages.PollAsync();
                 await moments.SendDueAsync();
                 await moments.PollAsync();
+                await sync.RunDueAsync(stoppingToken);
+                Queue(Outbox);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
