@@ -71,6 +71,9 @@ public sealed class AccessTests : ApiTest
         ("POST", "/api/wecom/messages/sync", ""),
         ("GET", "/api/wecom/moments", ""),
         ("POST", "/api/wecom/moments/sync", ""),
+        ("GET", "/api/wecom/sync", ""),
+        ("POST", "/api/wecom/sync", ""),
+        ("POST", "/api/wecom/outbox/1/retry", ""),
         ("PUT", "/api/wecom/corps/ww_mallory", """{"agentId":"1","secret":"s","token":"t","aesKey":"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}"""),
         ("GET", "/api/group-codes/{B.groupCode}", ""),
         ("GET", "/api/group-codes/{B.groupCode}/history", ""),
@@ -148,8 +151,8 @@ public sealed class AccessTests : ApiTest
 
     /// <summary>A route pattern with dummy values, for calling an endpoint without caring what it acts on.</summary>
     private static string Dummy(string pattern) =>
-        System.Text.RegularExpressions.Regex.Replace(pattern.Replace("{**path:file}", "x.txt"), @"\{(\w+)(:guid|:int)?\}",
-            m => m.Groups[2].Value == ":guid" ? Guid.Empty.ToString() : m.Groups[2].Value == ":int" ? "1" : m.Groups[1].Value == "documentName" ? "v1" : "x");
+        System.Text.RegularExpressions.Regex.Replace(pattern.Replace("{**path:file}", "x.txt"), @"\{(\w+)(:guid|:int|:long)?\}",
+            m => m.Groups[2].Value == ":guid" ? Guid.Empty.ToString() : m.Groups[2].Value is ":int" or ":long" ? "1" : m.Groups[1].Value == "documentName" ? "v1" : "x");
 
     [Fact]
     public async Task Without_credentials_every_endpoint_but_the_public_ones_answers_401_or_sends_to_sign_in()

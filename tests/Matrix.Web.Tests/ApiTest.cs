@@ -75,7 +75,7 @@ public abstract class ApiTest : IAsyncLifetime
             await Task.Delay(50);
         }
         var parts = new List<string>();
-        foreach (var table in new[] { "orleansstorage", "directory", "customer_index", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts", "purchase_orders", "orleansreminderstable", "operators", "api_keys", "segments", "segment_members", "campaigns", "campaign_recipients", "referral_campaigns", "referral_inviters", "referral_scans", "referral_arrivals", "referral_revocations", "referral_rewards", "group_codes", "group_code_groups", "group_code_history", "wecom_corps", "wecom_contact_ways", "wecom_transfers", "wecom_messages", "wecom_tokens", "wecom_moments" })
+        foreach (var table in new[] { "orleansstorage", "directory", "customer_index", "account_ledger", "account_reservations", "account_friends", "friend_events", "tasks", "alerts", "purchase_orders", "orleansreminderstable", "operators", "api_keys", "segments", "segment_members", "campaigns", "campaign_recipients", "referral_campaigns", "referral_inviters", "referral_scans", "referral_arrivals", "referral_revocations", "referral_rewards", "group_codes", "group_code_groups", "group_code_history", "wecom_corps", "wecom_contact_ways", "wecom_transfers", "wecom_messages", "wecom_tokens", "wecom_moments", "wecom_tags", "wecom_outbox", "wecom_corp_syncs", "wecom_account_syncs", "wecom_sync_seen" })
         {
             await using var cmd = new NpgsqlCommand($"select coalesce(string_agg(t::text, '|' order by t::text), '') from {table} t", connection);
             parts.Add($"{table}: {await cmd.ExecuteScalarAsync()}");

@@ -29,6 +29,8 @@ public sealed class HostileInputTests : ApiTest
         ("POST", "/api/wecom/transfers/sync", """{"corpId":"<script>"}""", HttpStatusCode.BadRequest, "corpId"),
         ("POST", "/api/wecom/messages/sync", """{"corpId":"<script>"}""", HttpStatusCode.BadRequest, "corpId"),
         ("POST", "/api/wecom/moments/sync", """{"corpId":"<script>"}""", HttpStatusCode.BadRequest, "corpId"),
+        ("POST", "/api/wecom/sync", """{"corpId":"<script>"}""", HttpStatusCode.BadRequest, "corpId"),
+        ("POST", "/api/wecom/outbox/-1/retry", "", HttpStatusCode.NotFound, ""),
         ("POST", "/api/events/friend-added", """{"accountId":"' or 1=1 --","externalId":"x","at":"2026-11-22T10:00:00Z","idempotencyKey":"k1"}""", HttpStatusCode.NotFound, ""),
         ("POST", "/api/events/friend-deleted", """{"accountId":"{A.account}","externalId":"","at":"2026-11-22T10:00:00Z","idempotencyKey":"k2"}""", HttpStatusCode.BadRequest, "externalId"),
         ("POST", "/api/events/purchase", """{"customerId":"{A.customer}","orderId":"{B.order}","amount":1,"at":"2026-11-22T10:00:00Z"}""", HttpStatusCode.BadRequest, "orderId"),
