@@ -38,4 +38,38 @@ public sealed class WeComConsoleTests() : ConsoleTest("wecomconsole")
         Assert.Null(wecom.ContactWay(configId));
         Assert.Equal(0, await page.Locator("[data-testid=page-fault]").CountAsync());
     }
+
+    [Fact]
+    public async Task An_admin_sees_a_setup_error_in_plain_words_fixes_it_and_watches_the_sync_find_a_lost_customer()
+    {
+        const string corp = "ww_console_sync";
+        await using var wecom = await new FakeWeComServer(TimeProvider.System).StartAsync();
+        wecom.AddCorp(new FakeCorp(corp, "1000002", "app-secret", "QDG6eK", AesKey) { CallbackUrl = $"{_address}/wecom/callback/{corp}" });
+        wecom.RefuseThisAddress = true; // the app's trusted IPs do not list this server
+        Assert.True((await _admin.PutAsJsonAsync("/api/tags/兴趣", new { tags = new[] { "咖啡" } })).IsSuccessStatusCode);
+        wecom.CreateTagInConsole(corp, "饮品", "咖啡");
+        Assert.True((await _admin.PutAsJsonAsync($"/api/wecom/corps/{corp}", new { agentId = "1000002", secret = "app-secret", token = "QDG6eK", aesKey = AesKey,
+            apiBase = wecom.Url })).IsSuccessStatusCode);
+        var persona = await IdAsync(await _admin.PostAsJsonAsync("/api/personas", new { nickname = "企微同步" }));
+        await IdAsync(await _admin.PostAsJsonAsync("/api/accounts", new { personaId = persona, role = "Service", status = "Active", settings = new { weChatId = "wc_sync", kind = "WeCom" } }));
+
+        await using var browser = await ConsoleBrowser.LaunchAsync(_address);
+        var page = await browser.SignInAsync("root", "wecom");
+        var panel = page.Locator("[data-testid=wecom-sync]");
+        await panel.Locator("[data-testid=wecom-sync-now]").ClickAsync();
+        var row = panel.Locator($"[data-testid=wecom-sync-corp][data-corp={corp}]");
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-kind", "Setup", new() { Timeout = 60_000 });
+        await Assertions.Expect(row.Locator("[data-testid=wecom-sync-error]")).ToContainTextAsync("企业可信IP");
+        await Assertions.Expect(row.Locator("[data-testid=wecom-sync-error]")).ToContainTextAsync("需在企业微信后台修正的设置");
+
+        // Fixed in WeCom's console; a customer whose add never reached Matrix is found by the sync asked for.
+        wecom.RefuseThisAddress = false;
+        wecom.SeedCustomer(corp, "wc_sync", "wmLost1", DateTimeOffset.UtcNow.AddDays(-3));
+        await panel.Locator("[data-testid=wecom-sync-now]").ClickAsync();
+        var account = panel.Locator("[data-testid=wecom-sync-account][data-user=wc_sync]");
+        await Assertions.Expect(account).ToContainTextAsync("1 / 1 / 0", new() { Timeout = 60_000 });
+        await Assertions.Expect(row.Locator("[data-testid=wecom-sync-error]")).ToHaveTextAsync("");
+        await Assertions.Expect(panel.Locator("[data-testid=wecom-tag-conflict][data-tag=咖啡]")).ToContainTextAsync("饮品");
+        Assert.Equal(0, await page.Locator("[data-testid=page-fault]").CountAsync());
+    }
 }
