@@ -15,7 +15,7 @@ namespace Matrix.Web.WeCom;
 /// its welcome task is closed; when the window is missed (or WeCom refuses), the task stays for a person.
 /// </summary>
 public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDirectory directory, TaskStore tasks, WeComClient client, StoreClock clock,
-    WeComGroupCodes groupCodes, WeComWatcher watcher, WeComTransfers transfers, WeComTagMarks marks, ILogger<WeComCallbacks> logger)
+    WeComGroupCodes groupCodes, WeComWatcher watcher, WeComTransfers transfers, WeComTagMarks marks, WeComCorps corps, ILogger<WeComCallbacks> logger)
 {
     public const string SentBy = "wecom";
 
@@ -34,7 +34,9 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
             return;
         }
         if (e.Event != "change_external_contact" || e.UserId is null || e.ExternalUserId is null) return;
-        var account = (await directory.AccountsAsync()).FirstOrDefault(a => a.Profile.Kind == AccountKind.WeCom && a.Profile.WeChatId == e.UserId);
+        // A userid is the corp's own: with several corps, the account whose corp this is (as the full sync found).
+        var members = (await directory.AccountsAsync()).Where(a => a.Profile.Kind == AccountKind.WeCom && a.Profile.WeChatId == e.UserId).ToList();
+        var account = members.Count <= 1 ? members.FirstOrDefault() : await OfCorpAsync(members, corp.App.CorpId);
         if (account is null)
         {
             UnknownMember(logger, corp.App.CorpId, e.UserId);
@@ -79,6 +81,13 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
             return;
         }
         if (await tasks.OpenWelcomeAsync(account.Id, e.ExternalUserId!) is { } task) await tasks.MarkDoneAsync(task, SentBy, clock.UtcNow);
+    }
+
+    private async Task<AccountEntry?> OfCorpAsync(IReadOnlyList<AccountEntry> members, string corpId)
+    {
+        foreach (var member in members)
+            if (await corps.CorpOfAccountAsync(member.Id) == corpId) return member;
+        return null;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "WeCom added {Customer} to {Account}, which is at its hard cap: not counted. Lower the account's soft cap or raise its reserve")]

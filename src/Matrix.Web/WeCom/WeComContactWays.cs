@@ -83,8 +83,11 @@ public sealed partial class WeComContactWays(NpgsqlDataSource db, WeComCorps cor
     {
         if (await GetAsync(channelId) is not { } way || await records.ChannelAsync(channelId) is not { } channel || await corps.GetAsync(way.CorpId) is not { } corp)
             return (TimeSpan?)null;
-        var users = (await liveCodes.OpenAccountsAsync(channelId)).Where(a => a.Profile.Kind == AccountKind.WeCom && !string.IsNullOrEmpty(a.Profile.WeChatId))
-            .Select(a => a.Profile.WeChatId!).Distinct().Take(MaxMembers).ToList();
+        // Only the way's corp's members: an account of another corp (as the full sync found) is no member WeCom could list here.
+        var users = new List<string>();
+        foreach (var account in (await liveCodes.OpenAccountsAsync(channelId)).Where(a => a.Profile.Kind == AccountKind.WeCom && !string.IsNullOrEmpty(a.Profile.WeChatId)))
+            if (users.Count < MaxMembers && !users.Contains(account.Profile.WeChatId!) && (await corps.CorpOfAccountAsync(account.Id) ?? way.CorpId) == way.CorpId)
+                users.Add(account.Profile.WeChatId!);
         if (users.Count == 0)
         {
             // WeCom wants at least one member: the way keeps its last list, and the team is told the channel is full.

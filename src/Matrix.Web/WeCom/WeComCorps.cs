@@ -70,6 +70,9 @@ public sealed class WeComCorps(NpgsqlDataSource db, IDataProtectionProvider prot
         return await cmd.ExecuteScalarAsync() as string;
     }
 
+    /// <summary>The app of the corp a WeCom account belongs to (<see cref="CorpOfAccountAsync"/>); null when none is known.</summary>
+    public async Task<WeComCorp?> OfAccountAsync(string accountId) => await CorpOfAccountAsync(accountId) is { } corpId ? await GetAsync(corpId) : null;
+
     /// <summary>The corp's app and callback crypto, its secrets unprotected; null for a corp Matrix does not know.</summary>
     public async Task<WeComCorp?> GetAsync(string corpId)
     {

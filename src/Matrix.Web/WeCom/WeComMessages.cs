@@ -9,7 +9,7 @@ namespace Matrix.Web.WeCom;
 
 /// <param name="Status">submitted (waiting for the member to confirm on the phone), sent, not_friend, quota, or failed.</param>
 public sealed record WeComMessageView(Guid TaskId, string? MsgId, string Sender, string ExternalUserId, string Status, string? Reason, DateTimeOffset SubmittedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt, string CorpId);
 
 /// <summary>
 /// Message tasks of WeCom accounts (a follow-up's or a campaign's message to one customer) sent through WeCom's
@@ -34,13 +34,13 @@ public sealed partial class WeComMessages(NpgsqlDataSource db, WeComCorps corps,
 
     private async Task<int> SendDueLockedAsync()
     {
-        if (await corps.ListAsync() is not [var only] || await corps.GetAsync(only.CorpId) is not { } corp) return 0;
         var sent = 0;
         var now = clock.UtcNow;
         foreach (var account in (await directory.AccountsAsync()).Where(a => a.Profile.Kind == AccountKind.WeCom && !string.IsNullOrEmpty(a.Profile.WeChatId)))
         {
+            if (await corps.OfAccountAsync(account.Id) is not { } corp) continue; // its corp not known yet: the next full sync tells
             var due = (await tasks.OpenForAccountAsync(account.Id)).Where(t => t is { Kind: "message", CustomerId: not null } && t.DueAt <= now).ToList();
-            var known = await KnownAsync(due.Select(t => t.Id).ToArray());
+            var known = await SentTasks.AmongAsync(db, "wecom_messages", due.Select(t => t.Id));
             foreach (var batch in due.Where(t => !known.Contains(t.Id)).GroupBy(t => t.Body).SelectMany(g => g.Chunk(MaxRecipients)))
                 sent += await SendAsync(corp, account.Profile.WeChatId!, batch);
         }
@@ -50,9 +50,9 @@ public sealed partial class WeComMessages(NpgsqlDataSource db, WeComCorps corps,
     /// <summary>Reads WeCom's result for every message still waiting, and ends the tasks whose customers got an answer.</summary>
     public async Task PollAsync()
     {
-        if (await corps.ListAsync() is not [var only] || await corps.GetAsync(only.CorpId) is not { } corp) return;
-        foreach (var message in (await ListAsync()).Where(m => m.Status == "submitted").GroupBy(m => (m.MsgId!, m.Sender)))
+        foreach (var message in (await ListAsync()).Where(m => m.Status == "submitted").GroupBy(m => (m.MsgId!, m.Sender, m.CorpId)))
         {
+            if (await corps.GetAsync(message.Key.CorpId) is not { } corp) continue;
             var waiting = message.ToDictionary(m => m.ExternalUserId);
             for (string? cursor = ""; cursor is not null;)
             {
@@ -82,12 +82,12 @@ public sealed partial class WeComMessages(NpgsqlDataSource db, WeComCorps corps,
 
     public async Task<IReadOnlyList<WeComMessageView>> ListAsync()
     {
-        await using var cmd = db.CreateCommand("select task_id, msgid, sender, external_userid, status, reason, submitted_at, finished_at from wecom_messages order by submitted_at, task_id");
+        await using var cmd = db.CreateCommand("select task_id, msgid, sender, external_userid, status, reason, submitted_at, finished_at, corp_id from wecom_messages order by submitted_at, task_id");
         var list = new List<WeComMessageView>();
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync())
             list.Add(new(r.GetGuid(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
-                r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7)));
+                r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? "" : r.GetString(8)));
         return list;
     }
 
@@ -97,7 +97,7 @@ public sealed partial class WeComMessages(NpgsqlDataSource db, WeComCorps corps,
             new { chat_type = "single", sender, external_userid = batch.Select(t => t.CustomerId).ToArray(), text = new { content = batch[0].Body } });
         if (answer.ErrCode == 41048)
         {
-            foreach (var task in batch) await RecordAsync(task, null, sender, "not_friend", "no customer can receive it (41048)");
+            foreach (var task in batch) await RecordAsync(corp, task, null, sender, "not_friend", "no customer can receive it (41048)");
             return 0;
         }
         if (!answer.Ok)
@@ -108,22 +108,23 @@ public sealed partial class WeComMessages(NpgsqlDataSource db, WeComCorps corps,
         var msgId = answer.Body["msgid"]!.GetValue<string>();
         var failed = (answer.Body["fail_list"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToHashSet();
         foreach (var task in batch)
-            await RecordAsync(task, failed.Contains(task.CustomerId!) ? null : msgId, sender, failed.Contains(task.CustomerId!) ? "not_friend" : "submitted",
+            await RecordAsync(corp, task, failed.Contains(task.CustomerId!) ? null : msgId, sender, failed.Contains(task.CustomerId!) ? "not_friend" : "submitted",
                 failed.Contains(task.CustomerId!) ? "cannot receive it (fail_list)" : null);
         return batch.Length - failed.Count;
     }
 
-    private async Task RecordAsync(WorkTask task, string? msgId, string sender, string status, string? reason)
+    private async Task RecordAsync(WeComCorp corp, WorkTask task, string? msgId, string sender, string status, string? reason)
     {
         await using var cmd = db.CreateCommand("""
-            insert into wecom_messages (task_id, msgid, sender, external_userid, status, reason, submitted_at, finished_at)
-            values ($1, $2, $3, $4, $5, $6, $7, case when $5 = 'submitted' then null else $7 end) on conflict (task_id) do nothing
+            insert into wecom_messages (task_id, msgid, sender, external_userid, status, reason, submitted_at, finished_at, corp_id)
+            values ($1, $2, $3, $4, $5, $6, $7, case when $5 = 'submitted' then null else $7 end, $8) on conflict (task_id) do nothing
             """);
         cmd.Parameters.Add(new() { Value = task.Id });
         cmd.Parameters.Add(new() { Value = (object?)msgId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         foreach (var value in new object[] { sender, task.CustomerId!, status }) cmd.Parameters.Add(new() { Value = value });
         cmd.Parameters.Add(new() { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
+        cmd.Parameters.Add(new() { Value = corp.App.CorpId });
         await cmd.ExecuteNonQueryAsync();
         if (status != "submitted") await tasks.SkipAsync(task.Id, $"WeCom: {reason}", "wecom", clock.UtcNow);
     }
@@ -142,16 +143,6 @@ public sealed partial class WeComMessages(NpgsqlDataSource db, WeComCorps corps,
         cmd.Parameters.Add(new() { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    private async Task<HashSet<Guid>> KnownAsync(Guid[] ids)
-    {
-        await using var cmd = db.CreateCommand("select task_id from wecom_messages where task_id = any($1)");
-        cmd.Parameters.Add(new() { Value = ids });
-        var known = new HashSet<Guid>();
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync()) known.Add(r.GetGuid(0));
-        return known;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WeCom refused the mass message from {Sender}: {ErrCode} {ErrMsg}; it is tried again on the next run")]

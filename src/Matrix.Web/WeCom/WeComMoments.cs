@@ -7,7 +7,8 @@ using Npgsql;
 namespace Matrix.Web.WeCom;
 
 /// <param name="Status">submitted (the job runs), done (WeCom made the moment <paramref name="MomentId"/>), or failed (<paramref name="Reason"/>).</param>
-public sealed record WeComMomentView(Guid TaskId, string JobId, string Sender, string Status, string? MomentId, string? Reason, DateTimeOffset SubmittedAt, DateTimeOffset? FinishedAt);
+public sealed record WeComMomentView(Guid TaskId, string JobId, string Sender, string Status, string? MomentId, string? Reason, DateTimeOffset SubmittedAt, DateTimeOffset? FinishedAt,
+    string CorpId);
 
 /// <summary>
 /// Moments tasks of WeCom accounts sent as enterprise Moments (Migrations/0010): the due copies of one post on WeCom
@@ -25,15 +26,17 @@ public sealed partial class WeComMoments(NpgsqlDataSource db, WeComCorps corps, 
 
     private async Task<int> SendDueLockedAsync()
     {
-        if (await corps.ListAsync() is not [var only] || await corps.GetAsync(only.CorpId) is not { } corp) return 0;
         var now = clock.UtcNow;
-        var due = new List<(WorkTask Task, string Sender)>();
+        var due = new List<(WorkTask Task, string Sender, WeComCorp Corp)>();
         foreach (var account in (await directory.AccountsAsync()).Where(a => a.Profile.Kind == AccountKind.WeCom && !string.IsNullOrEmpty(a.Profile.WeChatId)))
-            due.AddRange((await tasks.OpenForAccountAsync(account.Id)).Where(t => t.Kind == "moments" && t.DueAt <= now).Select(t => (t, account.Profile.WeChatId!)));
-        var known = await KnownAsync([.. due.Select(d => d.Task.Id)]);
+            if (await corps.OfAccountAsync(account.Id) is { } of) // its corp not known yet: the next full sync tells
+                due.AddRange((await tasks.OpenForAccountAsync(account.Id)).Where(t => t.Kind == "moments" && t.DueAt <= now).Select(t => (t, account.Profile.WeChatId!, of)));
+        var known = await SentTasks.AmongAsync(db, "wecom_moments", due.Select(d => d.Task.Id));
         var jobs = 0;
-        foreach (var post in due.Where(d => !known.Contains(d.Task.Id)).GroupBy(d => (d.Task.Origin, d.Task.Body)))
+        // One job per post and corp: a job's senders are members of the corp that runs it.
+        foreach (var post in due.Where(d => !known.Contains(d.Task.Id)).GroupBy(d => (d.Task.Origin, d.Task.Body, d.Corp.App.CorpId)))
         {
+            var corp = post.First().Corp;
             var answer = await client.PostAsync(corp.App, Api + "add_moment_task",
                 new { text = new { content = post.Key.Body }, visible_range = new { sender_list = new { user_list = post.Select(p => p.Sender).Distinct().ToArray() } } });
             if (!answer.Ok)
@@ -42,12 +45,12 @@ public sealed partial class WeComMoments(NpgsqlDataSource db, WeComCorps corps, 
                 continue;
             }
             var jobId = answer.Body["jobid"]!.GetValue<string>();
-            foreach (var (task, sender) in post)
+            foreach (var (task, sender, _) in post)
             {
                 await using var cmd = db.CreateCommand("""
-                    insert into wecom_moments (task_id, jobid, sender, status, submitted_at) values ($1, $2, $3, 'submitted', $4) on conflict (task_id) do nothing
+                    insert into wecom_moments (task_id, jobid, sender, status, submitted_at, corp_id) values ($1, $2, $3, 'submitted', $4, $5) on conflict (task_id) do nothing
                     """);
-                foreach (var value in new object[] { task.Id, jobId, sender, now.ToUniversalTime() }) cmd.Parameters.Add(new() { Value = value });
+                foreach (var value in new object[] { task.Id, jobId, sender, now.ToUniversalTime(), corp.App.CorpId }) cmd.Parameters.Add(new() { Value = value });
                 await cmd.ExecuteNonQueryAsync();
             }
             jobs++;
@@ -58,10 +61,10 @@ public sealed partial class WeComMoments(NpgsqlDataSource db, WeComCorps corps, 
     /// <summary>Asks about every running job; a finished one ends its tasks.</summary>
     public async Task PollAsync()
     {
-        if (await corps.ListAsync() is not [var only] || await corps.GetAsync(only.CorpId) is not { } corp) return;
-        foreach (var job in (await ListAsync()).Where(m => m.Status == "submitted").GroupBy(m => m.JobId))
+        foreach (var job in (await ListAsync()).Where(m => m.Status == "submitted").GroupBy(m => (m.JobId, m.CorpId)))
         {
-            var answer = await client.GetAsync(corp.App, Api + "get_moment_task_result", new Dictionary<string, string> { ["jobid"] = job.Key });
+            if (await corps.GetAsync(job.Key.CorpId) is not { } corp) continue;
+            var answer = await client.GetAsync(corp.App, Api + "get_moment_task_result", new Dictionary<string, string> { ["jobid"] = job.Key.JobId });
             if (!answer.Ok || answer.Body["status"]?.GetValue<int>() != 3) continue;
             var result = answer.Body["result"]!;
             var invalid = (result["invalid_sender_list"]?["user_list"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToHashSet();
@@ -80,12 +83,12 @@ public sealed partial class WeComMoments(NpgsqlDataSource db, WeComCorps corps, 
 
     public async Task<IReadOnlyList<WeComMomentView>> ListAsync()
     {
-        await using var cmd = db.CreateCommand("select task_id, jobid, sender, status, moment_id, reason, submitted_at, finished_at from wecom_moments order by submitted_at, task_id");
+        await using var cmd = db.CreateCommand("select task_id, jobid, sender, status, moment_id, reason, submitted_at, finished_at, corp_id from wecom_moments order by submitted_at, task_id");
         var list = new List<WeComMomentView>();
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync())
             list.Add(new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
-                r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7)));
+                r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? "" : r.GetString(8)));
         return list;
     }
 
@@ -98,16 +101,6 @@ public sealed partial class WeComMoments(NpgsqlDataSource db, WeComCorps corps, 
         cmd.Parameters.Add(new() { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = clock.UtcNow.ToUniversalTime() });
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    private async Task<HashSet<Guid>> KnownAsync(Guid[] ids)
-    {
-        await using var cmd = db.CreateCommand("select task_id from wecom_moments where task_id = any($1)");
-        cmd.Parameters.Add(new() { Value = ids });
-        var known = new HashSet<Guid>();
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync()) known.Add(r.GetGuid(0));
-        return known;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WeCom refused the Moments job of {Origin}: {ErrCode} {ErrMsg}; it is tried again on the next run")]

@@ -9,7 +9,7 @@ namespace Matrix.Web.WeCom;
 
 /// <param name="Status">waiting (WeCom takes over at <paramref name="TakeoverAt"/>), done, refused, limit, or failed (WeCom's <paramref name="ErrCode"/>).</param>
 public sealed record TransferView(Guid TaskId, string Handover, string Takeover, string ExternalUserId, bool Resigned, string Status, int? ErrCode, string? Reason,
-    DateTimeOffset SubmittedAt, DateTimeOffset? TakeoverAt, DateTimeOffset? FinishedAt);
+    DateTimeOffset SubmittedAt, DateTimeOffset? TakeoverAt, DateTimeOffset? FinishedAt, string CorpId);
 
 /// <summary>
 /// Re-homing a WeCom account through WeCom's transfer API (Migrations/0007). The re-home plans which customers move
@@ -30,14 +30,17 @@ public sealed partial class WeComTransfers(NpgsqlDataSource db, WeComCorps corps
 
     private async Task<int> SubmitLockedAsync()
     {
-        if (await CorpAsync() is not { } corp) return 0;
         var accounts = (await directory.AccountsAsync()).Where(a => a.Profile.Kind == AccountKind.WeCom).ToDictionary(a => a.Id);
-        var sent = (await ListAsync()).Select(t => t.TaskId).ToHashSet();
         var accepted = 0;
         foreach (var source in accounts.Values)
         {
-            var open = (await tasks.OpenForAccountAsync(source.Id))
-                .Where(t => t is { Kind: "transfer", CustomerId: not null, TargetAccountId: { } target } && accounts.ContainsKey(target) && !sent.Contains(t.Id)).ToList();
+            // A transfer stays within a corp: the takeover must be a member of the handover's corp (else a person re-homes by hand).
+            if (await corps.CorpOfAccountAsync(source.Id) is not { } corpId || await corps.GetAsync(corpId) is not { } corp) continue;
+            var candidates = (await tasks.OpenForAccountAsync(source.Id)).Where(t => t is { Kind: "transfer", CustomerId: not null, TargetAccountId: { } target } && accounts.ContainsKey(target)).ToList();
+            var sent = await SentTasks.AmongAsync(db, "wecom_transfers", candidates.Select(t => t.Id));
+            var open = new List<WorkTask>();
+            foreach (var task in candidates.Where(t => !sent.Contains(t.Id)))
+                if (await corps.CorpOfAccountAsync(task.TargetAccountId!) == corpId) open.Add(task);
             var resigned = source.Profile.Status == AccountStatus.Retired;
             foreach (var batch in open.GroupBy(t => t.TargetAccountId!).SelectMany(g => g.Chunk(100)))
                 accepted += await SendAsync(corp, source.Profile.WeChatId!, accounts[batch[0].TargetAccountId!].Profile.WeChatId!, batch, resigned);
@@ -48,9 +51,9 @@ public sealed partial class WeComTransfers(NpgsqlDataSource db, WeComCorps corps
     /// <summary>Asks WeCom how each waiting transfer stands (callbacks get lost) and ends those that ended.</summary>
     public async Task PollAsync()
     {
-        if (await CorpAsync() is not { } corp) return;
-        foreach (var pair in (await ListAsync()).Where(t => t.Status == "waiting").GroupBy(t => (t.Handover, t.Takeover, t.Resigned)))
+        foreach (var pair in (await ListAsync()).Where(t => t.Status == "waiting").GroupBy(t => (t.Handover, t.Takeover, t.Resigned, t.CorpId)))
         {
+            if (await corps.GetAsync(pair.Key.CorpId) is not { } corp) continue;
             var waiting = pair.ToDictionary(t => t.ExternalUserId);
             for (string? cursor = ""; cursor is not null;)
             {
@@ -90,7 +93,7 @@ public sealed partial class WeComTransfers(NpgsqlDataSource db, WeComCorps corps
     public async Task<IReadOnlyList<TransferView>> ListAsync((string Takeover, string Customer)? waitingFor = null)
     {
         await using var cmd = db.CreateCommand("""
-            select task_id, handover, takeover, external_userid, resigned, status, errcode, reason, submitted_at, takeover_at, finished_at from wecom_transfers
+            select task_id, handover, takeover, external_userid, resigned, status, errcode, reason, submitted_at, takeover_at, finished_at, corp_id from wecom_transfers
              where $1::text is null or (status = 'waiting' and takeover = $1 and external_userid = $2)
              order by submitted_at, task_id
             """);
@@ -101,7 +104,7 @@ public sealed partial class WeComTransfers(NpgsqlDataSource db, WeComCorps corps
         while (await r.ReadAsync())
             list.Add(new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetString(5), r.IsDBNull(6) ? null : r.GetInt32(6),
                 r.IsDBNull(7) ? null : r.GetString(7), r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
-                r.IsDBNull(10) ? null : r.GetFieldValue<DateTimeOffset>(10)));
+                r.IsDBNull(10) ? null : r.GetFieldValue<DateTimeOffset>(10), r.GetString(11)));
         return list;
     }
 
@@ -157,9 +160,6 @@ public sealed partial class WeComTransfers(NpgsqlDataSource db, WeComCorps corps
             cmd.Parameters.Add(value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter { Value = value });
         await cmd.ExecuteNonQueryAsync();
     }
-
-    // Transfers are sent on the matrix's one connected corp (several corps: a person transfers by hand).
-    private async Task<WeComCorp?> CorpAsync() => await corps.ListAsync() is [var only] ? await corps.GetAsync(only.CorpId) : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WeCom refused the transfer call from {Handover} to {Takeover}: {ErrCode} {ErrMsg}; it is tried again on the next run")]
     private static partial void NotSent(ILogger logger, string handover, string takeover, int errCode, string errMsg);
