@@ -69,6 +69,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _app = builder.Build();
+        UseLimits(_app);
         _app.MapGet("/cgi-bin/gettoken", (string? corpid, string? corpsecret) => Token(corpid, corpsecret));
         _app.MapPost("/cgi-bin/externalcontact/send_welcome_msg", async (string? access_token, HttpRequest request) =>
             Welcome(access_token, await request.ReadFromJsonAsync<JsonObject>()));
