@@ -50,6 +50,9 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     /// <summary>How long a welcome code may be used (WeCom: 20 s); a test sets less to miss the window.</summary>
     public TimeSpan WelcomeCodeLifetime { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long after the add another app is still sending its welcome: a code used meanwhile answers 41096 (try again).</summary>
+    public TimeSpan WelcomeBusyFor { get; set; }
+
     public void AddCorp(FakeCorp corp) => _corps[corp.CorpId] = corp;
 
     private int _tokensIssued;
@@ -164,6 +167,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         if (Refused(token) is { } refused) return refused;
         var code = body?["welcome_code"]?.GetValue<string>() ?? "";
         if (!_welcomeCodes.TryGetValue(code, out var issued) || time.GetUtcNow() - issued.Issued >= WelcomeCodeLifetime) return Error(41050, "invalid welcome_code");
+        if (time.GetUtcNow() - issued.Issued < WelcomeBusyFor) return Error(41096, "welcome msg is being distributed by another app");
         if (!_usedCodes.TryAdd(code, true)) return Error(41051, "customer and user are already chatting");
         Welcomes.Enqueue(new(issued.UserId, issued.ExternalUserId, body?["text"]?["content"]?.GetValue<string>() ?? "", time.GetUtcNow()));
         return Results.Json(new { errcode = 0, errmsg = "ok" });

@@ -72,6 +72,15 @@ public sealed class WeComCallbackTests : IAsyncLifetime
         var task = Assert.Single(await OpenTasksAsync(account), t => t.GetProperty("kind").GetString() == "welcome");
         Assert.Equal("wmCustomer3", task.GetProperty("customerId").GetString());
 
+        // Another app is still sending its welcome (41096): tried again off the callback's path, and sent once it may be.
+        (_wecom.WelcomeCodeLifetime, _wecom.WelcomeBusyFor) = (TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(3));
+        Assert.True(await _wecom.AddCustomerAsync(CorpId, "zhangsan", "wmCustomer4", "wc_door"));
+        await UntilAsync(async () => _wecom.Welcomes.Count == 3
+            && !(await OpenTasksAsync(account)).Any(t => t.GetProperty("kind").GetString() == "welcome" && t.GetProperty("customerId").GetString() == "wmCustomer4"),
+            "the welcome WeCom asked to send again was not sent");
+        Assert.Equal("wmCustomer4", _wecom.Welcomes.Last().ExternalUserId);
+        _wecom.WelcomeBusyFor = TimeSpan.Zero;
+
         // A referral poster's state on the contact way: the add credits the inviter, as a personal account's confirm does.
         var referral = await IdAsync(await _admin.PostAsJsonAsync("/api/referrals", new { name = "老带新", channelId = "wc-door", startsAt = DateTimeOffset.UtcNow.AddDays(-1),
             endsAt = DateTimeOffset.UtcNow.AddDays(7), levels = new[] { new { friends = 1, reward = "清洗券" } } }));
@@ -84,7 +93,7 @@ public sealed class WeComCallbackTests : IAsyncLifetime
         Assert.True(await _wecom.DeleteAsync(CorpId, "zhangsan", "wmCustomer1", byCustomer: true));
         var links = await _app.Services.GetRequiredService<CapacityLedger>().LinksAsync("wmCustomer1");
         Assert.NotNull(Assert.Single(links).RemovedAt);
-        Assert.Equal(3, (await _admin.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}")).GetProperty("friends").GetInt32());
+        Assert.Equal(4, (await _admin.GetFromJsonAsync<JsonElement>($"/api/accounts/{account}")).GetProperty("friends").GetInt32());
         Assert.Equal(0, _wecom.FailedAttempts);
     }
 
@@ -139,5 +148,15 @@ public sealed class WeComCallbackTests : IAsyncLifetime
     {
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(100);
+        }
     }
 }

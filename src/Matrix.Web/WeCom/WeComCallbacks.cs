@@ -18,6 +18,10 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
     WeComGroupCodes groupCodes, WeComWatcher watcher, WeComTransfers transfers, WeComTagMarks marks, WeComCorps corps, ILogger<WeComCallbacks> logger)
 {
     public const string SentBy = "wecom";
+    private const int WelcomeInFlight = 41096;
+
+    // Less than WeCom's 20 seconds from the add: the callback arrived some time after it.
+    private static readonly TimeSpan WelcomeWindow = TimeSpan.FromSeconds(16);
 
     public async Task HandleAsync(WeComCorp corp, WeComEvent e)
     {
@@ -70,17 +74,53 @@ public sealed partial class WeComCallbacks(FriendEventService friends, MatrixDir
         var outcome = await friends.AddedAsync(new(account.Id, e.ExternalUserId!, e.At, e.Identity, channel?.Id, Referral: referral));
         if (channel is not null) watcher.ChannelChanged(channel.Id); // the account filled by one: its contact way may list fewer members
         if (outcome == FriendAddOutcome.Full) OverCap(logger, account.Id, e.ExternalUserId!);
+        if (outcome == FriendAddOutcome.Added && e.WelcomeCode is not null && channel?.Definition.WelcomeScript is { Length: > 0 } welcome)
+            await WelcomeAsync(corp, account.Id, e.ExternalUserId!, e.WelcomeCode, welcome);
         // The channel's tags, which the customer now has in Matrix, marked on the relationship in WeCom too (through the outbox).
         if (outcome == FriendAddOutcome.Added && channel?.Definition.Tags is { Count: > 0 } tags) await marks.MarkAsync(e.ExternalUserId!, tags, [], onlyAccount: account.Id);
-        if (outcome != FriendAddOutcome.Added || e.WelcomeCode is null || channel?.Definition.WelcomeScript is not { Length: > 0 } welcome) return;
+    }
 
-        var answer = await client.PostAsync(corp.App, "/cgi-bin/externalcontact/send_welcome_msg", new { welcome_code = e.WelcomeCode, text = new { content = welcome } });
-        if (!answer.Ok)
+    // WeCom takes a welcome code once, within 20 seconds. 41096 (another app is sending its welcome) may be tried
+    // again: that goes on off the callback's path, every two seconds while the window lasts.
+    private async Task WelcomeAsync(WeComCorp corp, string accountId, string customerId, string code, string welcome)
+    {
+        var answer = await client.PostAsync(corp.App, "/cgi-bin/externalcontact/send_welcome_msg", new { welcome_code = code, text = new { content = welcome } });
+        if (answer.ErrCode == WelcomeInFlight)
         {
-            WelcomeRefused(logger, account.Id, e.ExternalUserId!, answer.ErrCode, answer.ErrMsg);
+            _ = Task.Run(() => WelcomeAgainAsync(corp, accountId, customerId, code, welcome, clock.UtcNow + WelcomeWindow));
             return;
         }
-        if (await tasks.OpenWelcomeAsync(account.Id, e.ExternalUserId!) is { } task) await tasks.MarkDoneAsync(task, SentBy, clock.UtcNow);
+        await WelcomedAsync(answer, accountId, customerId);
+    }
+
+    private async Task WelcomeAgainAsync(WeComCorp corp, string accountId, string customerId, string code, string welcome, DateTimeOffset until)
+    {
+        try
+        {
+            WeComAnswer answer;
+            do
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), clock.Time);
+                answer = await client.PostAsync(corp.App, "/cgi-bin/externalcontact/send_welcome_msg", new { welcome_code = code, text = new { content = welcome } });
+            }
+            while (answer.ErrCode == WelcomeInFlight && clock.UtcNow < until);
+            await WelcomedAsync(answer, accountId, customerId);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Npgsql.NpgsqlException)
+        {
+            WelcomeRefused(logger, accountId, customerId, -2, ex.Message);
+        }
+    }
+
+    // Sent: the welcome task is done; refused: it stays for a person.
+    private async Task WelcomedAsync(WeComAnswer answer, string accountId, string customerId)
+    {
+        if (!answer.Ok)
+        {
+            WelcomeRefused(logger, accountId, customerId, answer.ErrCode, answer.ErrMsg);
+            return;
+        }
+        if (await tasks.OpenWelcomeAsync(accountId, customerId) is { } task) await tasks.MarkDoneAsync(task, SentBy, clock.UtcNow);
     }
 
     private async Task<AccountEntry?> OfCorpAsync(IReadOnlyList<AccountEntry> members, string corpId)
