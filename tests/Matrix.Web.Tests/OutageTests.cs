@@ -22,15 +22,8 @@ public sealed class OutageTests
         var folder = Path.Combine(Path.GetTempPath(), $"matrix-outage-{Guid.NewGuid():N}");
         await using var postgres = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Directory = folder, DeleteOnStop = true });
         var unlimited = new Dictionary<string, string> { ["Matrix__RateLimits__LiveCodePerAddress"] = "100000", ["Matrix__RateLimits__LiveCodePerChannel"] = "100000" };
-        await using var one = await MatrixProcess.StartAsync(postgres.ConnectionString, unlimited);
-        await using var two = await MatrixProcess.StartAsync(postgres.ConnectionString, unlimited);
-        var cookies = new CookieContainer();
-        HttpClient Client(MatrixProcess node) => new(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(node.Url), Timeout = TimeSpan.FromSeconds(20) };
-        using var toOne = Client(one);
-        using var toTwo = Client(two);
-        var once = one.FirstAdminPassword ?? two.FirstAdminPassword;
-        Assert.True((await toOne.PostAsJsonAsync("/api/auth/sign-in", new { userName = "admin", password = once })).IsSuccessStatusCode);
-        Assert.True((await toOne.PostAsJsonAsync("/api/me/password", new { currentPassword = once, newPassword = "the admin's own password" })).IsSuccessStatusCode);
+        await using var nodes = await NodePair.StartAsync(postgres.ConnectionString, unlimited);
+        var (one, two, toOne, toTwo) = (nodes.One, nodes.Two, nodes.ToOne, nodes.ToTwo);
         async Task<string> CreateAsync(string path, object body)
         {
             var response = await toOne.PostAsJsonAsync(path, body);

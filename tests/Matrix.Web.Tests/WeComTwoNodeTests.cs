@@ -28,15 +28,8 @@ public sealed class WeComTwoNodeTests
             ["Matrix__WeComGroupSweep"] = "00:00:01",
             ["Matrix__WeComNightlySync"] = TimeOnly.FromDateTime(DateTime.UtcNow.AddHours(8 + 12)).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture),
         };
-        await using var one = await MatrixProcess.StartAsync(postgres.ConnectionString, settings);
-        await using var two = await MatrixProcess.StartAsync(postgres.ConnectionString, settings);
-        var cookies = new CookieContainer();
-        HttpClient Client(MatrixProcess node) => new(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(node.Url), Timeout = TimeSpan.FromSeconds(20) };
-        using var toOne = Client(one);
-        using var toTwo = Client(two);
-        var once = one.FirstAdminPassword ?? two.FirstAdminPassword;
-        Assert.True((await toOne.PostAsJsonAsync("/api/auth/sign-in", new { userName = "admin", password = once })).IsSuccessStatusCode);
-        Assert.True((await toOne.PostAsJsonAsync("/api/me/password", new { currentPassword = once, newPassword = "the admin's own password" })).IsSuccessStatusCode);
+        await using var nodes = await NodePair.StartAsync(postgres.ConnectionString, settings);
+        var (one, two, toOne, toTwo) = (nodes.One, nodes.Two, nodes.ToOne, nodes.ToTwo);
 
         await using var wecom = await new FakeWeComServer(TimeProvider.System).StartAsync();
         wecom.AddCorp(new FakeCorp(CorpId, "1000002", "app-secret", "QDG6eK", AesKey) { CallbackUrl = $"{one.Url}/wecom/callback/{CorpId}" });
