@@ -47,6 +47,11 @@ public sealed class WeComMomentsTests() : WeComTest("wecommoments", "ww_moments_
         Assert.Equal("done", (await store.GetAsync(copies["wc_x"]))!.Status);
         Assert.Equal("open", (await store.GetAsync(copies["wc_y"]))!.Status); // WeCom would not take the member: a person posts it
         Assert.Equal("open", (await store.GetAsync(copies["wx_personal"]))!.Status); // personal WeChat is never automated
+
+        // The console's WeCom page lists each copy's end.
+        var page = await _admin.GetStringAsync("/wecom");
+        Assert.Contains("data-testid=\"wecom-moment\" data-status=\"done\"", page);
+        Assert.Contains("data-testid=\"wecom-moment\" data-status=\"failed\"", page);
     }
 
     private async Task<List<JsonElement>> ListAsync() => [.. (await _admin.GetFromJsonAsync<JsonElement>("/api/wecom/moments")).EnumerateArray()];
