@@ -9,6 +9,7 @@ using Npgsql;
 namespace Matrix.Web.Tests;
 
 /// <summary>A campaign's placement cut short by a killed node, finished by the node started in its place: one message each.</summary>
+[Collection(RealProcesses.Name)]
 public sealed class CampaignRestartTests
 {
     private const int Customers = 3_000;

@@ -7,6 +7,7 @@ using Npgsql;
 namespace Matrix.Web.Tests;
 
 /// <summary>An import's commit cut short by a node killed mid-chunk, finished by the node started in its place.</summary>
+[Collection(RealProcesses.Name)]
 public sealed class ImportRestartTests
 {
     [Fact]

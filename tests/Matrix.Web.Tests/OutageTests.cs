@@ -14,6 +14,7 @@ namespace Matrix.Web.Tests;
 /// database, they answered 503 with Retry-After meanwhile, and every add they acknowledged is there. Its own
 /// PostgreSQL, so stopping it touches no other test.
 /// </summary>
+[Collection(RealProcesses.Name)]
 public sealed class OutageTests
 {
     [Fact]

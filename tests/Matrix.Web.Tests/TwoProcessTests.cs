@@ -9,6 +9,7 @@ using Npgsql;
 namespace Matrix.Web.Tests;
 
 /// <summary>Two real Matrix processes on one database: two silos of one cluster, as docker-compose runs them.</summary>
+[Collection(RealProcesses.Name)]
 public sealed class TwoProcessTests
 {
     private static HttpClient Client(MatrixProcess node, CookieContainer cookies) =>

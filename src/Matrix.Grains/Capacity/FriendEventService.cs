@@ -23,7 +23,11 @@ public sealed class FriendEventService(RecordViews records, CapacityLedger ledge
     public const int KeyMax = 128;
     public const int ExternalIdMax = 128;
 
-    public async Task<FriendAddOutcome> AddedAsync(FriendAddedEvent e)
+    /// <param name="discovered">
+    /// The add was found later (a sync with WeCom reading a friendship no event told of), not told as it happened:
+    /// its follow-ups start as an import's do, so an old friend found now gets no "new friend" plan full of overdue touches.
+    /// </param>
+    public async Task<FriendAddOutcome> AddedAsync(FriendAddedEvent e, bool discovered = false)
     {
         Validate(e.AccountId, e.ExternalId, e.IdempotencyKey, e.At);
         if (e.Referral is not null && Domain.Referrals.ReferralState.Parse(e.Referral) is null)
@@ -45,7 +49,8 @@ public sealed class FriendEventService(RecordViews records, CapacityLedger ledge
             : outcome == FriendAddOutcome.Duplicate ? await ledger.AddAwaitingFollowUpAsync(e.IdempotencyKey) : null;
         if (addedAt is { } at)
         {
-            await followUps.FriendAddedAsync(e.ExternalId, at);
+            if (discovered) await followUps.ImportedAsync(e.ExternalId, at);
+            else await followUps.FriendAddedAsync(e.ExternalId, at);
             await ledger.AddFollowedUpAsync(e.IdempotencyKey);
         }
         return outcome;

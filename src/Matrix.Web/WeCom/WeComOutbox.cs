@@ -34,9 +34,17 @@ public sealed partial class WeComOutbox(NpgsqlDataSource db, WeComCorps corps, W
         Added?.Invoke();
     }
 
+    /// <summary>How long a sent call stays listed. Default 30 days.</summary>
+    public static readonly TimeSpan KeptFor = TimeSpan.FromDays(30);
+
     /// <summary>Sends every call that is due, one at a time; returns how many WeCom took.</summary>
     public async Task<int> DrainAsync(CancellationToken cancellationToken = default)
     {
+        await using (var forget = db.CreateCommand("delete from wecom_outbox where status = 'done' and done_at < $1"))
+        {
+            forget.Parameters.Add(new() { Value = (clock.UtcNow - KeptFor).ToUniversalTime() });
+            await forget.ExecuteNonQueryAsync(cancellationToken);
+        }
         var sent = 0;
         while (!cancellationToken.IsCancellationRequested && await SendOneAsync(cancellationToken) is { } took)
             if (took) sent++;

@@ -50,6 +50,15 @@ public sealed partial class WeComSync
         return new(corpViews, accountViews, await mirror.ListAsync(), await outbox.ListAsync());
     }
 
+    /// <summary>The earliest retry a failed corp or account sync waits for; null when none waits.</summary>
+    public async Task<DateTimeOffset?> NextRetryAsync()
+    {
+        await using var cmd = db.CreateCommand("""
+            select min(at) from (select min(next_retry_at) as at from wecom_corp_syncs union all select min(next_retry_at) from wecom_account_syncs) retries
+            """);
+        return await cmd.ExecuteScalarAsync() is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
     private async Task<CorpState> CorpStateAsync(string corpId)
     {
         await using var cmd = db.CreateCommand("select requested_at, started_at, next_retry_at, attempts from wecom_corp_syncs where corp_id = $1");

@@ -158,7 +158,8 @@ public sealed partial class WeComSync(NpgsqlDataSource db, WeComCorps corps, WeC
         var added = 0;
         foreach (var row in rows.Where(r => !active.Contains(r.Id)))
         {
-            var outcome = await friends.AddedAsync(new(account.AccountId, row.Id, row.Since > clock.UtcNow ? clock.UtcNow : row.Since, Key("add", account.AccountId, row.Id, row.Since)));
+            var outcome = await friends.AddedAsync(new(account.AccountId, row.Id, row.Since > clock.UtcNow ? clock.UtcNow : row.Since, Key("add", account.AccountId, row.Id, row.Since)),
+                discovered: true);
             if (outcome == FriendAddOutcome.Added) added++;
             else if (outcome == FriendAddOutcome.Full) OverCap(logger, account.AccountId, row.Id);
         }

@@ -20,8 +20,10 @@ public sealed class WeComTagMarks(NpgsqlDataSource db, WeComCorps corps, WeComTa
     /// <summary>Marks (and unmarks) the customer on every WeCom account they are a friend of, or on <paramref name="onlyAccount"/>.</summary>
     public async Task MarkAsync(string customerId, IReadOnlyList<string> added, IReadOnlyList<string> removed, string? onlyAccount = null)
     {
-        if ((await corps.ListAsync()).Count == 0 || added.Count + removed.Count == 0) return;
+        if (added.Count + removed.Count == 0) return;
+        // The directory is cached: a customer with no WeCom account costs one query here (an import calls this per row).
         var accounts = (await directory.AccountsAsync()).Where(a => a.Profile.Kind == AccountKind.WeCom && !string.IsNullOrEmpty(a.Profile.WeChatId)).ToDictionary(a => a.Id);
+        if (accounts.Count == 0) return;
         foreach (var accountId in await FriendOfAsync(customerId))
         {
             if (!accounts.TryGetValue(accountId, out var account) || (onlyAccount is not null && accountId != onlyAccount)) continue;

@@ -20,9 +20,13 @@ namespace Matrix.Web.WeCom;
 public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContactWays contactWays, WeComTransfers transfers, WeComMessages messages, WeComMoments moments,
     WeComSync sync, WeComOutbox outbox, JoinWayStore joinWays, IOptions<MatrixOptions> options, StoreClock clock, ILogger<WeComWatcher> logger) : BackgroundService
 {
-    private const string Chat = "chat:", Channel = "channel:", Tags = "tags:", Edited = "edited:", Outbox = "outbox", Sync = "sync";
+    private const string Chat = "chat:", Channel = "channel:", Tags = "tags:", Edited = "edited:", Outbox = "outbox";
     private readonly Channel<string> _queue = System.Threading.Channels.Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, byte> _waiting = new();
+
+    // The full sync runs on a loop of its own (a corp's run can take minutes; the queue's quick work must not wait
+    // behind it), woken by a request, the sweep or a retry's time; wakings meanwhile make one more run.
+    private readonly Channel<bool> _syncWanted = System.Threading.Channels.Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>The chat's members changed: it is counted again soon (once, if it is already waiting).</summary>
     public void Changed(string chatId) => Queue(Chat + chatId);
@@ -37,7 +41,7 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
     public void ContactEdited(string corpId, string userId, string externalUserId) => Queue(Edited + string.Join('\u0001', corpId, userId, externalUserId));
 
     /// <summary>A full sync was asked for: this node runs what is due now rather than at the next sweep.</summary>
-    public void SyncRequested() => Queue(Sync);
+    public void SyncRequested() => _syncWanted.Writer.TryWrite(true);
 
     private void Queue(string key)
     {
@@ -49,6 +53,7 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
         outbox.Added += () => Queue(Outbox);
         Queue(Outbox); // what a stopped node left waiting
         var sweep = SweepAsync(stoppingToken);
+        var syncing = SyncLoopAsync(stoppingToken);
         await foreach (var key in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             _waiting.TryRemove(key, out _); // a change from now on queues it again
@@ -59,7 +64,6 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
                 else if (key.StartsWith(Tags, StringComparison.Ordinal)) await sync.MirrorTagsAsync(key[Tags.Length..]);
                 else if (key.StartsWith(Edited, StringComparison.Ordinal) && key[Edited.Length..].Split('\u0001') is [var corpId, var userId, var customerId])
                     await sync.ReadTagsAsync(corpId, userId, customerId);
-                else if (key == Sync) await sync.RunDueAsync(stoppingToken);
                 else if (key == Outbox)
                 {
                     await outbox.DrainAsync(stoppingToken);
@@ -72,6 +76,26 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
             }
         }
         await sweep;
+        await syncing;
+    }
+
+    private async Task SyncLoopAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var wanted in _syncWanted.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await sync.RunDueAsync(stoppingToken);
+                // A failed run's retry at its time, not only at the next sweep.
+                if (await sync.NextRetryAsync() is { } retry)
+                    _ = Task.Delay(retry > clock.UtcNow ? retry - clock.UtcNow : TimeSpan.FromSeconds(1), clock.Time, stoppingToken)
+                        .ContinueWith(t => { if (!t.IsCanceled) SyncRequested(); }, TaskScheduler.Default);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Failed(logger, "the full sync", e);
+            }
+        }
     }
 
     // Rate-limited: the same work again once WeCom's block is over.
@@ -93,7 +117,7 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
                 await messages.PollAsync();
                 await moments.SendDueAsync();
                 await moments.PollAsync();
-                await sync.RunDueAsync(stoppingToken);
+                SyncRequested();
                 Queue(Outbox);
             }
             catch (Exception e) when (e is not OperationCanceledException)
