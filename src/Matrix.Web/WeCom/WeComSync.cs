@@ -68,7 +68,8 @@ public sealed partial class WeComSync(NpgsqlDataSource db, WeComCorps corps, WeC
                 return;
             }
             // Every member's customers are due in a full sync; an account is done when its run ends.
-            await Execute("update wecom_account_syncs set next_retry_at = $2 where corp_id = $1", corpId, now.ToUniversalTime());
+            // (Not an account WeCom does not list as a member: there is nothing to read until someone fixes it.)
+            await Execute("update wecom_account_syncs set next_retry_at = $2 where corp_id = $1 and last_code is distinct from 60111", corpId, now.ToUniversalTime());
         }
         foreach (var account in await AccountsAsync(corpId))
         {
