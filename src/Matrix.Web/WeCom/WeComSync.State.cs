@@ -54,7 +54,8 @@ public sealed partial class WeComSync
     public async Task<DateTimeOffset?> NextRetryAsync()
     {
         await using var cmd = db.CreateCommand("""
-            select min(at) from (select min(next_retry_at) as at from wecom_corp_syncs union all select min(next_retry_at) from wecom_account_syncs) retries
+            select min(at) from (select min(s.next_retry_at) as at from wecom_corp_syncs s join wecom_corps c on c.corp_id = s.corp_id
+                                 union all select min(a.next_retry_at) from wecom_account_syncs a join wecom_corps c on c.corp_id = a.corp_id) retries
             """);
         return await cmd.ExecuteScalarAsync() is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
     }

@@ -20,13 +20,16 @@ namespace Matrix.Web.WeCom;
 public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContactWays contactWays, WeComTransfers transfers, WeComMessages messages, WeComMoments moments,
     WeComSync sync, WeComOutbox outbox, JoinWayStore joinWays, IOptions<MatrixOptions> options, StoreClock clock, ILogger<WeComWatcher> logger) : BackgroundService
 {
-    private const string Chat = "chat:", Channel = "channel:", Tags = "tags:", Edited = "edited:", Outbox = "outbox";
+    private const string Chat = "chat:", Channel = "channel:", Tags = "tags:", Edited = "edited:";
     private readonly Channel<string> _queue = System.Threading.Channels.Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, byte> _waiting = new();
 
-    // The full sync runs on a loop of its own (a corp's run can take minutes; the queue's quick work must not wait
-    // behind it), woken by a request, the sweep or a retry's time; wakings meanwhile make one more run.
-    private readonly Channel<bool> _syncWanted = System.Threading.Channels.Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    // The full sync and the outbox run on loops of their own (a corp's run, or an import's thousands of tag marks,
+    // take minutes; the queue's quick work must not wait behind them), each woken by a request, the sweep or its
+    // earliest retry time; wakings meanwhile make one more run.
+    private readonly Channel<bool> _syncWanted = Wakes(), _outboxWanted = Wakes();
+
+    private static Channel<bool> Wakes() => System.Threading.Channels.Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>The chat's members changed: it is counted again soon (once, if it is already waiting).</summary>
     public void Changed(string chatId) => Queue(Chat + chatId);
@@ -43,6 +46,8 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
     /// <summary>A full sync was asked for: this node runs what is due now rather than at the next sweep.</summary>
     public void SyncRequested() => _syncWanted.Writer.TryWrite(true);
 
+    private void OutboxWanted() => _outboxWanted.Writer.TryWrite(true);
+
     private void Queue(string key)
     {
         if (_waiting.TryAdd(key, 0)) _queue.Writer.TryWrite(key);
@@ -50,10 +55,19 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        outbox.Added += () => Queue(Outbox);
-        Queue(Outbox); // what a stopped node left waiting
+        outbox.Added += OutboxWanted;
+        OutboxWanted(); // what a stopped node left waiting
         var sweep = SweepAsync(stoppingToken);
-        var syncing = SyncLoopAsync(stoppingToken);
+        var syncing = LoopAsync(_syncWanted, "the full sync", async () =>
+        {
+            await sync.RunDueAsync(stoppingToken);
+            return await sync.NextRetryAsync();
+        }, SyncRequested, stoppingToken);
+        var draining = LoopAsync(_outboxWanted, "the outbox", async () =>
+        {
+            await outbox.DrainAsync(stoppingToken);
+            return await outbox.NextDueAsync();
+        }, OutboxWanted, stoppingToken);
         await foreach (var key in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             _waiting.TryRemove(key, out _); // a change from now on queues it again
@@ -64,11 +78,6 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
                 else if (key.StartsWith(Tags, StringComparison.Ordinal)) await sync.MirrorTagsAsync(key[Tags.Length..]);
                 else if (key.StartsWith(Edited, StringComparison.Ordinal) && key[Edited.Length..].Split('\u0001') is [var corpId, var userId, var customerId])
                     await sync.ReadTagsAsync(corpId, userId, customerId);
-                else if (key == Outbox)
-                {
-                    await outbox.DrainAsync(stoppingToken);
-                    if (await outbox.NextDueAsync() is { } next) Later(Outbox, next - clock.UtcNow, stoppingToken);
-                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -77,23 +86,23 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
         }
         await sweep;
         await syncing;
+        await draining;
     }
 
-    private async Task SyncLoopAsync(CancellationToken stoppingToken)
+    // Runs work each time it is wanted; when the work says when it is next due (a retry), wants it again then.
+    private async Task LoopAsync(Channel<bool> wanted, string what, Func<Task<DateTimeOffset?>> work, Action again, CancellationToken stoppingToken)
     {
-        await foreach (var wanted in _syncWanted.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var wake in wanted.Reader.ReadAllAsync(stoppingToken))
         {
             try
             {
-                await sync.RunDueAsync(stoppingToken);
-                // A failed run's retry at its time, not only at the next sweep.
-                if (await sync.NextRetryAsync() is { } retry)
-                    _ = Task.Delay(retry > clock.UtcNow ? retry - clock.UtcNow : TimeSpan.FromSeconds(1), clock.Time, stoppingToken)
-                        .ContinueWith(t => { if (!t.IsCanceled) SyncRequested(); }, TaskScheduler.Default);
+                if (await work() is { } next)
+                    _ = Task.Delay(next > clock.UtcNow ? next - clock.UtcNow : TimeSpan.FromSeconds(1), clock.Time, stoppingToken)
+                        .ContinueWith(t => { if (!t.IsCanceled) again(); }, TaskScheduler.Default);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Failed(logger, "the full sync", e);
+                Failed(logger, what, e);
             }
         }
     }
@@ -107,6 +116,8 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
         using var timer = new PeriodicTimer(options.Value.WeComGroupSweep, clock.Time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            SyncRequested();
+            OutboxWanted();
             try
             {
                 foreach (var codeId in await joinWays.CodesAsync()) await groupCodes.RecountAsync(codeId, "sweep");
@@ -117,8 +128,6 @@ public sealed partial class WeComWatcher(WeComGroupCodes groupCodes, WeComContac
                 await messages.PollAsync();
                 await moments.SendDueAsync();
                 await moments.PollAsync();
-                SyncRequested();
-                Queue(Outbox);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
