@@ -60,7 +60,7 @@ public sealed class ImportRulesTests
         Assert.Equal(new ImportedPurchase("o-1", new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.FromHours(8)), 1299.50m, null), row.Purchase);
 
         var bad = Read(("微信号", "wx b"), ("手机号", "phone?"), ("标签", "外星人"), ("添加时间", "2099-01-01"), ("金额", "12"));
-        Assert.Equal(["wechatId", "phone", "tags", "addedAt", "orderId"], bad.Errors.Select(e => e.Field));
+        Assert.Equal(["weChatId", "phone", "tags", "addedAt", "orderId"], bad.Errors.Select(e => e.Field));
         Assert.Equal(RuleKeys.ImportIdentity, Read(("姓名", "无名")).Errors.Single().Key);
         Assert.Equal("tel:13800138000", Read(("手机号", "13800138000")).NewCustomerId);
     }

@@ -18,6 +18,7 @@ public sealed class ImportConsoleTests() : ConsoleTest("importui")
         var rows = Enumerable.Range(0, 300).Select(i => new string?[] { $"wx_ui_{i:D3}", null, $"1370000{i:D4}", $"顾客{i}", null, null, null, null, null, null, null, null, null }).ToList();
         rows[10][2] = "not-a-phone";
         rows[20][0] = rows[19][0];
+        rows[30][0] = "wx ui 030"; // a WeChat ID has no spaces
 
         await using var browser = await ConsoleBrowser.LaunchAsync(_address);
         var page = await browser.SignInAsync("root", "imports");
@@ -30,10 +31,11 @@ public sealed class ImportConsoleTests() : ConsoleTest("importui")
 
         var job = page.Locator("[data-testid=import-job][data-status=Checked]");
         await job.WaitForAsync();
-        await Assertions.Expect(page.Locator("[data-verdict=Create]").First).ToHaveAttributeAsync("data-count", "298");
+        await Assertions.Expect(page.Locator("[data-verdict=Create]").First).ToHaveAttributeAsync("data-count", "297");
         await Assertions.Expect(page.Locator("[data-testid=import-verdicts] [data-verdict=Duplicate]")).ToHaveAttributeAsync("data-count", "1");
         await page.ClickAsync("[data-testid=import-verdicts] [data-verdict=Error]");
         await Assertions.Expect(page.Locator("[data-testid=import-rows] tr[data-row='12']")).ToContainTextAsync("手机号：");
+        await Assertions.Expect(page.Locator("[data-testid=import-rows] tr[data-row='32']")).ToContainTextAsync("微信号：");
         await Assertions.Expect(page.Locator("[data-testid=import-failed-xlsx]")).ToBeVisibleAsync();
 
         // The time the file was read, in the store's zone (the server runs in UTC).
@@ -44,7 +46,7 @@ public sealed class ImportConsoleTests() : ConsoleTest("importui")
 
         await page.ClickAsync("[data-testid=import-commit]");
         await page.Locator("[data-testid=import-job][data-status=Done]").WaitForAsync(new() { Timeout = 120_000 });
-        await Assertions.Expect(page.Locator("[data-testid=import-progress]")).ToHaveAttributeAsync("data-done", "298");
+        await Assertions.Expect(page.Locator("[data-testid=import-progress]")).ToHaveAttributeAsync("data-done", "297");
         await Assertions.Expect(page.Locator("[data-testid=import-progress]")).ToContainTextAsync("导入完成");
         Assert.Equal("顾客0", (await _admin.GetFromJsonAsync<JsonElement>("/api/customers/wx_ui_000")).GetProperty("profile").GetProperty("displayName").GetString());
         await Assertions.Expect(page.Locator($"[data-testid=import-jobs] tr[data-job='{id}']")).ToContainTextAsync("已导入");

@@ -22,12 +22,12 @@ public sealed class ImportRowReader(IReadOnlyList<ImportColumn?> columns, TagCat
         string? Cell(ImportField field) => Text(columns.Select((c, i) => c?.Field == field && i < cells.Count ? cells[i] : null).FirstOrDefault(v => v is not null));
 
         var wecom = Id(errors, "wecomId", Cell(ImportField.WeComId));
-        var wechat = Id(errors, "wechatId", Cell(ImportField.WeChatId));
+        var wechat = Id(errors, "weChatId", Cell(ImportField.WeChatId));
         string? phone = null;
         if (Cell(ImportField.Phone) is { } written && (phone = PhoneNumbers.Normalise(written)) is null)
             errors.Add(FieldError.Of("phone", RuleKeys.Phone, "must be 5-20 digits, optionally with +, spaces or dashes"));
         if (wecom is null && wechat is null && phone is null && errors.Count == 0)
-            errors.Add(FieldError.Of("wechatId", RuleKeys.ImportIdentity, "give a WeCom ID, a WeChat ID or a phone"));
+            errors.Add(FieldError.Of("weChatId", RuleKeys.ImportIdentity, "give a WeCom ID, a WeChat ID or a phone"));
 
         var tags = Tags(errors, cells);
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);

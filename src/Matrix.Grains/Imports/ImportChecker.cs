@@ -61,7 +61,7 @@ public sealed class ImportChecker(NpgsqlDataSource db, ImportStore store, Capaci
             if (row.Valid && duplicateOf is null)
             {
                 if (customer is not null && request.Scope is { } scope && !customer.Accounts.Any(scope.Contains))
-                    errors.Add(FieldError.Of("wechatId", RuleKeys.CustomerNotYours, "is a customer of an account you may not import to"));
+                    errors.Add(FieldError.Of("weChatId", RuleKeys.CustomerNotYours, "is a customer of an account you may not import to"));
                 if (customer is null && accountOf[i] is null) errors.Add(FieldError.Of("account", RuleKeys.Required, "is required"));
                 if (row.Purchase is { } p && orders.TryGetValue(p.OrderId, out var owner) && owner != customerId)
                     errors.Add(FieldError.Of("orderId", RuleKeys.OrderOfAnother, "order {0} was already recorded for another customer", p.OrderId));
