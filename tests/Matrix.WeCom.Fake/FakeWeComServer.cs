@@ -23,14 +23,14 @@ public sealed record SentWelcome(string UserId, string ExternalUserId, string Te
 
 /// <summary>
 /// WeCom's server, on a port of its own, as far as Matrix uses it so far: access tokens (7,200 s, early invalidation,
-/// 40001/40013/40014/42001), the add and delete callbacks (encrypted with the real scheme, retried when not answered
+/// 40001/40013/40014/42001, each app's its own: FakeWeComServer.Apps.cs), the add and delete callbacks (encrypted with the real scheme, retried when not answered
 /// within 5 s, duplicated on demand), and welcome codes (20 s, single use: 41050/41051). Tests drive it: a customer
 /// scans, a customer deletes, time passes (its own clock). Customer groups and join ways: FakeWeComServer.Groups.cs.
 /// </summary>
 public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, FakeCorp> _corps = new();
-    private readonly ConcurrentDictionary<string, (string CorpId, DateTimeOffset Expires)> _tokens = new();
+    private readonly ConcurrentDictionary<string, (string CorpId, string AgentId, DateTimeOffset Expires)> _tokens = new();
     private readonly ConcurrentDictionary<string, (string UserId, string ExternalUserId, DateTimeOffset Issued)> _welcomeCodes = new();
     private readonly ConcurrentDictionary<string, bool> _usedCodes = new();
     private readonly HttpClient _callbacks = new() { Timeout = TimeSpan.FromSeconds(5) };
@@ -53,7 +53,11 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     /// <summary>How long after the add another app is still sending its welcome: a code used meanwhile answers 41096 (try again).</summary>
     public TimeSpan WelcomeBusyFor { get; set; }
 
-    public void AddCorp(FakeCorp corp) => _corps[corp.CorpId] = corp;
+    public void AddCorp(FakeCorp corp)
+    {
+        _corps[corp.CorpId] = corp;
+        AddApp(corp.CorpId, new FakeApp(corp.AgentId, corp.Secret, "Matrix"));
+    }
 
     private int _tokensIssued;
 
@@ -63,7 +67,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
     /// <summary>WeCom ending every token early ("for operational reasons"): the next call with one answers 42001.</summary>
     public void ExpireTokens()
     {
-        foreach (var token in _tokens.Keys) _tokens[token] = (_tokens[token].CorpId, DateTimeOffset.MinValue);
+        foreach (var (token, (corpId, agentId, _)) in _tokens) _tokens[token] = (corpId, agentId, DateTimeOffset.MinValue);
     }
 
     public async Task<FakeWeComServer> StartAsync()
@@ -82,6 +86,7 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         MapMessages(_app);
         MapMoments(_app);
         MapContacts(_app);
+        MapApps(_app);
         await _app.StartAsync();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return this;
@@ -155,10 +160,10 @@ public sealed partial class FakeWeComServer(TimeProvider time) : IAsyncDisposabl
         if (Down) return Results.StatusCode(503);
         if (RefuseThisAddress) return Error(60020, "not allow to access from your ip");
         if (corpId is null || !_corps.TryGetValue(corpId, out var corp)) return Error(40013, "invalid corpid");
-        if (secret != corp.Secret) return Error(40001, "invalid credential");
+        if (AppOfSecret(corp.CorpId, secret) is not { } app) return Error(40001, "invalid credential");
         Interlocked.Increment(ref _tokensIssued);
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        _tokens[token] = (corpId, time.GetUtcNow().AddSeconds(7200));
+        _tokens[token] = (corpId, app.AgentId, time.GetUtcNow().AddSeconds(7200));
         return Results.Json(new { errcode = 0, errmsg = "ok", access_token = token, expires_in = 7200 });
     }
 

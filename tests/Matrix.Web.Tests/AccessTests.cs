@@ -75,6 +75,7 @@ public sealed class AccessTests : ApiTest
         ("POST", "/api/wecom/sync", ""),
         ("POST", "/api/wecom/outbox/1/retry", ""),
         ("PUT", "/api/wecom/corps/ww_mallory", """{"agentId":"1","secret":"s","token":"t","aesKey":"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}"""),
+        ("POST", "/api/wecom/corps/ww_mallory/check", ""),
         ("GET", "/api/group-codes/{B.groupCode}", ""),
         ("GET", "/api/group-codes/{B.groupCode}/history", ""),
         ("POST", "/api/group-codes/{B.groupCode}/groups", """{"name":"越权群","kind":"WeChat","capacity":200}"""),

@@ -55,6 +55,9 @@ public sealed class WeComConsoleTests() : ConsoleTest("wecomconsole")
 
         await using var browser = await ConsoleBrowser.LaunchAsync(_address);
         var page = await browser.SignInAsync("root", "wecom");
+        var check = page.Locator($"[data-testid=wecom-corp-row][data-corp={corp}] [data-testid=wecom-app-check]");
+        await Assertions.Expect(check).ToHaveAttributeAsync("data-code", "60020"); // asked when saved
+        await Assertions.Expect(check).ToContainTextAsync("企业可信IP");
         var panel = page.Locator("[data-testid=wecom-sync]");
         await panel.Locator("[data-testid=wecom-sync-now]").ClickAsync();
         var row = panel.Locator($"[data-testid=wecom-sync-corp][data-corp={corp}]");
@@ -64,6 +67,8 @@ public sealed class WeComConsoleTests() : ConsoleTest("wecomconsole")
 
         // Fixed in WeCom's console; a customer whose add never reached Matrix is found by the sync asked for.
         wecom.RefuseThisAddress = false;
+        await page.Locator($"[data-testid=wecom-corp-row][data-corp={corp}] [data-testid=wecom-check]").ClickAsync();
+        await Assertions.Expect(check).ToContainTextAsync("已连接：应用「Matrix」");
         wecom.SeedCustomer(corp, "wc_sync", "wmLost1", DateTimeOffset.UtcNow.AddDays(-3));
         await panel.Locator("[data-testid=wecom-sync-now]").ClickAsync();
         var account = panel.Locator("[data-testid=wecom-sync-account][data-user=wc_sync]");

@@ -5,7 +5,17 @@ using System.Text.Json.Nodes;
 namespace Matrix.WeCom.Api;
 
 /// <summary>A corp's app as the client calls it: where WeCom's API is, and the app's secret.</summary>
-public sealed record WeComApp(string ApiBase, string CorpId, string AgentId, string Secret);
+public sealed record WeComApp(string ApiBase, string CorpId, string AgentId, string Secret)
+{
+    /// <summary>
+    /// A digest of the secret, part of what a token is kept under with the corp and the app: a token serves only the
+    /// app it was issued to (WeCom refuses another's with 301002), and a secret changed in the console (another app's
+    /// pasted by mistake, then the right one) is not followed by the old secret's token until that expires.
+    /// </summary>
+    public string SecretDigest { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Secret)))[..16];
+
+    internal (string, string, string) TokenKey => (CorpId, AgentId, SecretDigest);
+}
 
 /// <summary>What WeCom answered: its errcode (0: done) and message, and the body.</summary>
 public sealed record WeComAnswer(int ErrCode, string ErrMsg, JsonObject Body)
@@ -16,7 +26,7 @@ public sealed record WeComAnswer(int ErrCode, string ErrMsg, JsonObject Body)
 /// <summary>
 /// WeCom's HTTP API with the access token handled: fetched once per (corp, app) at a time, across every node when
 /// given a shared <see cref="IWeComTokenStore"/> (a token of one app used for another is refused with 301002, so the
-/// cache is keyed by both), kept until five minutes before it expires,
+/// cache is keyed by both, and by the secret: <see cref="WeComApp.SecretDigest"/>), kept until five minutes before it expires,
 /// and fetched again once when WeCom ends it early (40014, 42001), the call then retried once. When WeCom says its
 /// frequency or concurrency limit was hit (45009, 45033), the app's calls stop for <paramref name="backoff"/> (WeCom
 /// blocks a minute's excess for 60 s): each is answered 45009 here without being sent, so a blocked app is not
@@ -28,8 +38,8 @@ public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? ba
     private static readonly TimeSpan Early = TimeSpan.FromMinutes(5);
     private readonly TimeSpan _backoff = backoff ?? TimeSpan.FromSeconds(60);
     private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _blocked = new();
-    private readonly ConcurrentDictionary<(string, string), (string Token, DateTimeOffset Until)> _tokens = new();
-    private readonly ConcurrentDictionary<(string, string), SemaphoreSlim> _refreshing = new();
+    private readonly ConcurrentDictionary<(string, string, string), (string Token, DateTimeOffset Until)> _tokens = new();
+    private readonly ConcurrentDictionary<(string, string, string), SemaphoreSlim> _refreshing = new();
 
     /// <summary>Until when the app's calls are held back after a rate-limit refusal (null: they are not).</summary>
     public DateTimeOffset? BlockedUntil(WeComApp app) =>
@@ -86,14 +96,14 @@ public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? ba
             var answer = await ReadAsync(response, cancellationToken);
             if (answer.ErrCode is FrequencyLimit or ConcurrencyLimit) _blocked[(app.CorpId, app.AgentId)] = time.GetUtcNow() + _backoff;
             if (answer.ErrCode is not (InvalidToken or ExpiredToken) || attempt > 0) return answer;
-            _tokens.TryRemove((app.CorpId, app.AgentId), out _);
+            _tokens.TryRemove(app.TokenKey, out _);
             if (shared is not null) await shared.ForgetAsync(app, token);
         }
     }
 
     private async Task<string> TokenAsync(WeComApp app, CancellationToken cancellationToken)
     {
-        var key = (app.CorpId, app.AgentId);
+        var key = app.TokenKey;
         if (_tokens.TryGetValue(key, out var kept) && kept.Until > time.GetUtcNow()) return kept.Token;
         var gate = _refreshing.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);

@@ -21,12 +21,20 @@ internal static class WeComEndpoints
         });
 
         // Connects a corp's app (admins): agentId, secret, the callback token and EncodingAESKey, optionally apiBase.
+        // The answer is the corp as saved with WeCom's word on the app (its name, or what is wrong).
         corps.MapPut("/{corpId}", async (string corpId, WeComCorpRequest request, WeComCorps store, AuditLog audit, ClaimsPrincipal user) =>
         {
             RequireAdmin(user);
-            var saved = await store.SaveAsync(corpId, request, AccessService.ViewerOf(user).Name);
+            await store.SaveAsync(corpId, request, AccessService.ViewerOf(user).Name);
             await audit.WriteAsync(AccessService.ViewerOf(user).Name, "wecom.corp.saved", corpId);
-            return saved;
+            return await store.CheckAsync(corpId);
+        });
+
+        // Asks WeCom about the corp's app again (admins), as a save does: once the admin has fixed it on WeCom's side.
+        corps.MapPost("/{corpId}/check", (string corpId, WeComCorps store, ClaimsPrincipal user) =>
+        {
+            RequireAdmin(user);
+            return store.CheckAsync(corpId);
         });
 
         // Re-homes through WeCom's transfer API (admins): each customer's transfer and how it ended; sync sends what is
