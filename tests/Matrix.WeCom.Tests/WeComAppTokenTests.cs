@@ -1,4 +1,3 @@
-using Matrix.Testing;
 using Matrix.WeCom.Api;
 using Matrix.WeCom.Fake;
 
@@ -8,26 +7,15 @@ namespace Matrix.WeCom.Tests;
 /// Two apps of one corp called through one client: each call carries its own app's token, so WeCom never answers
 /// 301002 (the error of a token cache keyed by corp alone), and each app's token is fetched once.
 /// </summary>
-public sealed class WeComAppTokenTests : IAsyncLifetime
+public sealed class WeComAppTokenTests() : FakeCorpTest("ww_two_apps", "contact-secret")
 {
-    private const string CorpId = "ww_two_apps";
-    private readonly ManualTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private FakeWeComServer _wecom = null!;
-
-    public async Task InitializeAsync()
-    {
-        _wecom = await new FakeWeComServer(_time).StartAsync();
-        _wecom.AddCorp(new FakeCorp(CorpId, "1000002", "contact-secret", "QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"));
-        _wecom.AddApp(CorpId, new FakeApp("1000003", "notice-secret", "Notices"));
-    }
-
-    public async Task DisposeAsync() => await _wecom.DisposeAsync();
+    protected override void Seed() => _wecom.AddApp(CorpId, new FakeApp("1000003", "notice-secret", "Notices"));
 
     [Fact]
     public async Task Each_app_is_called_with_its_own_token()
     {
         var client = new WeComClient(new HttpClient(), _time);
-        var contact = new WeComApp(_wecom.Url, CorpId, "1000002", "contact-secret");
+        var contact = new WeComApp(_wecom.Url, CorpId, AgentId, Secret);
         var notices = new WeComApp(_wecom.Url, CorpId, "1000003", "notice-secret");
         Task<WeComAnswer> AgentAsync(WeComApp app) => client.GetAsync(app, "/cgi-bin/agent/get", new Dictionary<string, string> { ["agentid"] = app.AgentId });
 
@@ -37,7 +25,7 @@ public sealed class WeComAppTokenTests : IAsyncLifetime
         Assert.Equal(2, _wecom.TokensIssued);
 
         // What a corp-keyed cache would do: one app's token asking as the other.
-        var wrongPair = new WeComApp(_wecom.Url, CorpId, "1000002", "notice-secret");
+        var wrongPair = new WeComApp(_wecom.Url, CorpId, AgentId, "notice-secret");
         Assert.Equal(301002, (await AgentAsync(wrongPair)).ErrCode);
         Assert.Equal(0, (await AgentAsync(contact)).ErrCode); // the mix did not touch the right pair's token
         Assert.Equal(3, _wecom.TokensIssued);

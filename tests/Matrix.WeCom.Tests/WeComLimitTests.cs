@@ -1,6 +1,4 @@
-using Matrix.Testing;
 using Matrix.WeCom.Api;
-using Matrix.WeCom.Fake;
 
 namespace Matrix.WeCom.Tests;
 
@@ -9,24 +7,13 @@ namespace Matrix.WeCom.Tests;
 /// and blocks it for 60 s; calls over the concurrency ceiling answer 45033; either way the client holds the app's
 /// calls back until the block is over, so a blocked corp is not pressed further, and then goes on.
 /// </summary>
-public sealed class WeComLimitTests : IAsyncLifetime
+public sealed class WeComLimitTests() : FakeCorpTest("ww_limits", "app-secret")
 {
-    private const string CorpId = "ww_limits";
-    private readonly ManualTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private FakeWeComServer _wecom = null!;
-    private WeComApp _app = null!;
+    protected override void Seed() => _wecom.AddMember(CorpId, "wc_limit");
 
-    public async Task InitializeAsync()
-    {
-        _wecom = await new FakeWeComServer(_time).StartAsync();
-        _wecom.AddCorp(new FakeCorp(CorpId, "1000002", "app-secret", "QDG6eK", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"));
-        _wecom.AddMember(CorpId, "wc_limit");
-        _app = new WeComApp(_wecom.Url, CorpId, "1000002", "app-secret");
-    }
+    private WeComApp App => new(_wecom.Url, CorpId, AgentId, Secret);
 
-    public async Task DisposeAsync() => await _wecom.DisposeAsync();
-
-    private Task<WeComAnswer> MembersAsync(WeComClient client) => client.GetAsync(_app, "/cgi-bin/externalcontact/get_follow_user_list", new Dictionary<string, string>());
+    private Task<WeComAnswer> MembersAsync(WeComClient client) => client.GetAsync(App, "/cgi-bin/externalcontact/get_follow_user_list", new Dictionary<string, string>());
 
     [Fact]
     public async Task A_minutes_excess_is_refused_and_the_client_waits_out_the_block()
@@ -35,14 +22,14 @@ public sealed class WeComLimitTests : IAsyncLifetime
         var client = new WeComClient(new HttpClient(), _time, TimeSpan.FromSeconds(60));
         for (var i = 0; i < 5; i++) Assert.True((await MembersAsync(client)).Ok);
         Assert.Equal(WeComClient.FrequencyLimit, (await MembersAsync(client)).ErrCode);
-        Assert.Equal(_time.GetUtcNow().AddSeconds(60), client.BlockedUntil(_app));
+        Assert.Equal(_time.GetUtcNow().AddSeconds(60), client.BlockedUntil(App));
 
         // Held back here, not sent: WeCom sees no more calls while the block lasts.
-        Assert.Equal(WeComClient.FrequencyLimit, (await client.PostAsync(_app, "/cgi-bin/externalcontact/get_corp_tag_list", new { })).ErrCode);
+        Assert.Equal(WeComClient.FrequencyLimit, (await client.PostAsync(App, "/cgi-bin/externalcontact/get_corp_tag_list", new { })).ErrCode);
         Assert.Equal(1, _wecom.RateRefusals);
 
         _time.Advance(TimeSpan.FromSeconds(61));
-        Assert.Null(client.BlockedUntil(_app));
+        Assert.Null(client.BlockedUntil(App));
         Assert.True((await MembersAsync(client)).Ok);
         Assert.Equal(1, _wecom.RateRefusals);
     }
@@ -56,7 +43,7 @@ public sealed class WeComLimitTests : IAsyncLifetime
         var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => MembersAsync(client)));
         Assert.InRange(answers.Count(a => a.Ok), 1, 2);
         Assert.Contains(answers, a => a.ErrCode == WeComClient.ConcurrencyLimit);
-        Assert.NotNull(client.BlockedUntil(_app));
+        Assert.NotNull(client.BlockedUntil(App));
 
         _wecom.CallDelay = TimeSpan.Zero;
         _time.Advance(TimeSpan.FromSeconds(61));
