@@ -87,29 +87,34 @@ public sealed class WeComClient(HttpClient http, TimeProvider time, TimeSpan? ba
     private async Task<WeComAnswer> CallAsync(WeComApp app, string path, object? body, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken)
     {
         var rest = string.Concat(query.Select(q => $"&{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value)}"));
+        string? refused = null;
         for (var attempt = 0; ; attempt++)
         {
             if (BlockedUntil(app) is not null) return new(FrequencyLimit, "held back after WeCom's rate limit", []);
-            var token = await TokenAsync(app, cancellationToken);
+            var token = await TokenAsync(app, refused, cancellationToken);
             var url = $"{app.ApiBase.TrimEnd('/')}{path}?access_token={Uri.EscapeDataString(token)}{rest}";
             using var response = body is null ? await http.GetAsync(url, cancellationToken) : await http.PostAsJsonAsync(url, body, cancellationToken);
             var answer = await ReadAsync(response, cancellationToken);
             if (answer.ErrCode is FrequencyLimit or ConcurrencyLimit) _blocked[(app.CorpId, app.AgentId)] = time.GetUtcNow() + _backoff;
             if (answer.ErrCode is not (InvalidToken or ExpiredToken) || attempt > 0) return answer;
-            _tokens.TryRemove(app.TokenKey, out _);
+            // The refused token is never taken again by this call, even when a concurrent call put it back in memory
+            // after reading the shared store before the forgetting below; and only it is removed, not a newer one.
+            refused = token;
+            if (_tokens.TryGetValue(app.TokenKey, out var kept) && kept.Token == token) _tokens.TryRemove(KeyValuePair.Create(app.TokenKey, kept));
             if (shared is not null) await shared.ForgetAsync(app, token);
         }
     }
 
-    private async Task<string> TokenAsync(WeComApp app, CancellationToken cancellationToken)
+    private async Task<string> TokenAsync(WeComApp app, string? refused, CancellationToken cancellationToken)
     {
         var key = app.TokenKey;
-        if (_tokens.TryGetValue(key, out var kept) && kept.Until > time.GetUtcNow()) return kept.Token;
+        bool Good((string Token, DateTimeOffset Until) t) => t.Until > time.GetUtcNow() && t.Token != refused;
+        if (_tokens.TryGetValue(key, out var kept) && Good(kept)) return kept.Token;
         var gate = _refreshing.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (_tokens.TryGetValue(key, out kept) && kept.Until > time.GetUtcNow()) return kept.Token; // another caller fetched it meanwhile
+            if (_tokens.TryGetValue(key, out kept) && Good(kept)) return kept.Token; // another caller fetched it meanwhile
             if (shared is not null)
             {
                 // Across nodes: the shared store hands out a token another node fetched, or lets one node fetch it.

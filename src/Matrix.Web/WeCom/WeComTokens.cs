@@ -21,11 +21,15 @@ public sealed class WeComTokens(NpgsqlDataSource db, IDataProtectionProvider pro
         {
             if (await ReadAsync(app) is { } stored) return stored; // another node fetched it while this one waited
             var fetched = await fetch();
+            // The app's expired rows of other secrets go with it: those of a replaced secret would otherwise stay for
+            // good (its own row is the upsert's, so one statement never touches a row twice).
             await using var cmd = db.CreateCommand("""
+                with replaced as (delete from wecom_tokens where corp_id = $1 and agent_id = $2 and secret_digest <> $3 and until <= $6)
                 insert into wecom_tokens (corp_id, agent_id, secret_digest, token, until) values ($1, $2, $3, $4, $5)
                 on conflict (corp_id, agent_id, secret_digest) do update set token = $4, until = $5
                 """);
-            foreach (var value in new object[] { app.CorpId, app.AgentId, app.SecretDigest, _protector.Protect(fetched.Token), fetched.Until.ToUniversalTime() }) cmd.Parameters.Add(new() { Value = value });
+            foreach (var value in new object[] { app.CorpId, app.AgentId, app.SecretDigest, _protector.Protect(fetched.Token), fetched.Until.ToUniversalTime(), clock.UtcNow.ToUniversalTime() })
+                cmd.Parameters.Add(new() { Value = value });
             await cmd.ExecuteNonQueryAsync();
             return fetched;
         });
